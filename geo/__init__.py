@@ -1,0 +1,1 @@
+"""Pure GIS helpers for the sanitation-campaign map: no Flask, no database, no global state."""

@@ -1,0 +1,176 @@
+"""The storage interface: what the rest of the product may ask of a feature store.
+
+Kept narrow and free of SQL so a PostGIS backend can be added behind it for city-wide deployments.
+Every change creates a new version with ``valid_from``/``valid_to`` instants (microseconds since the Unix
+epoch, UTC) and its author; reading ``at`` an instant shows the layer as it was then.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+Bbox = tuple[float, float, float, float]
+
+
+def format_instant(us: int | None, tz: ZoneInfo | timezone = timezone.utc) -> str | None:
+    """ISO 8601 with offset, millisecond precision, for a microsecond timestamp (None stays None)."""
+    if us is None:
+        return None
+    return datetime.fromtimestamp(us / 1_000_000, tz).isoformat(timespec="milliseconds")
+
+
+def parse_instant(text: str, tz: ZoneInfo | timezone = timezone.utc) -> int:
+    """Microseconds since the epoch for an ISO 8601 date or date-time; naive values are read in ``tz``.
+
+    >>> parse_instant("1970-01-01T00:00:01Z")
+    1000000
+    """
+    parsed = datetime.fromisoformat(text.strip().replace(" ", "T", 1) if "T" not in text else text.strip())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return int(round(parsed.timestamp() * 1_000_000))
+
+
+@dataclass(frozen=True)
+class FeatureVersion:
+    """One stored version of one feature. ``geometry``/``properties`` are compact JSON text."""
+
+    fid: int
+    layer: str
+    version: int
+    op: str  # "create", "update" or "delete"
+    valid_from: int
+    valid_to: int | None
+    author: str
+    geometry: str | None
+    properties: str | None
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.fid}.{self.version}"'
+
+    def to_json(self, tz: ZoneInfo | timezone = timezone.utc) -> str:
+        """The version as a GeoJSON Feature with its history metadata as foreign members."""
+        return (
+            f'{{"type":"Feature","id":{self.fid},"geometry":{self.geometry or "null"},'
+            f'"properties":{self.properties or "{}"},"layer":"{self.layer}","version":{self.version},'
+            f'"op":"{self.op}","valid_from":"{format_instant(self.valid_from, tz)}",'
+            f'"valid_to":{json.dumps(format_instant(self.valid_to, tz))},'
+            f'"author":{json.dumps(self.author, ensure_ascii=False)}}}'
+        )
+
+    def to_dict(self, tz: ZoneInfo | timezone = timezone.utc) -> dict:
+        return json.loads(self.to_json(tz))
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of query results and the number of features matching the query in all."""
+
+    features: list[FeatureVersion]
+    total: int
+
+
+@dataclass(frozen=True)
+class PointArrays:
+    """Every point of a layer as arrays, for the map's compact payload."""
+
+    fids: np.ndarray  # int64
+    x: np.ndarray  # float64 longitude
+    y: np.ndarray  # float64 latitude
+    values: list | None  # the value of the style property per point, when asked for
+
+
+class StaleVersion(Exception):
+    """An update was based on a version that is no longer current."""
+
+    def __init__(self, current: FeatureVersion) -> None:
+        super().__init__(f"feature {current.fid} is at version {current.version}")
+        self.current = current
+
+
+class UnknownFeature(KeyError):
+    """No such (live) feature in the layer."""
+
+
+class LayerExists(Exception):
+    """A layer with this id already exists."""
+
+
+@dataclass(frozen=True)
+class NewFeature:
+    """A validated feature to store: geometry dict, properties dict and its bounding box."""
+
+    geometry: dict
+    properties: dict
+    bbox: Bbox
+
+
+class Store(ABC):
+    """A feature store with full history. All writes are atomic; timestamps come from the store's clock
+    unless a trusted caller (seeding, historical import) passes ``at``."""
+
+    @abstractmethod
+    def layers(self) -> list[dict]:
+        """Every layer definition, each with ``feature_count`` and ``revision``."""
+
+    @abstractmethod
+    def layer(self, layer_id: str) -> dict | None:
+        """One layer definition with ``feature_count`` and ``revision``, or None."""
+
+    @abstractmethod
+    def create_layer(self, definition: dict, author: str, builtin: bool = False) -> dict:
+        """Add a layer; raise LayerExists when the id is taken."""
+
+    @abstractmethod
+    def sync_builtin_layers(self, definitions: Iterable[dict]) -> None:
+        """Make the stored built-in definitions equal to the catalogue's (adds and updates)."""
+
+    @abstractmethod
+    def query(self, layer_id: str, *, bbox: Bbox | None = None, at: int | None = None,
+              filters: dict | None = None, limit: int = 1000, offset: int = 0,
+              exact_geometry: bool = True) -> Page:
+        """Features of a layer (as now, or ``at`` an instant) ordered by id, with the total count."""
+
+    @abstractmethod
+    def get(self, layer_id: str, fid: int, at: int | None = None) -> FeatureVersion:
+        """The live version of a feature (or the version valid ``at``); raise UnknownFeature."""
+
+    @abstractmethod
+    def history(self, layer_id: str, fid: int) -> list[FeatureVersion]:
+        """Every version of a feature, oldest first, deletions included; raise UnknownFeature."""
+
+    @abstractmethod
+    def create(self, layer_id: str, features: Sequence[NewFeature], author: str,
+               at: int | None = None) -> list[FeatureVersion]:
+        """Store new features all-or-nothing and return their first versions."""
+
+    @abstractmethod
+    def update(self, layer_id: str, fid: int, feature: NewFeature, base_version: int | None,
+               author: str, at: int | None = None) -> FeatureVersion:
+        """Replace a feature's geometry and properties; ``base_version`` None skips the check
+        (trusted callers only); raise StaleVersion or UnknownFeature."""
+
+    @abstractmethod
+    def delete(self, layer_id: str, fid: int, base_version: int | None, author: str,
+               at: int | None = None) -> FeatureVersion:
+        """End a feature's life (its history stays); return the deletion version."""
+
+    @abstractmethod
+    def points(self, layer_id: str, at: int | None = None, value_property: str | None = None) -> PointArrays:
+        """Every point of a point layer, as now or ``at`` an instant."""
+
+    @abstractmethod
+    def extent(self) -> Bbox | None:
+        """Bounding box of every live feature of every layer, or None when empty."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""

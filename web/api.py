@@ -1,0 +1,253 @@
+"""The REST API under ``/api``: layers, features, history and the map's compact point payload."""
+
+from __future__ import annotations
+
+import gzip
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, json, request
+
+from geo import pointpack
+from layers.errors import Conflict, Detail, NotFound, PreconditionFailed, ValidationFailed
+from layers.features import Limits, apply_patch, new_layer_definition, parse_new_features, parse_replacement
+from layers.schema import parse_filter_value
+from layers.store import LayerExists, StaleVersion, UnknownFeature, format_instant
+from web.params import bad, client_name, if_match_version, json_body, parse_at, parse_bbox, parse_int
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+GEOJSON = "application/geo+json"
+RESERVED_PARAMS = {"bbox", "limit", "offset", "at", "f"}
+
+
+def _store():
+    return current_app.extensions["store"]
+
+
+def _tz():
+    return current_app.config["TZINFO"]
+
+
+def _limits() -> Limits:
+    return Limits(current_app.config["MAX_FEATURES_PER_REQUEST"], current_app.config["MAX_VERTICES"])
+
+
+def _layer(layer_id: str) -> dict:
+    layer = _store().layer(layer_id)
+    if layer is None:
+        raise NotFound(f"No layer '{layer_id}'.", message_zh=f"图层“{layer_id}”不存在。",
+                       details=[Detail("layer", "not_found", f"unknown layer '{layer_id}'")])
+    return layer
+
+
+def _editable(layer: dict) -> dict:
+    if not layer.get("editable", True):
+        raise Conflict(f"Layer '{layer['id']}' is read-only.", message_zh="该图层为只读。", code="read_only")
+    return layer
+
+
+def _missing_feature(layer_id: str, fid: int) -> NotFound:
+    return NotFound(f"No feature {fid} in layer '{layer_id}'.", message_zh=f"图层中不存在要素 {fid}。",
+                    details=[Detail("id", "not_found", f"no live feature {fid} in '{layer_id}'")])
+
+
+def _swap_extent():
+    """The project's extent, widened, used to spot lat/lon swaps that stay in range."""
+    box = _store().extent()
+    if box is None:
+        return None
+    margin = 0.05
+    return (box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin)
+
+
+def _json(data, status: int = 200, headers: dict | None = None, mimetype: str = "application/json") -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype=mimetype, headers=headers)
+
+
+def _feature_response(version, status: int = 200) -> Response:
+    return Response(version.to_json(_tz()), status=status, mimetype=GEOJSON, headers={"ETag": version.etag})
+
+
+@bp.get("/health")
+def health():
+    return _json({"status": "ok"})
+
+
+@bp.get("/config")
+def config():
+    cfg = current_app.config
+    return _json({"basemaps": cfg["BASEMAPS"], "default_basemap": cfg["DEFAULT_BASEMAP"],
+                  "extent": _store().extent(), "timezone": cfg["TIMEZONE"], "languages": ["zh-CN", "en"],
+                  "max_limit": cfg["MAX_LIMIT"]})
+
+
+@bp.get("/layers")
+def list_layers():
+    return _json({"layers": _store().layers()})
+
+
+@bp.post("/layers")
+def create_layer():
+    definition = new_layer_definition(json_body(request))
+    try:
+        layer = _store().create_layer(definition, client_name(request))
+    except LayerExists:
+        raise Conflict(f"Layer '{definition['id']}' already exists.", message_zh="图层编号已存在。",
+                       code="layer_exists", details=[Detail("id", "duplicate", "a layer with this id exists")]) from None
+    return _json(layer, 201, {"Location": f"/api/layers/{layer['id']}"})
+
+
+@bp.get("/layers/<layer_id>")
+def get_layer(layer_id: str):
+    return _json(_layer(layer_id))
+
+
+def _filters(layer: dict) -> dict:
+    schema = layer.get("properties", {})
+    filters = {}
+    for name in request.args:
+        if name in RESERVED_PARAMS:
+            continue
+        if name not in schema:
+            raise bad(name, f"layer '{layer['id']}' has no property '{name}' to filter on")
+        try:
+            filters[name] = parse_filter_value(schema[name], request.args[name])
+        except ValueError as exc:
+            raise bad(name, str(exc)) from None
+    return filters
+
+
+def _page_links(total: int, offset: int, limit: int, returned: int) -> list[dict]:
+    base = request.base_url
+    args = request.args.to_dict(flat=True)
+    links = [{"rel": "self", "type": GEOJSON, "href": f"{base}?{urlencode(args)}" if args else base}]
+    if offset + returned < total:
+        links.append({"rel": "next", "type": GEOJSON,
+                      "href": f"{base}?{urlencode(args | {'offset': offset + limit, 'limit': limit})}"})
+    if offset > 0:
+        links.append({"rel": "prev", "type": GEOJSON,
+                      "href": f"{base}?{urlencode(args | {'offset': max(0, offset - limit), 'limit': limit})}"})
+    return links
+
+
+@bp.get("/layers/<layer_id>/features")
+def list_features(layer_id: str):
+    layer = _layer(layer_id)
+    cfg = current_app.config
+    bbox = parse_bbox(request.args.get("bbox"))
+    limit = parse_int("limit", request.args.get("limit"), cfg["DEFAULT_LIMIT"], 1, cfg["MAX_LIMIT"])
+    offset = parse_int("offset", request.args.get("offset"), 0, 0, 2**31)
+    at = parse_at(request.args.get("at"), _tz())
+    page = _store().query(layer_id, bbox=bbox, at=at, filters=_filters(layer), limit=limit, offset=offset)
+    tz = _tz()
+    head = json.dumps({"type": "FeatureCollection", "numberMatched": page.total,
+                       "numberReturned": len(page.features), "timeStamp": format_instant(
+                           at if at is not None else current_app.extensions["clock"](), tz),
+                       "links": _page_links(page.total, offset, limit, len(page.features))}, ensure_ascii=False)
+    body = head[:-1] + ',"features":[' + ",".join(f.to_json(tz) for f in page.features) + "]}"
+    return Response(body, mimetype=GEOJSON)
+
+
+@bp.post("/layers/<layer_id>/features")
+def create_features(layer_id: str):
+    layer = _editable(_layer(layer_id))
+    payload = json_body(request)
+    features = parse_new_features(layer, payload, _swap_extent(), _limits())
+    created = _store().create(layer_id, features, client_name(request))
+    tz = _tz()
+    if payload.get("type") == "Feature":
+        response = _feature_response(created[0], 201)
+        response.headers["Location"] = f"/api/layers/{layer_id}/features/{created[0].fid}"
+        return response
+    body = '{"type":"FeatureCollection","features":[' + ",".join(f.to_json(tz) for f in created) + "]}"
+    return Response(body, status=201, mimetype=GEOJSON)
+
+
+@bp.get("/layers/<layer_id>/features/<int:fid>")
+def get_feature(layer_id: str, fid: int):
+    _layer(layer_id)
+    at = parse_at(request.args.get("at"), _tz())
+    try:
+        return _feature_response(_store().get(layer_id, fid, at))
+    except UnknownFeature:
+        raise _missing_feature(layer_id, fid) from None
+
+
+@bp.get("/layers/<layer_id>/features/<int:fid>/history")
+def feature_history(layer_id: str, fid: int):
+    _layer(layer_id)
+    try:
+        versions = _store().history(layer_id, fid)
+    except UnknownFeature:
+        raise _missing_feature(layer_id, fid) from None
+    tz = _tz()
+    return Response('{"type":"FeatureCollection","features":[' + ",".join(v.to_json(tz) for v in versions) + "]}",
+                    mimetype=GEOJSON)
+
+
+def _write_current(layer_id: str, fid: int, change):
+    """Run an edit that needs the current version; map the store's refusals to HTTP ones."""
+    layer = _editable(_layer(layer_id))
+    store = _store()
+    try:
+        base = if_match_version(request, fid)
+        current = store.get(layer_id, fid)
+        if base is not None and base != current.version:
+            raise StaleVersion(current)
+        return change(layer, store, current, base)
+    except UnknownFeature:
+        raise _missing_feature(layer_id, fid) from None
+    except StaleVersion as exc:
+        raise PreconditionFailed(
+            f"Feature {fid} is at version {exc.current.version}; your edit was based on an older one.",
+            message_zh=f"该要素已更新到第 {exc.current.version} 版，您的修改基于旧版本，未保存。",
+            details=[Detail("If-Match", "stale", f"current ETag is {exc.current.etag}")],
+            extra={"current": exc.current.to_dict(_tz())}, headers={"ETag": exc.current.etag}) from None
+
+
+@bp.put("/layers/<layer_id>/features/<int:fid>")
+def replace_feature(layer_id: str, fid: int):
+    def change(layer, store, current, base):
+        feature = parse_replacement(layer, json_body(request), _swap_extent(), _limits())
+        return _feature_response(store.update(layer_id, fid, feature, current.version, client_name(request)))
+    return _write_current(layer_id, fid, change)
+
+
+@bp.patch("/layers/<layer_id>/features/<int:fid>")
+def patch_feature(layer_id: str, fid: int):
+    def change(layer, store, current, base):
+        feature = apply_patch(layer, current, json_body(request), _swap_extent(), _limits())
+        return _feature_response(store.update(layer_id, fid, feature, current.version, client_name(request)))
+    return _write_current(layer_id, fid, change)
+
+
+@bp.delete("/layers/<layer_id>/features/<int:fid>")
+def delete_feature(layer_id: str, fid: int):
+    def change(layer, store, current, base):
+        store.delete(layer_id, fid, current.version, client_name(request))
+        return Response(status=204)
+    return _write_current(layer_id, fid, change)
+
+
+@bp.get("/layers/<layer_id>/points")
+def layer_points(layer_id: str):
+    """Every point of a point layer in the compact ``CWP1`` format (see ``geo/pointpack.py``)."""
+    layer = _layer(layer_id)
+    if set(layer["geometry_types"]) != {"Point"}:
+        raise ValidationFailed("Only point layers have a point payload.", message_zh="仅点图层提供点数据包。",
+                               code="not_a_point_layer",
+                               details=[Detail("layer", "not_a_point_layer", "use /features for this layer")])
+    at = parse_at(request.args.get("at"), _tz())
+    by = layer.get("style", {}).get("by")
+    cache = current_app.extensions["points_cache"]
+    key = (layer_id, layer["revision"], at, by)
+    packed = cache.get(key)
+    if packed is None:
+        arrays = _store().points(layer_id, at=at, value_property=by)
+        raw = pointpack.encode(arrays.fids, arrays.x, arrays.y, arrays.values)
+        packed = (raw, gzip.compress(raw, compresslevel=6))
+        cache.put(key, packed)
+    headers = {"Cache-Control": "no-cache", "ETag": f'"{layer_id}-{layer["revision"]}-{at}"', "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed[1], mimetype="application/octet-stream", headers=headers)
+    return Response(packed[0], mimetype="application/octet-stream", headers=headers)

@@ -1,0 +1,55 @@
+"""One JSON error shape for every refusal, whatever raised it (our errors, Werkzeug's, or a bug)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from layers.errors import AppError
+
+log = logging.getLogger(__name__)
+
+# Werkzeug's own refusals (routing, size limit, ...) mapped to our codes and Chinese messages.
+_HTTP_CODES = {
+    400: ("bad_request", "请求无效。"),
+    404: ("not_found", "未找到该地址。"),
+    405: ("method_not_allowed", "不允许此请求方法。"),
+    413: ("payload_too_large", "请求内容过大。"),
+    414: ("uri_too_long", "请求地址过长。"),
+    415: ("unsupported_media_type", "不支持的内容类型。"),
+    431: ("headers_too_large", "请求头过大。"),
+}
+
+
+def error_response(status: int, body: dict, headers: dict | None = None) -> Response:
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on ``app``."""
+
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError) -> Response:
+        return error_response(exc.status, exc.to_dict(), exc.headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        code, message_zh = _HTTP_CODES.get(status, ("http_error", "请求失败。"))
+        body = {"error": {"status": status, "code": code, "message": exc.description or exc.name,
+                          "message_zh": message_zh, "details": []}}
+        headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+        return error_response(status, body, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        body = {"error": {"status": 500, "code": "internal_error",
+                          "message": "An unexpected error occurred; it has been logged.",
+                          "message_zh": "服务器内部错误，已记录。", "details": []}}
+        return error_response(500, body)

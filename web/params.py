@@ -1,0 +1,109 @@
+"""Parse query parameters and request bodies into typed values, refusing bad ones with the one error shape."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from flask import Request
+
+from layers.errors import Detail, InvalidJSON, InvalidParameter, PreconditionRequired, UnsupportedMediaType
+from layers.store import parse_instant
+
+JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
+_CLIENT_RE = re.compile(r"[^\w.@:\- ]", re.UNICODE)
+
+
+def bad(field: str, reason: str, message: str = "A query parameter is invalid.",
+        message_zh: str = "查询参数无效。") -> InvalidParameter:
+    return InvalidParameter(message, message_zh=message_zh, details=[Detail(field, "invalid_value", reason)])
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``minLon,minLat,maxLon,maxLat`` in WGS 84 degrees."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise bad("bbox", "expected four numbers: minLon,minLat,maxLon,maxLat")
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        if -90 <= minx <= 90 and -90 <= maxx <= 90 and -180 <= miny <= 180 and -180 <= maxy <= 180:
+            raise bad("bbox", "latitude and longitude look swapped; the order is minLon,minLat,maxLon,maxLat")
+        raise bad("bbox", "out of range: longitudes -180..180, latitudes -90..90")
+    if minx > maxx or miny > maxy:
+        raise bad("bbox", "minimum greater than maximum; the order is minLon,minLat,maxLon,maxLat")
+    return (minx, miny, maxx, maxy)
+
+
+def parse_int(name: str, text: str | None, default: int, low: int, high: int) -> int:
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise bad(name, f"expected an integer from {low} to {high}") from None
+    if not low <= value <= high:
+        raise bad(name, f"must be from {low} to {high}, got {value}")
+    return value
+
+
+def parse_at(text: str | None, tz) -> int | None:
+    if text is None:
+        return None
+    try:
+        return parse_instant(text, tz)
+    except (ValueError, OverflowError, OSError):
+        raise bad("at", "expected an ISO 8601 date or date-time, like 2026-03-01 or 2026-03-01T09:00:00+08:00") from None
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_body(request: Request) -> Any:
+    """The body parsed as strict JSON (no NaN/Infinity), or a 4xx naming the problem."""
+    mimetype = request.mimetype or ""
+    if mimetype not in JSON_TYPES:
+        raise UnsupportedMediaType(details=[Detail("Content-Type", "unsupported_media_type",
+                                                   f"got {mimetype or 'none'}; send one of {', '.join(JSON_TYPES)}")])
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode("utf-8-sig")
+        return json.loads(text, parse_constant=_no_constants)
+    except UnicodeDecodeError:
+        raise InvalidJSON(details=[Detail("body", "invalid_encoding", "the body must be UTF-8")]) from None
+    except RecursionError:
+        raise InvalidJSON(details=[Detail("body", "too_deep", "the JSON nests too deeply")]) from None
+    except ValueError as exc:
+        raise InvalidJSON(details=[Detail("body", "invalid_json", str(exc)[:300])]) from None
+
+
+def client_name(request: Request) -> str:
+    """Who made a change. Until accounts exist this is the client's self-declared ``X-Client`` header
+    (cleaned and shortened) or ``anonymous``; the accounts work binds it to the logged-in user."""
+    declared = _CLIENT_RE.sub("", request.headers.get("X-Client", ""))[:64].strip()
+    return declared or "anonymous"
+
+
+def if_match_version(request: Request, fid: int) -> int | None:
+    """The version named by If-Match (``"12.3"`` is feature 12, version 3); None for ``*``."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise PreconditionRequired(details=[Detail("If-Match", "required",
+                                                   "send the ETag of the version your edit is based on")])
+    header = header.strip()
+    if header == "*":
+        return None
+    tag = header.removeprefix("W/").strip('"')
+    match = re.fullmatch(r"(\d+)\.(\d+)", tag)
+    if not match or int(match[1]) != fid:
+        raise bad("If-Match", f"expected the ETag of feature {fid}, like \"{fid}.3\"",
+                  "The If-Match header is invalid.", "If-Match 请求头无效。")
+    return int(match[2])
