@@ -1,6 +1,6 @@
 """创卫地图 (Hygiene Blackspot Map): the app factory, the command line and the production server.
 
-    python server.py [--host 127.0.0.1] [--port 5000] [--data DIR] [--no-demo]
+python server.py [--host 127.0.0.1] [--port 5000] [--data DIR] [--no-demo]
 """
 
 from __future__ import annotations

@@ -79,8 +79,9 @@ def _check_parts(kind: str, coords: list, field: str) -> dict | None:
                 if len(ring) < 4:
                     return _problem(f"{base}[{j}]", "too_few_positions", "a polygon ring needs at least 4 positions")
                 if ring[0][:2] != ring[-1][:2]:
-                    return _problem(f"{base}[{j}]", "ring_not_closed",
-                                    "the first and last positions of a ring must be the same")
+                    return _problem(
+                        f"{base}[{j}]", "ring_not_closed", "the first and last positions of a ring must be the same"
+                    )
     return None
 
 
@@ -90,13 +91,18 @@ def _range_problem(walk: _Walk, field: str, extent: tuple | None) -> dict | None
         if lon_ok and lat_ok:
             continue
         if -180 <= lat <= 180 and -90 <= lon <= 90:
-            return _problem(path, "coordinates_swapped",
-                            f"latitude and longitude look swapped: got [{lon}, {lat}]; "
-                            "GeoJSON positions are [longitude, latitude]")
+            return _problem(
+                path,
+                "coordinates_swapped",
+                f"latitude and longitude look swapped: got [{lon}, {lat}]; GeoJSON positions are [longitude, latitude]",
+            )
         if abs(lon) > 360 or abs(lat) > 360:
-            return _problem(path, "wrong_crs",
-                            f"[{lon}, {lat}] looks like projected coordinates (metres), not WGS 84 degrees; "
-                            "convert to EPSG:4326 longitude/latitude")
+            return _problem(
+                path,
+                "wrong_crs",
+                f"[{lon}, {lat}] looks like projected coordinates (metres), not WGS 84 degrees; "
+                "convert to EPSG:4326 longitude/latitude",
+            )
         which = "longitude" if not lon_ok else "latitude"
         limit = "-180..180" if not lon_ok else "-90..90"
         return _problem(path, "coordinates_out_of_range", f"{which} out of range {limit}: got [{lon}, {lat}]")
@@ -107,9 +113,12 @@ def _range_problem(walk: _Walk, field: str, extent: tuple | None) -> dict | None
         inside = minx <= lon <= maxx and miny <= lat <= maxy
         swapped_inside = minx <= lat <= maxx and miny <= lon <= maxy
         if not inside and swapped_inside:
-            return _problem(path, "coordinates_swapped",
-                            f"[{lon}, {lat}] is outside the project area but [{lat}, {lon}] is inside: "
-                            "latitude and longitude look swapped")
+            return _problem(
+                path,
+                "coordinates_swapped",
+                f"[{lon}, {lat}] is outside the project area but [{lat}, {lon}] is inside: "
+                "latitude and longitude look swapped",
+            )
     return None
 
 
@@ -143,11 +152,13 @@ def check_geometry(
         return [_problem(field, "invalid_geojson", "a geometry must be a GeoJSON object")]
     kind = geometry.get("type")
     if kind not in GEOMETRY_TYPES:
-        return [_problem(f"{field}.type", "invalid_geojson",
-                         f"unknown or unsupported geometry type {kind!r}")]
+        return [_problem(f"{field}.type", "invalid_geojson", f"unknown or unsupported geometry type {kind!r}")]
     if kind not in allowed_types:
-        return [_problem(f"{field}.type", "geometry_type_mismatch",
-                         f"this layer takes {', '.join(allowed_types)}, got {kind}")]
+        return [
+            _problem(
+                f"{field}.type", "geometry_type_mismatch", f"this layer takes {', '.join(allowed_types)}, got {kind}"
+            )
+        ]
     coords = geometry.get("coordinates")
     cfield = f"{field}.coordinates"
     if coords is None or coords == []:
@@ -159,8 +170,11 @@ def check_geometry(
     if not walk.positions:
         return [_problem(cfield, "empty_geometry", "the geometry has no coordinates")]
     if len(walk.positions) > max_vertices:
-        return [_problem(cfield, "too_many_vertices",
-                         f"{len(walk.positions)} positions; at most {max_vertices} are allowed")]
+        return [
+            _problem(
+                cfield, "too_many_vertices", f"{len(walk.positions)} positions; at most {max_vertices} are allowed"
+            )
+        ]
     structural = _check_parts(kind, coords, cfield) if kind != "Point" else None
     if structural:
         return [structural]

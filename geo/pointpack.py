@@ -35,8 +35,9 @@ def _pad4(data: bytes, fill: bytes = b"\0") -> bytes:
     return data + fill * (-len(data) % 4)
 
 
-def encode(fids: np.ndarray, x: np.ndarray, y: np.ndarray, values: list | None = None,
-           max_error_m: float = 0.5) -> bytes:
+def encode(
+    fids: np.ndarray, x: np.ndarray, y: np.ndarray, values: list | None = None, max_error_m: float = 0.5
+) -> bytes:
     """Encode points (ids ascending) and optional style values.
 
     >>> data = encode(np.array([3, 4]), np.array([113.30, 113.31]), np.array([23.10, 23.11]))
@@ -55,8 +56,7 @@ def encode(fids: np.ndarray, x: np.ndarray, y: np.ndarray, values: list | None =
         minx, maxx, miny, maxy = float(x.min()), float(x.max()), float(y.min()), float(y.max())
     else:
         minx = maxx = miny = maxy = 0.0
-    span_m = max((maxx - minx) * _M_PER_DEG * math.cos(math.radians((miny + maxy) / 2)),
-                 (maxy - miny) * _M_PER_DEG)
+    span_m = max((maxx - minx) * _M_PER_DEG * math.cos(math.radians((miny + maxy) / 2)), (maxy - miny) * _M_PER_DEG)
     bits = 16 if span_m / 65535 <= max_error_m else 32
     scale = float(2**bits - 1)
     qtype = np.uint16 if bits == 16 else np.uint32
@@ -76,13 +76,21 @@ def encode(fids: np.ndarray, x: np.ndarray, y: np.ndarray, values: list | None =
             raise ValueError(f"at most 255 distinct style values, got {len(classes)}")
         lookup = {v: i for i, v in enumerate(classes)}
         class_index = np.fromiter((lookup[v] for v in values), dtype=np.uint8, count=n)
-    header = json.dumps({"count": n, "bbox": [minx, miny, maxx, maxy], "bits": bits, "classes": classes},
-                        ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    header = json.dumps(
+        {"count": n, "bbox": [minx, miny, maxx, maxy], "bits": bits, "classes": classes},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
     header = _pad4(header, b" ")
     deltas = np.diff(fids, prepend=0).astype(np.uint32) if n else np.zeros(0, dtype=np.uint32)
-    parts = [MAGIC, struct.pack("<I", len(header)), header, deltas.astype("<u4").tobytes(),
-             _pad4(quantise(x, minx, maxx).astype(qtype().dtype.newbyteorder("<")).tobytes()),
-             _pad4(quantise(y, miny, maxy).astype(qtype().dtype.newbyteorder("<")).tobytes())]
+    parts = [
+        MAGIC,
+        struct.pack("<I", len(header)),
+        header,
+        deltas.astype("<u4").tobytes(),
+        _pad4(quantise(x, minx, maxx).astype(qtype().dtype.newbyteorder("<")).tobytes()),
+        _pad4(quantise(y, miny, maxy).astype(qtype().dtype.newbyteorder("<")).tobytes()),
+    ]
     if class_index is not None:
         parts.append(_pad4(class_index.tobytes()))
     return b"".join(parts)
@@ -93,7 +101,7 @@ def decode(data: bytes) -> dict:
     if data[:4] != MAGIC:
         raise ValueError("not a CWP1 payload")
     (hlen,) = struct.unpack_from("<I", data, 4)
-    header = json.loads(data[8:8 + hlen])
+    header = json.loads(data[8 : 8 + hlen])
     n, bits = header["count"], header["bits"]
     offset = 8 + hlen
     fids = np.cumsum(np.frombuffer(data, dtype="<u4", count=n, offset=offset).astype(np.int64))
@@ -106,8 +114,13 @@ def decode(data: bytes) -> dict:
     offset += size * n + (-(size * n) % 4)
     minx, miny, maxx, maxy = header["bbox"]
     scale = float(2**bits - 1)
-    result = {"fids": fids, "x": minx + qx / scale * (maxx - minx), "y": miny + qy / scale * (maxy - miny),
-              "classes": header["classes"], "bits": bits}
+    result = {
+        "fids": fids,
+        "x": minx + qx / scale * (maxx - minx),
+        "y": miny + qy / scale * (maxy - miny),
+        "classes": header["classes"],
+        "bits": bits,
+    }
     if header["classes"] is not None:
         idx = np.frombuffer(data, dtype=np.uint8, count=n, offset=offset)
         result["values"] = [header["classes"][i] for i in idx]

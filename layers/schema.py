@@ -23,12 +23,32 @@ LANGS = ("zh-CN", "en")
 MAX_STRING = 10_000
 _PROPERTY_KEYS = {"type", "title", "enum", "enum_labels", "pattern", "maxLength", "minimum", "maximum", "description"}
 _LAYER_KEYS = {
-    "id", "title", "description", "geometry_types", "editable", "order", "properties", "required",
-    "style", "label_property", "rules", "category_code",
+    "id",
+    "title",
+    "description",
+    "geometry_types",
+    "editable",
+    "order",
+    "properties",
+    "required",
+    "style",
+    "label_property",
+    "rules",
+    "category_code",
 }
 _STYLE_KEYS = {
-    "color", "fillColor", "weight", "opacity", "fillOpacity", "radius", "dashArray", "cluster", "by",
-    "classes", "base", "minZoom",
+    "color",
+    "fillColor",
+    "weight",
+    "opacity",
+    "fillOpacity",
+    "radius",
+    "dashArray",
+    "cluster",
+    "by",
+    "classes",
+    "base",
+    "minZoom",
 }
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -38,17 +58,16 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_title(value: Any, field: str, problems: list[Detail], required: bool = True) -> None:
     if value is None and not required:
         return
-    if not isinstance(value, dict) or any(not isinstance(value.get(lang), str) or not value.get(lang).strip()
-                                          for lang in LANGS):
-        problems.append(Detail(field, "missing_translation",
-                               "needs a non-empty text for both 'zh-CN' and 'en'"))
+    if not isinstance(value, dict) or any(
+        not isinstance(value.get(lang), str) or not value.get(lang).strip() for lang in LANGS
+    ):
+        problems.append(Detail(field, "missing_translation", "needs a non-empty text for both 'zh-CN' and 'en'"))
 
 
 def _check_property_spec(name: str, spec: Any, problems: list[Detail]) -> None:
@@ -107,8 +126,8 @@ def _check_style(style: Any, problems: list[Detail]) -> None:
 def check_layer_definition(definition: Any) -> list[Detail]:
     """Return every problem with a layer definition (an empty list when it is valid).
 
-    >>> check_layer_definition({"id": "x"})[0]["field"]
-    'title'
+    >>> [p["field"] for p in check_layer_definition({"id": "x"})]
+    ['id', 'title', 'geometry_types']
     """
     problems: list[Detail] = []
     if not isinstance(definition, dict):
@@ -117,15 +136,22 @@ def check_layer_definition(definition: Any) -> list[Detail]:
         problems.append(Detail(key, "unknown_field", "not a known layer-definition key"))
     layer_id = definition.get("id")
     if not isinstance(layer_id, str) or not LAYER_ID_RE.match(layer_id):
-        problems.append(Detail("id", "invalid_value",
-                               "must be 2-40 characters: a lower-case letter, then letters, digits or '_'"))
+        problems.append(
+            Detail("id", "invalid_value", "must be 2-40 characters: a lower-case letter, then letters, digits or '_'")
+        )
     _check_title(definition.get("title"), "title", problems)
     _check_title(definition.get("description"), "description", problems, required=False)
     geometry_types = definition.get("geometry_types")
-    if (not isinstance(geometry_types, list) or not geometry_types
-            or any(g not in GEOMETRY_TYPES for g in geometry_types)):
-        problems.append(Detail("geometry_types", "invalid_value",
-                               f"must be a non-empty list drawn from {', '.join(GEOMETRY_TYPES)}"))
+    if (
+        not isinstance(geometry_types, list)
+        or not geometry_types
+        or any(g not in GEOMETRY_TYPES for g in geometry_types)
+    ):
+        problems.append(
+            Detail(
+                "geometry_types", "invalid_value", f"must be a non-empty list drawn from {', '.join(GEOMETRY_TYPES)}"
+            )
+        )
     properties = definition.get("properties", {})
     if not isinstance(properties, dict):
         problems.append(Detail("properties", "wrong_type", "must be an object of property specs"))
@@ -200,8 +226,9 @@ def check_properties(definition: dict, properties: Any, field: str = "properties
     problems: list[Detail] = []
     for name in properties:
         if name not in schema:
-            problems.append(Detail(f"{field}.{name}", "unknown_field",
-                                   f"layer '{definition['id']}' has no property '{name}'"))
+            problems.append(
+                Detail(f"{field}.{name}", "unknown_field", f"layer '{definition['id']}' has no property '{name}'")
+            )
     for name in definition.get("required", []):
         if properties.get(name) is None:
             problems.append(Detail(f"{field}.{name}", "required", "this property is required"))

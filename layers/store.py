@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable, Sequence
+from datetime import UTC, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -19,14 +19,14 @@ import numpy as np
 Bbox = tuple[float, float, float, float]
 
 
-def format_instant(us: int | None, tz: ZoneInfo | timezone = timezone.utc) -> str | None:
+def format_instant(us: int | None, tz: ZoneInfo | timezone = UTC) -> str | None:
     """ISO 8601 with offset, millisecond precision, for a microsecond timestamp (None stays None)."""
     if us is None:
         return None
     return datetime.fromtimestamp(us / 1_000_000, tz).isoformat(timespec="milliseconds")
 
 
-def parse_instant(text: str, tz: ZoneInfo | timezone = timezone.utc) -> int:
+def parse_instant(text: str, tz: ZoneInfo | timezone = UTC) -> int:
     """Microseconds since the epoch for an ISO 8601 date or date-time; naive values are read in ``tz``.
 
     >>> parse_instant("1970-01-01T00:00:01Z")
@@ -56,7 +56,7 @@ class FeatureVersion:
     def etag(self) -> str:
         return f'"{self.fid}.{self.version}"'
 
-    def to_json(self, tz: ZoneInfo | timezone = timezone.utc) -> str:
+    def to_json(self, tz: ZoneInfo | timezone = UTC) -> str:
         """The version as a GeoJSON Feature with its history metadata as foreign members."""
         return (
             f'{{"type":"Feature","id":{self.fid},"geometry":{self.geometry or "null"},'
@@ -66,7 +66,7 @@ class FeatureVersion:
             f'"author":{json.dumps(self.author, ensure_ascii=False)}}}'
         )
 
-    def to_dict(self, tz: ZoneInfo | timezone = timezone.utc) -> dict:
+    def to_dict(self, tz: ZoneInfo | timezone = UTC) -> dict:
         return json.loads(self.to_json(tz))
 
 
@@ -134,9 +134,17 @@ class Store(ABC):
         """Make the stored built-in definitions equal to the catalogue's (adds and updates)."""
 
     @abstractmethod
-    def query(self, layer_id: str, *, bbox: Bbox | None = None, at: int | None = None,
-              filters: dict | None = None, limit: int = 1000, offset: int = 0,
-              exact_geometry: bool = True) -> Page:
+    def query(
+        self,
+        layer_id: str,
+        *,
+        bbox: Bbox | None = None,
+        at: int | None = None,
+        filters: dict | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+        exact_geometry: bool = True,
+    ) -> Page:
         """Features of a layer (as now, or ``at`` an instant) ordered by id, with the total count."""
 
     @abstractmethod
@@ -148,19 +156,22 @@ class Store(ABC):
         """Every version of a feature, oldest first, deletions included; raise UnknownFeature."""
 
     @abstractmethod
-    def create(self, layer_id: str, features: Sequence[NewFeature], author: str,
-               at: int | None = None) -> list[FeatureVersion]:
+    def create(
+        self, layer_id: str, features: Sequence[NewFeature], author: str, at: int | None = None
+    ) -> list[FeatureVersion]:
         """Store new features all-or-nothing and return their first versions."""
 
     @abstractmethod
-    def update(self, layer_id: str, fid: int, feature: NewFeature, base_version: int | None,
-               author: str, at: int | None = None) -> FeatureVersion:
+    def update(
+        self, layer_id: str, fid: int, feature: NewFeature, base_version: int | None, author: str, at: int | None = None
+    ) -> FeatureVersion:
         """Replace a feature's geometry and properties; ``base_version`` None skips the check
         (trusted callers only); raise StaleVersion or UnknownFeature."""
 
     @abstractmethod
-    def delete(self, layer_id: str, fid: int, base_version: int | None, author: str,
-               at: int | None = None) -> FeatureVersion:
+    def delete(
+        self, layer_id: str, fid: int, base_version: int | None, author: str, at: int | None = None
+    ) -> FeatureVersion:
         """End a feature's life (its history stays); return the deletion version."""
 
     @abstractmethod

@@ -34,8 +34,11 @@ def _limits() -> Limits:
 def _layer(layer_id: str) -> dict:
     layer = _store().layer(layer_id)
     if layer is None:
-        raise NotFound(f"No layer '{layer_id}'.", message_zh=f"图层“{layer_id}”不存在。",
-                       details=[Detail("layer", "not_found", f"unknown layer '{layer_id}'")])
+        raise NotFound(
+            f"No layer '{layer_id}'.",
+            message_zh=f"图层“{layer_id}”不存在。",
+            details=[Detail("layer", "not_found", f"unknown layer '{layer_id}'")],
+        )
     return layer
 
 
@@ -46,8 +49,11 @@ def _editable(layer: dict) -> dict:
 
 
 def _missing_feature(layer_id: str, fid: int) -> NotFound:
-    return NotFound(f"No feature {fid} in layer '{layer_id}'.", message_zh=f"图层中不存在要素 {fid}。",
-                    details=[Detail("id", "not_found", f"no live feature {fid} in '{layer_id}'")])
+    return NotFound(
+        f"No feature {fid} in layer '{layer_id}'.",
+        message_zh=f"图层中不存在要素 {fid}。",
+        details=[Detail("id", "not_found", f"no live feature {fid} in '{layer_id}'")],
+    )
 
 
 def _swap_extent():
@@ -75,9 +81,16 @@ def health():
 @bp.get("/config")
 def config():
     cfg = current_app.config
-    return _json({"basemaps": cfg["BASEMAPS"], "default_basemap": cfg["DEFAULT_BASEMAP"],
-                  "extent": _store().extent(), "timezone": cfg["TIMEZONE"], "languages": ["zh-CN", "en"],
-                  "max_limit": cfg["MAX_LIMIT"]})
+    return _json(
+        {
+            "basemaps": cfg["BASEMAPS"],
+            "default_basemap": cfg["DEFAULT_BASEMAP"],
+            "extent": _store().extent(),
+            "timezone": cfg["TIMEZONE"],
+            "languages": ["zh-CN", "en"],
+            "max_limit": cfg["MAX_LIMIT"],
+        }
+    )
 
 
 @bp.get("/layers")
@@ -91,8 +104,12 @@ def create_layer():
     try:
         layer = _store().create_layer(definition, client_name(request))
     except LayerExists:
-        raise Conflict(f"Layer '{definition['id']}' already exists.", message_zh="图层编号已存在。",
-                       code="layer_exists", details=[Detail("id", "duplicate", "a layer with this id exists")]) from None
+        raise Conflict(
+            f"Layer '{definition['id']}' already exists.",
+            message_zh="图层编号已存在。",
+            code="layer_exists",
+            details=[Detail("id", "duplicate", "a layer with this id exists")],
+        ) from None
     return _json(layer, 201, {"Location": f"/api/layers/{layer['id']}"})
 
 
@@ -121,11 +138,21 @@ def _page_links(total: int, offset: int, limit: int, returned: int) -> list[dict
     args = request.args.to_dict(flat=True)
     links = [{"rel": "self", "type": GEOJSON, "href": f"{base}?{urlencode(args)}" if args else base}]
     if offset + returned < total:
-        links.append({"rel": "next", "type": GEOJSON,
-                      "href": f"{base}?{urlencode(args | {'offset': offset + limit, 'limit': limit})}"})
+        links.append(
+            {
+                "rel": "next",
+                "type": GEOJSON,
+                "href": f"{base}?{urlencode(args | {'offset': offset + limit, 'limit': limit})}",
+            }
+        )
     if offset > 0:
-        links.append({"rel": "prev", "type": GEOJSON,
-                      "href": f"{base}?{urlencode(args | {'offset': max(0, offset - limit), 'limit': limit})}"})
+        links.append(
+            {
+                "rel": "prev",
+                "type": GEOJSON,
+                "href": f"{base}?{urlencode(args | {'offset': max(0, offset - limit), 'limit': limit})}",
+            }
+        )
     return links
 
 
@@ -139,10 +166,16 @@ def list_features(layer_id: str):
     at = parse_at(request.args.get("at"), _tz())
     page = _store().query(layer_id, bbox=bbox, at=at, filters=_filters(layer), limit=limit, offset=offset)
     tz = _tz()
-    head = json.dumps({"type": "FeatureCollection", "numberMatched": page.total,
-                       "numberReturned": len(page.features), "timeStamp": format_instant(
-                           at if at is not None else current_app.extensions["clock"](), tz),
-                       "links": _page_links(page.total, offset, limit, len(page.features))}, ensure_ascii=False)
+    head = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "numberMatched": page.total,
+            "numberReturned": len(page.features),
+            "timeStamp": format_instant(at if at is not None else current_app.extensions["clock"](), tz),
+            "links": _page_links(page.total, offset, limit, len(page.features)),
+        },
+        ensure_ascii=False,
+    )
     body = head[:-1] + ',"features":[' + ",".join(f.to_json(tz) for f in page.features) + "]}"
     return Response(body, mimetype=GEOJSON)
 
@@ -180,8 +213,9 @@ def feature_history(layer_id: str, fid: int):
     except UnknownFeature:
         raise _missing_feature(layer_id, fid) from None
     tz = _tz()
-    return Response('{"type":"FeatureCollection","features":[' + ",".join(v.to_json(tz) for v in versions) + "]}",
-                    mimetype=GEOJSON)
+    return Response(
+        '{"type":"FeatureCollection","features":[' + ",".join(v.to_json(tz) for v in versions) + "]}", mimetype=GEOJSON
+    )
 
 
 def _write_current(layer_id: str, fid: int, change):
@@ -201,7 +235,9 @@ def _write_current(layer_id: str, fid: int, change):
             f"Feature {fid} is at version {exc.current.version}; your edit was based on an older one.",
             message_zh=f"该要素已更新到第 {exc.current.version} 版，您的修改基于旧版本，未保存。",
             details=[Detail("If-Match", "stale", f"current ETag is {exc.current.etag}")],
-            extra={"current": exc.current.to_dict(_tz())}, headers={"ETag": exc.current.etag}) from None
+            extra={"current": exc.current.to_dict(_tz())},
+            headers={"ETag": exc.current.etag},
+        ) from None
 
 
 @bp.put("/layers/<layer_id>/features/<int:fid>")
@@ -209,6 +245,7 @@ def replace_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = parse_replacement(layer, json_body(request), _swap_extent(), _limits())
         return _feature_response(store.update(layer_id, fid, feature, current.version, client_name(request)))
+
     return _write_current(layer_id, fid, change)
 
 
@@ -217,6 +254,7 @@ def patch_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = apply_patch(layer, current, json_body(request), _swap_extent(), _limits())
         return _feature_response(store.update(layer_id, fid, feature, current.version, client_name(request)))
+
     return _write_current(layer_id, fid, change)
 
 
@@ -225,6 +263,7 @@ def delete_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         store.delete(layer_id, fid, current.version, client_name(request))
         return Response(status=204)
+
     return _write_current(layer_id, fid, change)
 
 
@@ -233,9 +272,12 @@ def layer_points(layer_id: str):
     """Every point of a point layer in the compact ``CWP1`` format (see ``geo/pointpack.py``)."""
     layer = _layer(layer_id)
     if set(layer["geometry_types"]) != {"Point"}:
-        raise ValidationFailed("Only point layers have a point payload.", message_zh="仅点图层提供点数据包。",
-                               code="not_a_point_layer",
-                               details=[Detail("layer", "not_a_point_layer", "use /features for this layer")])
+        raise ValidationFailed(
+            "Only point layers have a point payload.",
+            message_zh="仅点图层提供点数据包。",
+            code="not_a_point_layer",
+            details=[Detail("layer", "not_a_point_layer", "use /features for this layer")],
+        )
     at = parse_at(request.args.get("at"), _tz())
     by = layer.get("style", {}).get("by")
     cache = current_app.extensions["points_cache"]

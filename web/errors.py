@@ -41,15 +41,28 @@ def register(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         code, message_zh = _HTTP_CODES.get(status, ("http_error", "请求失败。"))
-        body = {"error": {"status": status, "code": code, "message": exc.description or exc.name,
-                          "message_zh": message_zh, "details": []}}
+        body = {
+            "error": {
+                "status": status,
+                "code": code,
+                "message": exc.description or exc.name,
+                "message_zh": message_zh,
+                "details": [],
+            }
+        }
         headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
         return error_response(status, body, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error")
-        body = {"error": {"status": 500, "code": "internal_error",
-                          "message": "An unexpected error occurred; it has been logged.",
-                          "message_zh": "服务器内部错误，已记录。", "details": []}}
+        body = {
+            "error": {
+                "status": 500,
+                "code": "internal_error",
+                "message": "An unexpected error occurred; it has been logged.",
+                "message_zh": "服务器内部错误，已记录。",
+                "details": [],
+            }
+        }
         return error_response(500, body)

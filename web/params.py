@@ -16,8 +16,9 @@ JSON_TYPES = ("application/json", "application/geo+json", "application/merge-pat
 _CLIENT_RE = re.compile(r"[^\w.@:\- ]", re.UNICODE)
 
 
-def bad(field: str, reason: str, message: str = "A query parameter is invalid.",
-        message_zh: str = "查询参数无效。") -> InvalidParameter:
+def bad(
+    field: str, reason: str, message: str = "A query parameter is invalid.", message_zh: str = "查询参数无效。"
+) -> InvalidParameter:
     return InvalidParameter(message, message_zh=message_zh, details=[Detail(field, "invalid_value", reason)])
 
 
@@ -60,7 +61,9 @@ def parse_at(text: str | None, tz) -> int | None:
     try:
         return parse_instant(text, tz)
     except (ValueError, OverflowError, OSError):
-        raise bad("at", "expected an ISO 8601 date or date-time, like 2026-03-01 or 2026-03-01T09:00:00+08:00") from None
+        raise bad(
+            "at", "expected an ISO 8601 date or date-time, like 2026-03-01 or 2026-03-01T09:00:00+08:00"
+        ) from None
 
 
 def _no_constants(name: str) -> Any:
@@ -71,8 +74,15 @@ def json_body(request: Request) -> Any:
     """The body parsed as strict JSON (no NaN/Infinity), or a 4xx naming the problem."""
     mimetype = request.mimetype or ""
     if mimetype not in JSON_TYPES:
-        raise UnsupportedMediaType(details=[Detail("Content-Type", "unsupported_media_type",
-                                                   f"got {mimetype or 'none'}; send one of {', '.join(JSON_TYPES)}")])
+        raise UnsupportedMediaType(
+            details=[
+                Detail(
+                    "Content-Type",
+                    "unsupported_media_type",
+                    f"got {mimetype or 'none'}; send one of {', '.join(JSON_TYPES)}",
+                )
+            ]
+        )
     raw = request.get_data(cache=False)
     try:
         text = raw.decode("utf-8-sig")
@@ -96,14 +106,19 @@ def if_match_version(request: Request, fid: int) -> int | None:
     """The version named by If-Match (``"12.3"`` is feature 12, version 3); None for ``*``."""
     header = request.headers.get("If-Match")
     if header is None:
-        raise PreconditionRequired(details=[Detail("If-Match", "required",
-                                                   "send the ETag of the version your edit is based on")])
+        raise PreconditionRequired(
+            details=[Detail("If-Match", "required", "send the ETag of the version your edit is based on")]
+        )
     header = header.strip()
     if header == "*":
         return None
     tag = header.removeprefix("W/").strip('"')
     match = re.fullmatch(r"(\d+)\.(\d+)", tag)
     if not match or int(match[1]) != fid:
-        raise bad("If-Match", f"expected the ETag of feature {fid}, like \"{fid}.3\"",
-                  "The If-Match header is invalid.", "If-Match 请求头无效。")
+        raise bad(
+            "If-Match",
+            f'expected the ETag of feature {fid}, like "{fid}.3"',
+            "The If-Match header is invalid.",
+            "If-Match 请求头无效。",
+        )
     return int(match[2])

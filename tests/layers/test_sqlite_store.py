@@ -1,0 +1,189 @@
+"""The SQLite store: versions, reading the past, atomic bulk writes, stale versions, exact bbox queries."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+
+import pytest
+
+from layers.catalog import load_catalogue
+from layers.sqlite_store import SQLiteStore
+from layers.store import LayerExists, NewFeature, StaleVersion, UnknownFeature
+
+
+def point(lon: float, lat: float, **props) -> NewFeature:
+    return NewFeature({"type": "Point", "coordinates": [lon, lat]}, props, (lon, lat, lon, lat))
+
+
+def line(coords, **props) -> NewFeature:
+    xs, ys = [c[0] for c in coords], [c[1] for c in coords]
+    return NewFeature({"type": "LineString", "coordinates": coords}, props, (min(xs), min(ys), max(xs), max(ys)))
+
+
+@pytest.fixture
+def db(tmp_path):
+    ticks = iter(range(1_000_000, 10**12, 1_000))
+    store = SQLiteStore(tmp_path, clock=lambda: next(ticks))
+    store.sync_builtin_layers(load_catalogue())
+    yield store
+    store.close()
+
+
+def test_create_get_and_versions(db):
+    created = db.create("bins", [point(113.3, 23.1, name="一号箱"), point(113.4, 23.2)], "alice")
+    assert [f.version for f in created] == [1, 1]
+    first = db.get("bins", created[0].fid)
+    assert first.properties == '{"name":"一号箱"}'
+    assert first.author == "alice" and first.op == "create" and first.valid_to is None
+    updated = db.update("bins", first.fid, point(113.31, 23.1, name="一号箱", capacity_l=240), 1, "bob")
+    assert updated.version == 2 and updated.author == "bob"
+    history = db.history("bins", first.fid)
+    assert [v.version for v in history] == [1, 2]
+    assert history[0].valid_to == history[1].valid_from
+    assert db.layer("bins")["feature_count"] == 2
+
+
+def test_read_the_past_with_at(db):
+    [f] = db.create("bins", [point(113.3, 23.1, name="旧")], "a")
+    between = f.valid_from + 1
+    new = db.update("bins", f.fid, point(113.3, 23.1, name="新"), 1, "a")
+    assert db.get("bins", f.fid, at=between).properties == '{"name":"旧"}'
+    assert db.get("bins", f.fid).properties == '{"name":"新"}'
+    with pytest.raises(UnknownFeature):
+        db.get("bins", f.fid, at=f.valid_from - 1)
+    assert db.query("bins", at=between, filters={"name": "旧"}).total == 1
+    assert db.query("bins", at=new.valid_from, filters={"name": "旧"}).total == 0
+
+
+def test_delete_keeps_history_and_the_past(db):
+    [f] = db.create("bins", [point(113.3, 23.1)], "a")
+    gone = db.delete("bins", f.fid, 1, "b")
+    assert gone.op == "delete" and gone.version == 2
+    with pytest.raises(UnknownFeature):
+        db.get("bins", f.fid)
+    assert db.query("bins").total == 0
+    assert db.layer("bins")["feature_count"] == 0
+    assert db.query("bins", at=f.valid_from).total == 1
+    assert db.query("bins", bbox=(113, 23, 114, 24)).total == 0
+    assert db.query("bins", bbox=(113, 23, 114, 24), at=f.valid_from).total == 1
+    assert [v.op for v in db.history("bins", f.fid)] == ["create", "delete"]
+    with pytest.raises(UnknownFeature):
+        db.update("bins", f.fid, point(1, 1), 2, "c")
+
+
+def test_stale_version_is_refused_with_the_current_one(db):
+    [f] = db.create("bins", [point(113.3, 23.1)], "a")
+    db.update("bins", f.fid, point(113.3, 23.1, name="x"), 1, "a")
+    with pytest.raises(StaleVersion) as info:
+        db.update("bins", f.fid, point(113.3, 23.1, name="y"), 1, "b")
+    assert info.value.current.version == 2
+    assert db.get("bins", f.fid).properties == '{"name":"x"}'
+    with pytest.raises(StaleVersion):
+        db.delete("bins", f.fid, 1, "b")
+
+
+def test_bulk_write_is_all_or_nothing(db):
+    db.create("bins", [point(113.3, 23.1)], "a")
+    bad = NewFeature({"type": "Point", "coordinates": [math.nan, 23.1]}, {}, (0, 0, 0, 0))
+    with pytest.raises(ValueError):
+        db.create("bins", [point(113.31, 23.1), point(113.32, 23.1), bad, point(113.33, 23.1)], "a")
+    assert db.query("bins").total == 1
+    assert db.layer("bins")["feature_count"] == 1
+    conn = sqlite3.connect(db.path)
+    assert conn.execute("SELECT count(*) FROM version").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM cur_rtree").fetchone()[0] == 1
+
+
+def test_bbox_is_exact_despite_float32_rtree(db):
+    lon, lat = 113.123456789, 23.123456789
+    db.create("bins", [point(lon, lat)], "a")
+    assert db.query("bins", bbox=(lon, lat, lon + 1, lat + 1)).total == 1
+    # Just outside by far less than the R*Tree's float32 rounding (about 1e-5 degrees here).
+    assert db.query("bins", bbox=(lon + 1e-9, lat, lon + 1, lat + 1)).total == 0
+    assert db.query("bins", bbox=(lon - 1, lat - 1, lon - 1e-9, lat)).total == 0
+
+
+def test_bbox_on_lines_uses_the_real_geometry(db):
+    # A diagonal road whose bounding box covers the query box's corner but whose path misses it.
+    db.create("roads", [line([[113.30, 23.10], [113.32, 23.12]], **{"class": "branch"})], "a")
+    assert db.query("roads", bbox=(113.305, 23.115, 113.306, 23.119)).total == 0
+    assert db.query("roads", bbox=(113.309, 23.109, 113.311, 23.111)).total == 1
+
+
+def test_filters_pagination_and_order(db):
+    db.create("bins", [point(113.3 + i * 1e-4, 23.1, sorted=i % 2 == 0, capacity_l=120 + i) for i in range(25)], "a")
+    assert db.query("bins", filters={"sorted": True}).total == 13
+    assert db.query("bins", filters={"capacity_l": 130}).total == 1
+    page1 = db.query("bins", limit=10, offset=0)
+    page3 = db.query("bins", limit=10, offset=20)
+    assert page1.total == 25 and len(page1.features) == 10 and len(page3.features) == 5
+    ids = [f.fid for f in page1.features]
+    assert ids == sorted(ids)
+
+
+def test_clock_stepping_back_keeps_versions_ordered(tmp_path):
+    readings = [5_000_000]
+    store = SQLiteStore(tmp_path, clock=lambda: readings[0])
+    store.sync_builtin_layers(load_catalogue())
+    readings[0] = 5_000_000
+    [f] = store.create("bins", [point(113.3, 23.1)], "a")
+    readings[0] = 4_000_000
+    updated = store.update("bins", f.fid, point(113.3, 23.1, name="b"), 1, "a")
+    assert updated.valid_from > f.valid_from
+    store.close()
+
+
+def test_backdated_writes_for_seeding(db):
+    [f] = db.create("bins", [point(113.3, 23.1)], "seed", at=100)
+    db.update("bins", f.fid, point(113.3, 23.1, name="later"), 1, "seed", at=200)
+    assert db.get("bins", f.fid, at=150).properties == "{}"
+    with pytest.raises(ValueError):
+        db.update("bins", f.fid, point(113.3, 23.1), 2, "seed", at=150)
+
+
+def test_points_now_and_then(db):
+    created = db.create("streetlights", [point(113.3 + i * 1e-3, 23.1, status="working") for i in range(3)], "a")
+    db.update("streetlights", created[1].fid, point(113.301, 23.1, status="broken"), 1, "a")
+    now = db.points("streetlights", value_property="status")
+    assert now.values == ["working", "broken", "working"]
+    then = db.points("streetlights", at=created[0].valid_from, value_property="status")
+    assert then.values == ["working"] * 3
+    assert list(db.points("streetlights").fids) == [f.fid for f in created]
+
+
+def test_layers_persist_and_custom_layers(tmp_path):
+    store = SQLiteStore(tmp_path)
+    store.sync_builtin_layers(load_catalogue())
+    definition = {
+        "id": "trees",
+        "title": {"zh-CN": "树", "en": "Trees"},
+        "geometry_types": ["Point"],
+        "properties": {},
+        "order": 5,
+    }
+    store.create_layer(definition, "a")
+    with pytest.raises(LayerExists):
+        store.create_layer(definition, "a")
+    store.create("trees", [point(1, 2)], "a")
+    store.close()
+    again = SQLiteStore(tmp_path)
+    assert again.layer("trees")["feature_count"] == 1
+    assert again.layer("trees")["builtin"] is False
+    assert [layer["id"] for layer in again.layers()][0] == "trees"
+    assert again._conn().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert again.integrity_check() == "ok"
+    again.close()
+
+
+def test_sync_builtin_layers_updates_definitions(db):
+    definitions = load_catalogue()
+    changed = [dict(d, order=999) if d["id"] == "bins" else d for d in definitions]
+    db.sync_builtin_layers(changed)
+    assert db.layer("bins")["order"] == 999
+
+
+def test_extent(db):
+    assert db.extent() is None
+    db.create("bins", [point(113.3, 23.1), point(113.4, 23.2)], "a")
+    assert db.extent() == (113.3, 23.1, 113.4, 23.2)

@@ -1,0 +1,61 @@
+"""One error shape everywhere: every route, every method, with hostile input, answers 2xx or a 4xx in
+the shape ``{"error": {status, code, message, message_zh, details}}`` — never a 5xx."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+HOSTILE_BODIES = [
+    ("application/json", b"{"),
+    ("application/json", b"[]"),
+    ("application/json", b'{"type": "Feature", "geometry": null}'),
+    ("application/geo+json", b"\xff\xfe\x00garbage"),
+    ("text/plain", b"hello"),
+    ("application/json", b"[" * 100_000),
+]
+
+
+def _urls(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        url = re.sub(r"<int:\w+>", "987654", rule.rule)
+        url = re.sub(r"<[\w:]+>", "no_such_layer", url)
+        yield rule, url
+        if "<layer_id>" in rule.rule:
+            yield rule, re.sub(r"<int:\w+>", "987654", rule.rule).replace("<layer_id>", "bins")
+
+
+def _check(response):
+    assert response.status_code < 500, (response.status_code, response.get_data(as_text=True)[:500])
+    if response.status_code >= 400:
+        error = response.get_json()["error"]
+        assert set(error) >= {"status", "code", "message", "message_zh", "details"}
+        assert error["status"] == response.status_code
+        assert isinstance(error["details"], list)
+        for detail in error["details"]:
+            assert {"field", "code", "reason"} <= set(detail)
+
+
+def test_every_endpoint_every_method(app, client):
+    seen = 0
+    for rule, url in _urls(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}) + ["PUT", "DELETE"]:
+            for content_type, body in HOSTILE_BODIES:
+                response = client.open(
+                    url, method=method, data=body, content_type=content_type, headers={"If-Match": '"1.1"'}
+                )
+                _check(response)
+                seen += 1
+        for query in ("bbox=x", "limit=-1", "at=never", "offset=abc", "zzz=1", "bbox=1,2,3,4&at=2020-13-45"):
+            _check(client.get(f"{url}?{query}"))
+    assert seen > 50
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/layers/bins/features/abc", "/api/../etc/passwd", "/static/../server.py", "/api/layers/%00/features"]
+)
+def test_odd_paths(client, path):
+    _check(client.get(path))
