@@ -33,6 +33,7 @@ from layers.store import (
 )
 
 SCHEMA_VERSION = 1
+EXTENT_MAX_AGE_S = 30
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS layer (
@@ -99,7 +100,7 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._extent_cache: tuple[int, Bbox | None] | None = None
+        self._extent_cache: tuple[int, Bbox | None, float] | None = None
         conn = self._conn()
         conn.executescript(_SCHEMA)
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -322,15 +323,20 @@ class SQLiteStore(Store):
         )
 
     def extent(self) -> Bbox | None:
+        # A full scan of the feature table, so while writes stream in it is refreshed at most every
+        # EXTENT_MAX_AGE_S seconds (it only guides swap detection and the map's first view).
         conn = self._conn()
         revision = conn.execute("SELECT coalesce(sum(revision), 0) FROM layer").fetchone()[0]
-        if self._extent_cache and self._extent_cache[0] == revision:
-            return self._extent_cache[1]
+        cached = self._extent_cache
+        if cached and (
+            cached[0] == revision or (cached[1] is not None and time.monotonic() - cached[2] < EXTENT_MAX_AGE_S)
+        ):
+            return cached[1]
         row = conn.execute(
             "SELECT min(minx), min(miny), max(maxx), max(maxy) FROM feature WHERE deleted = 0"
         ).fetchone()
         box = None if row[0] is None else tuple(row)
-        self._extent_cache = (revision, box)
+        self._extent_cache = (revision, box, time.monotonic())
         return box
 
     # -- writing ----------------------------------------------------------------------------------
