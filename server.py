@@ -17,7 +17,7 @@ from flask import Flask
 
 from layers.catalog import load_catalogue
 from layers.sqlite_store import SQLiteStore
-from web import api, errors, pages
+from web import api, compress, errors, pages
 from web.cache import LRUCache
 
 ROOT = Path(__file__).resolve().parent
@@ -75,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["points_cache"] = LRUCache(16)
 
     errors.register(app)
+    compress.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     return app

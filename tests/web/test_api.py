@@ -462,3 +462,18 @@ def test_read_only_layer(client, store):
     }
     client.post("/api/layers", json=definition)
     assert_error(post(client, "archive", feature()), 409, "read_only")
+
+
+def test_gzip_for_clients_that_accept_it(client):
+    post(client, "bins", {"type": "FeatureCollection", "features": [feature(113.3 + i / 1000) for i in range(50)]})
+    plain = client.get("/api/layers/bins/features")
+    zipped = client.get("/api/layers/bins/features", headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    unzipped = json.loads(gzip.decompress(zipped.data))
+    assert unzipped["features"] == plain.get_json()["features"]
+    assert len(zipped.data) < len(plain.data) / 3
+    js = client.get("/static/vendor/leaflet-1.9.4/leaflet-src.esm.js", headers={"Accept-Encoding": "gzip"})
+    assert js.headers["Content-Encoding"] == "gzip" and gzip.decompress(js.data).startswith(b"/* @preserve")
+    small = client.get("/api/health", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers
