@@ -18,7 +18,9 @@ _HTTP_CODES = {
     405: ("method_not_allowed", "不允许此请求方法。"),
     413: ("payload_too_large", "请求内容过大。"),
     414: ("uri_too_long", "请求地址过长。"),
+    412: ("precondition_failed", "请求的前提条件不成立。"),
     415: ("unsupported_media_type", "不支持的内容类型。"),
+    416: ("range_not_satisfiable", "请求的范围无效。"),
     431: ("headers_too_large", "请求头过大。"),
 }
 
@@ -52,6 +54,27 @@ def register(app: Flask) -> None:
         }
         headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
         return error_response(status, body, headers)
+
+    @app.after_request
+    def _bare_refusals(response: Response) -> Response:
+        # Conditional and range requests on static files (412, 416) are answered by Werkzeug without
+        # raising; give them the same shape as every other refusal.
+        if response.status_code >= 400 and response.mimetype != "application/json":
+            status = response.status_code
+            code, message_zh = _HTTP_CODES.get(status, ("http_error", "请求失败。"))
+            body = {
+                "error": {
+                    "status": status,
+                    "code": code,
+                    "message": response.status,
+                    "message_zh": message_zh,
+                    "details": [],
+                }
+            }
+            response.direct_passthrough = False
+            response.set_data(json.dumps(body, ensure_ascii=False))
+            response.mimetype = "application/json"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

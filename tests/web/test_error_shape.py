@@ -59,3 +59,10 @@ def test_every_endpoint_every_method(app, client):
 )
 def test_odd_paths(client, path):
     _check(client.get(path))
+
+
+def test_conditional_and_range_refusals_on_static_files(client):
+    _check(client.get("/", headers={"If-Match": '"nope"'}))
+    response = client.get("/static/vendor/README.md", headers={"Range": "bytes=999999-"})
+    assert response.status_code == 416
+    _check(response)
