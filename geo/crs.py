@@ -1,419 +1,22 @@
-"""Coordinate systems used by Chinese web maps, and metric projections for measuring.
+"""Metric projections for measuring: every distance, buffer and length is computed in metres in the
+WGS 84 / UTM zone chosen for the data, never in degrees; geodesic distances on the WGS 84 ellipsoid.
 
-Chinese map providers publish shifted coordinates: GCJ-02 (AMap/Gaode, Tencent)
-and BD-09 (Baidu, GCJ-02 shifted again).  GPS and most open data use WGS 84;
-CGCS2000 (EPSG:4490) differs from it by centimetres and is treated as WGS 84.
-The inverses are solved by fixed-point iteration, so WGS 84 -> GCJ-02 -> WGS 84
-round-trips to far below a centimetre.  Measuring needs metres: :func:`to_metric`
-reprojects lon/lat data to the WGS 84 / UTM zone of its centre, and
-:func:`distance_m` gives geodesic distances.  ``static/js/chinacoords.js`` mirrors
-the conversions for the browser; keep the two in step.
-
-Conventions: degrees, longitude first.  Conversions take floats or array-likes
-that broadcast together and return floats for scalar input, else new arrays of the
-broadcast shape.  Public functions raise TypeError for non-numeric input and
-ValueError for NaN/infinite, out-of-range or mismatched input, naming the value.
+GCJ-02/BD-09 conversions live in ``geo.chinacoords``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from numbers import Real
-
 import geopandas as gpd
 import numpy as np
 import pyproj
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-__all__ = [
-    "bd09_to_gcj02", "bd09_to_wgs84", "convert", "distance_m", "gcj02_to_bd09",
-    "gcj02_to_wgs84", "gcj02_to_wgs84_approx", "metric_crs_for", "metric_crs_for_bounds",
-    "out_of_china", "to_metric", "wgs84_to_bd09", "wgs84_to_gcj02",
-]
+from geo._numeric import Coord, as_output, lonlat_arrays, real_number
 
-Coord = float | NDArray[np.float64]
-Arrays = tuple[NDArray[np.float64], NDArray[np.float64]]
+__all__ = ["distance_m", "metric_crs_for", "metric_crs_for_bounds", "to_metric"]
 
-# Krasovsky 1940 ellipsoid, as used by the published GCJ-02 formula.
-_KRASOVSKY_A_M = 6378245.0
-_KRASOVSKY_EE = 0.00669342162296594323
-_X_PI = math.pi * 3000.0 / 180.0
-# The usual rough out-of-China box.  Hong Kong, Macau and Taiwan (and parts of
-# neighbouring countries) fall inside and get shifted, as in every common
-# implementation; changing that would disagree with the map providers' SDKs.
-_CHINA_LON_MIN, _CHINA_LON_MAX = 72.004, 137.8347
-_CHINA_LAT_MIN, _CHINA_LAT_MAX = 0.8293, 55.8271
 _UTM_LAT_MIN, _UTM_LAT_MAX = -80.0, 84.0
 _WGS84_GEOD = pyproj.Geod(ellps="WGS84")  # immutable; Geod.inv keeps no state
-_ALIASES = {"wgs84": "wgs84", "epsg:4326": "wgs84", "cgcs2000": "wgs84",
-            "epsg:4490": "wgs84", "gcj02": "gcj02", "bd09": "bd09"}
-
-
-def _float_array(value: ArrayLike, name: str) -> NDArray[np.float64]:
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be numeric, got {type(value).__name__} (dtype {arr.dtype})")
-    arr = arr.astype(np.float64)  # always a copy, so callers' arrays are never modified
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {arr[~np.isfinite(arr)].flat[0]!r}")
-    return arr
-
-
-def _lonlat(lon: ArrayLike, lat: ArrayLike) -> Arrays:
-    lon_a, lat_a = _float_array(lon, "lon"), _float_array(lat, "lat")
-    try:
-        lon_a, lat_a = (a.copy() for a in np.broadcast_arrays(lon_a, lat_a))
-    except ValueError:
-        raise ValueError(f"lon and lat shapes do not match: {lon_a.shape} vs {lat_a.shape}") from None
-    for arr, name, limit in ((lon_a, "lon", 180.0), (lat_a, "lat", 90.0)):
-        bad = np.abs(arr) > limit
-        if np.any(bad):
-            raise ValueError(f"{name} must be within [-{limit:g}, {limit:g}], got {arr[bad].flat[0]!r}")
-    return lon_a, lat_a
-
-
-def _out(arr: NDArray[np.float64]) -> Coord:
-    return float(arr) if arr.ndim == 0 else arr
-
-
-def _real(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
-
-
-def _check_iteration(tol_deg: float, max_iter: int) -> None:
-    if _real(tol_deg, "tol_deg") <= 0.0:
-        raise ValueError(f"tol_deg must be positive, got {tol_deg!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)):
-        raise TypeError(f"max_iter must be an int, got {type(max_iter).__name__}")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be at least 1, got {max_iter!r}")
-
-
-def _outside(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:
-    return ((lon < _CHINA_LON_MIN) | (lon > _CHINA_LON_MAX)
-            | (lat < _CHINA_LAT_MIN) | (lat > _CHINA_LAT_MAX))
-
-
-def _gcj_offset_deg(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> Arrays:
-    """GCJ-02 minus WGS 84 at a WGS 84 point, ignoring the out-of-China box."""
-    x, y = lon - 105.0, lat - 35.0
-    common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-    t_lat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-             + common
-             + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-             + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0)
-    t_lon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-             + common
-             + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-             + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0)
-    rad_lat = lat / 180.0 * np.pi
-    magic = 1.0 - _KRASOVSKY_EE * np.sin(rad_lat) ** 2
-    sqrt_magic = np.sqrt(magic)
-    d_lat = t_lat * 180.0 / ((_KRASOVSKY_A_M * (1.0 - _KRASOVSKY_EE)) / (magic * sqrt_magic) * np.pi)
-    d_lon = t_lon * 180.0 / (_KRASOVSKY_A_M / sqrt_magic * np.cos(rad_lat) * np.pi)
-    return d_lon, d_lat
-
-
-def _bd_forward(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> Arrays:
-    z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _X_PI)
-    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
-    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
-
-
-def _solve(forward: Callable[..., Arrays], target: Arrays, start: Arrays, tol_deg: float,
-           max_iter: int, what: str) -> Arrays:
-    """Fixed-point iteration ``p -= forward(p) - target`` from `start`.
-
-    Both shifts change by well under 1 % of a degree per degree, so the map is a
-    strong contraction: each step gains about two digits.
-    """
-    lon, lat = start
-    step = math.inf
-    for _ in range(max_iter):
-        f_lon, f_lat = forward(lon, lat)
-        step_lon, step_lat = f_lon - target[0], f_lat - target[1]
-        lon, lat = lon - step_lon, lat - step_lat
-        step = float(max(np.max(np.abs(step_lon), initial=0.0), np.max(np.abs(step_lat), initial=0.0)))
-        if step < tol_deg:
-            return lon, lat
-    raise RuntimeError(f"{what} did not converge in {max_iter} iterations (last step {step:.3g} deg)")
-
-
-def out_of_china(lon: ArrayLike, lat: ArrayLike) -> bool | NDArray[np.bool_]:
-    """Tell whether points lie outside the rough box where GCJ-02 shifts apply.
-
-    Parameters
-    ----------
-    lon, lat : float or array_like
-        Degrees.  Hong Kong, Macau and Taiwan count as inside, as everywhere else.
-
-    Returns
-    -------
-    bool or ndarray of bool
-        True where no GCJ-02 shift is applied.
-
-    Examples
-    --------
-    >>> out_of_china(116.4, 39.9), out_of_china(2.35, 48.85)
-    (False, True)
-    """
-    mask = _outside(*_lonlat(lon, lat))
-    return bool(mask) if mask.ndim == 0 else mask
-
-
-def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
-    """Convert WGS 84 to GCJ-02 (AMap, Tencent) with the public formula.
-
-    Parameters
-    ----------
-    lon, lat : float or array_like
-        WGS 84 degrees.  Points outside China (:func:`out_of_china`) stay unchanged.
-
-    Returns
-    -------
-    tuple of float or ndarray
-        GCJ-02 ``(lon, lat)``; shifts are roughly 50-700 m.
-
-    Examples
-    --------
-    >>> lon, lat = wgs84_to_gcj02(116.397128, 39.916527)  # Tiananmen
-    >>> round(lon, 6), round(lat, 6)
-    (116.403372, 39.917931)
-    """
-    lon_a, lat_a = _lonlat(lon, lat)
-    d_lon, d_lat = _gcj_offset_deg(lon_a, lat_a)
-    outside = _outside(lon_a, lat_a)
-    return _out(np.where(outside, lon_a, lon_a + d_lon)), _out(np.where(outside, lat_a, lat_a + d_lat))
-
-
-def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, tol_deg: float = 1e-10,
-                   max_iter: int = 30) -> tuple[Coord, Coord]:
-    """Convert GCJ-02 to WGS 84 by iterating ``w -= wgs84_to_gcj02(w) - g``.
-
-    Starts at the GCJ-02 point and stops when the step is below `tol_deg` (1e-10
-    deg is about 0.01 mm), normally after 4-6 steps.  The out-of-China test is made
-    on the GCJ-02 input, so points within ~700 m of the box edge (sea or remote
-    borderland) may not round-trip.
-
-    Parameters
-    ----------
-    lon, lat : float or array_like
-        GCJ-02 degrees.
-    tol_deg : float, optional
-        Convergence threshold on the largest step, degrees.
-    max_iter : int, optional
-        Maximum number of iterations.
-
-    Returns
-    -------
-    tuple of float or ndarray
-        WGS 84 ``(lon, lat)``.
-
-    Raises
-    ------
-    RuntimeError
-        If not converged after `max_iter` iterations.
-
-    Examples
-    --------
-    >>> lon, lat = gcj02_to_wgs84(116.403372, 39.917931)
-    >>> round(lon, 6), round(lat, 6)
-    (116.397128, 39.916527)
-    """
-    _check_iteration(tol_deg, max_iter)
-    g_lon, g_lat = _lonlat(lon, lat)
-    inside = ~_outside(g_lon, g_lat)
-
-    def forward(w_lon: NDArray[np.float64], w_lat: NDArray[np.float64]) -> Arrays:
-        # No box test inside: a smooth map keeps the iteration a contraction even
-        # when the solution lies just across the box edge.
-        d_lon, d_lat = _gcj_offset_deg(w_lon, w_lat)
-        return w_lon + np.where(inside, d_lon, 0.0), w_lat + np.where(inside, d_lat, 0.0)
-
-    w_lon, w_lat = _solve(forward, (g_lon, g_lat), (g_lon, g_lat), tol_deg, max_iter, "gcj02_to_wgs84")
-    return _out(w_lon), _out(w_lat)
-
-
-def gcj02_to_wgs84_approx(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
-    """Convert GCJ-02 to WGS 84 with the common one-step inverse (errors up to ~5 m).
-
-    It subtracts the shift evaluated at the GCJ-02 point rather than at the unknown
-    WGS 84 one.  Kept to compare with other tools; prefer :func:`gcj02_to_wgs84`.
-
-    Parameters
-    ----------
-    lon, lat : float or array_like
-        GCJ-02 degrees.
-
-    Returns
-    -------
-    tuple of float or ndarray
-        Approximate WGS 84 ``(lon, lat)``.
-
-    Examples
-    --------
-    >>> lon, lat = gcj02_to_wgs84_approx(116.403372, 39.917931)
-    >>> round(lon, 5), round(lat, 5)
-    (116.39713, 39.91653)
-    """
-    g_lon, g_lat = _lonlat(lon, lat)
-    d_lon, d_lat = _gcj_offset_deg(g_lon, g_lat)
-    outside = _outside(g_lon, g_lat)
-    return _out(np.where(outside, g_lon, g_lon - d_lon)), _out(np.where(outside, g_lat, g_lat - d_lat))
-
-
-def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
-    """Convert GCJ-02 to BD-09 (Baidu) with the published ``x_pi`` formula.
-
-    Parameters
-    ----------
-    lon, lat : float or array_like
-        GCJ-02 degrees; applied everywhere, like Baidu's API (no box test).
-
-    Returns
-    -------
-    tuple of float or ndarray
-        BD-09 ``(lon, lat)``.
-
-    Examples
-    --------
-    >>> lon, lat = gcj02_to_bd09(116.403372, 39.917931)
-    >>> round(lon, 6), round(lat, 6)
-    (116.409739, 39.92427)
-    """
-    b_lon, b_lat = _bd_forward(*_lonlat(lon, lat))
-    return _out(b_lon), _out(b_lat)
-
-
-def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike, tol_deg: float = 1e-10,
-                  max_iter: int = 30) -> tuple[Coord, Coord]:
-    """Convert BD-09 to GCJ-02: the ``x_pi`` inverse formula, refined by iteration.
-
-    The closed-form inverse alone errs by up to ~0.2 m; a few fixed-point steps on
-    :func:`gcj02_to_bd09` bring the round trip far below 1 mm.
-
-    Parameters
-    ----------
-    lon, lat : float or array_like
-        BD-09 degrees.
-    tol_deg : float, optional
-        Convergence threshold on the largest step, degrees.
-    max_iter : int, optional
-        Maximum number of refinement steps.
-
-    Returns
-    -------
-    tuple of float or ndarray
-        GCJ-02 ``(lon, lat)``.
-
-    Raises
-    ------
-    RuntimeError
-        If not converged after `max_iter` steps.
-
-    Examples
-    --------
-    >>> lon, lat = bd09_to_gcj02(*gcj02_to_bd09(116.403372, 39.917931))
-    >>> round(lon, 9), round(lat, 9)
-    (116.403372, 39.917931)
-    """
-    _check_iteration(tol_deg, max_iter)
-    b_lon, b_lat = _lonlat(lon, lat)
-    x, y = b_lon - 0.0065, b_lat - 0.006
-    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    start = (z * np.cos(theta), z * np.sin(theta))
-    g_lon, g_lat = _solve(_bd_forward, (b_lon, b_lat), start, tol_deg, max_iter, "bd09_to_gcj02")
-    return _out(g_lon), _out(g_lat)
-
-
-def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
-    """Convert WGS 84 to BD-09 via GCJ-02.
-
-    Parameters
-    ----------
-    lon, lat : float or array_like
-        WGS 84 degrees.
-
-    Returns
-    -------
-    tuple of float or ndarray
-        BD-09 ``(lon, lat)``.
-
-    Examples
-    --------
-    >>> lon, lat = wgs84_to_bd09(116.397128, 39.916527)
-    >>> round(lon, 6), round(lat, 6)
-    (116.409739, 39.924269)
-    """
-    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
-
-
-def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Coord, Coord]:
-    """Convert BD-09 to WGS 84 via GCJ-02, with both iterated inverses.
-
-    Parameters
-    ----------
-    lon, lat : float or array_like
-        BD-09 degrees.
-
-    Returns
-    -------
-    tuple of float or ndarray
-        WGS 84 ``(lon, lat)``.
-
-    Examples
-    --------
-    >>> lon, lat = bd09_to_wgs84(116.409739, 39.924269)
-    >>> round(lon, 6), round(lat, 6)
-    (116.397128, 39.916527)
-    """
-    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
-
-
-def _system(name: object, what: str) -> str:
-    if not isinstance(name, str):
-        raise TypeError(f"{what} must be a str, got {type(name).__name__}")
-    if name.strip().lower() not in _ALIASES:
-        raise ValueError(f"unknown {what} coordinate system {name!r}; expected one of {sorted(_ALIASES)}")
-    return _ALIASES[name.strip().lower()]
-
-
-def convert(lon: ArrayLike, lat: ArrayLike, src: str, dst: str) -> tuple[Coord, Coord]:
-    """Convert between ``"wgs84"``, ``"gcj02"`` and ``"bd09"``.
-
-    Parameters
-    ----------
-    lon, lat : float or array_like
-        Degrees in `src`.
-    src, dst : str
-        ``"wgs84"``, ``"gcj02"`` or ``"bd09"``, case-insensitive; ``"EPSG:4326"``,
-        ``"cgcs2000"`` and ``"EPSG:4490"`` mean WGS 84.
-
-    Returns
-    -------
-    tuple of float or ndarray
-        ``(lon, lat)`` in `dst` (a validated copy if it is the same system).
-
-    Examples
-    --------
-    >>> lon, lat = convert(116.397128, 39.916527, "EPSG:4326", "gcj02")
-    >>> round(lon, 6), round(lat, 6)
-    (116.403372, 39.917931)
-    """
-    steps = {("wgs84", "gcj02"): wgs84_to_gcj02, ("gcj02", "wgs84"): gcj02_to_wgs84,
-             ("gcj02", "bd09"): gcj02_to_bd09, ("bd09", "gcj02"): bd09_to_gcj02,
-             ("wgs84", "bd09"): wgs84_to_bd09, ("bd09", "wgs84"): bd09_to_wgs84}
-    key = (_system(src, "src"), _system(dst, "dst"))
-    if key[0] == key[1]:
-        lon_a, lat_a = _lonlat(lon, lat)
-        return _out(lon_a), _out(lat_a)
-    return steps[key](lon, lat)
 
 
 def metric_crs_for(lon: float, lat: float) -> pyproj.CRS:
@@ -435,7 +38,7 @@ def metric_crs_for(lon: float, lat: float) -> pyproj.CRS:
     >>> metric_crs_for(113.3, 23.1).to_epsg()  # Guangzhou
     32649
     """
-    lon_f, lat_f = _real(lon, "lon"), _real(lat, "lat")
+    lon_f, lat_f = real_number(lon, "lon"), real_number(lat, "lat")
     if not -180.0 <= lon_f <= 180.0:
         raise ValueError(f"lon must be within [-180, 180], got {lon!r}")
     if not _UTM_LAT_MIN <= lat_f <= _UTM_LAT_MAX:
@@ -463,8 +66,7 @@ def metric_crs_for_bounds(minx: float, miny: float, maxx: float, maxy: float) ->
     >>> metric_crs_for_bounds(151.0, -34.0, 151.4, -33.7).to_epsg()  # Sydney
     32756
     """
-    x0, y0, x1, y1 = (_real(v, n) for v, n in zip((minx, miny, maxx, maxy),
-                                                   ("minx", "miny", "maxx", "maxy")))
+    x0, y0, x1, y1 = (real_number(v, n) for v, n in zip((minx, miny, maxx, maxy), ("minx", "miny", "maxx", "maxy")))
     if not (-180.0 <= x0 <= x1 <= 180.0 and -90.0 <= y0 <= y1 <= 90.0):
         raise ValueError(f"bounds must be lon/lat degrees with min <= max, got {(minx, miny, maxx, maxy)}")
     return metric_crs_for((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -520,10 +122,10 @@ def distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLik
     >>> round(distance_m(116.0, 40.0, 117.0, 40.0), 1)
     85393.4
     """
-    ends = (*_lonlat(lon1, lat1), *_lonlat(lon2, lat2))
+    ends = (*lonlat_arrays(lon1, lat1), *lonlat_arrays(lon2, lat2))
     try:
         arrays = np.broadcast_arrays(*ends)
     except ValueError:
         raise ValueError(f"point shapes do not match: {ends[0].shape} vs {ends[2].shape}") from None
     _, _, dist = _WGS84_GEOD.inv(*(np.ascontiguousarray(a).ravel() for a in arrays))
-    return _out(np.asarray(dist, dtype=np.float64).reshape(arrays[0].shape))
+    return as_output(np.asarray(dist, dtype=np.float64).reshape(arrays[0].shape))

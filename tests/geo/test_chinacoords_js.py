@@ -14,20 +14,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo import crs
+from geo import chinacoords
 
 JS_MODULE = Path(__file__).resolve().parents[2] / "static" / "js" / "chinacoords.js"
 PAIRS = {
-    "wgs84ToGcj02": crs.wgs84_to_gcj02,
-    "gcj02ToWgs84": crs.gcj02_to_wgs84,
-    "gcj02ToBd09": crs.gcj02_to_bd09,
-    "bd09ToGcj02": crs.bd09_to_gcj02,
-    "wgs84ToBd09": crs.wgs84_to_bd09,
-    "bd09ToWgs84": crs.bd09_to_wgs84,
+    "wgs84ToGcj02": chinacoords.wgs84_to_gcj02,
+    "gcj02ToWgs84": chinacoords.gcj02_to_wgs84,
+    "gcj02ToBd09": chinacoords.gcj02_to_bd09,
+    "bd09ToGcj02": chinacoords.bd09_to_gcj02,
+    "wgs84ToBd09": chinacoords.wgs84_to_bd09,
+    "bd09ToWgs84": chinacoords.bd09_to_wgs84,
 }
 # Reads the module path and the points from argv, prints every result as JSON.
-NODE_MISSING = ("node is required to test static/js/chinacoords.js but was not found on PATH; "
-                "install Node.js (it is a project prerequisite)")
+NODE_MISSING = (
+    "node is required to test static/js/chinacoords.js but was not found on PATH; "
+    "install Node.js (it is a project prerequisite)"
+)
 NODE_SCRIPT = """
 import { pathToFileURL } from "node:url";
 const [modulePath, pointsJson] = process.argv.slice(-2);
@@ -77,7 +79,10 @@ def js_results() -> dict:
     script = NODE_SCRIPT % json.dumps(list(PAIRS))
     proc = subprocess.run(
         [node, "--input-type=module", "-e", script, str(JS_MODULE), json.dumps(sample_points())],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, f"node failed ({proc.returncode}):\n{proc.stderr}"
     return json.loads(proc.stdout)
@@ -101,7 +106,7 @@ def test_js_matches_python(js_results: dict, js_name: str) -> None:
 
 def test_js_out_of_china_matches_python(js_results: dict) -> None:
     points = np.array(sample_points())
-    assert result(js_results, "outOfChina") == crs.out_of_china(points[:, 0], points[:, 1]).tolist()
+    assert result(js_results, "outOfChina") == chinacoords.out_of_china(points[:, 0], points[:, 1]).tolist()
 
 
 def test_js_rejects_bad_input(js_results: dict) -> None:
