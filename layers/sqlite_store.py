@@ -133,8 +133,11 @@ class SQLiteStore(Store):
             self._all.clear()
         self._local = threading.local()
 
+    def now(self) -> int:
+        return int(self._clock())
+
     def _now(self, at: int | None) -> int:
-        return int(at) if at is not None else int(self._clock())
+        return int(at) if at is not None else self.now()
 
     # -- layers -----------------------------------------------------------------------------------
     def _layer_row_to_dict(self, row: tuple) -> dict:

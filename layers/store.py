@@ -118,6 +118,10 @@ class Store(ABC):
     unless a trusted caller (seeding, historical import) passes ``at``."""
 
     @abstractmethod
+    def now(self) -> int:
+        """The store's clock: microseconds since the epoch (UTC)."""
+
+    @abstractmethod
     def layers(self) -> list[dict]:
         """Every layer definition, each with ``feature_count`` and ``revision``."""
 
