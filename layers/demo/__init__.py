@@ -14,7 +14,6 @@ bins are added three months ago and two lamps repaired later, so before/after ma
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 from shapely.geometry import Point
