@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+import threading
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -81,6 +82,13 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def _warm_point_layers(store) -> None:
+    """Read every clustered point layer once so the map's first payload does not wait for it."""
+    for layer in store.layers():
+        if layer["geometry_types"] == ["Point"] and layer.get("style", {}).get("cluster"):
+            store.points(layer["id"], value_property=layer["style"].get("by"))
+
+
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="server.py", description="创卫地图 Hygiene Blackspot Map")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -103,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = seed_demo(store)
         print(f"示例社区已生成 / demo seeded: {summary}", flush=True)
     from waitress import serve
+
+    threading.Thread(target=_warm_point_layers, args=(store,), daemon=True).start()
 
     url = f"http://{args.host}:{args.port}/"
     print(f"创卫地图已启动，请在浏览器打开 {url}\nHygiene Blackspot Map is running at {url}", flush=True)

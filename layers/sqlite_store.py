@@ -34,6 +34,8 @@ from layers.store import (
 
 SCHEMA_VERSION = 1
 EXTENT_MAX_AGE_S = 30
+# Beyond this many writes since the cached arrays, re-reading everything is cheaper than patching.
+POINTS_MAX_DELTA_REVISIONS = 1000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS layer (
@@ -66,8 +68,10 @@ CREATE TABLE IF NOT EXISTS version (
     geometry TEXT,
     properties TEXT,
     minx REAL, miny REAL, maxx REAL, maxy REAL,
+    layer_rev INTEGER NOT NULL,
     UNIQUE (fid, version)
 );
+CREATE INDEX IF NOT EXISTS version_layer_rev ON version(layer, layer_rev);
 CREATE INDEX IF NOT EXISTS version_layer_time ON version(layer, valid_from);
 CREATE VIRTUAL TABLE IF NOT EXISTS cur_rtree USING rtree(id, minx, maxx, miny, maxy);
 CREATE VIRTUAL TABLE IF NOT EXISTS hist_rtree USING rtree(id, minx, maxx, miny, maxy);
@@ -100,6 +104,8 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._points_cache: dict[tuple, tuple[int, PointArrays]] = {}
+        self._points_lock = threading.Lock()
         self._extent_cache: tuple[int, Bbox | None, float] | None = None
         conn = self._conn()
         conn.executescript(_SCHEMA)
@@ -180,44 +186,52 @@ class SQLiteStore(Store):
                     (definition["id"], text, self._now(None)),
                 )
 
-    def _require_layer(self, conn: sqlite3.Connection, layer_id: str) -> None:
-        if conn.execute("SELECT 1 FROM layer WHERE id = ?", (layer_id,)).fetchone() is None:
+    def _bump(self, conn: sqlite3.Connection, layer_id: str, count_change: int) -> int:
+        """Start a write on a layer: its new revision, which tags every version the write adds."""
+        row = conn.execute(
+            "UPDATE layer SET revision = revision + 1, feature_count = feature_count + ?"
+            " WHERE id = ? RETURNING revision",
+            (count_change, layer_id),
+        ).fetchone()
+        if row is None:
             raise KeyError(layer_id)
+        return row[0]
 
     # -- reading ----------------------------------------------------------------------------------
     def _where(self, layer_id: str, at: int | None, bbox: Bbox | None, filters: dict | None):
-        """FROM/WHERE for live features or for versions valid ``at``, plus parameters."""
+        """FROM/WHERE for live features or for versions valid ``at``, plus parameters, and a cheaper
+        FROM for counting when no property filter needs the version row.
+
+        With a bbox the R*Tree comes first in a CROSS JOIN, which SQLite never reorders: otherwise the
+        planner starts from every feature of the layer and probes the R*Tree by id, so a query's cost
+        would grow with the layer instead of with the box.
+        """
         params: list = []
         if at is None:
-            source = "feature f JOIN version v ON v.vid = f.vid"
-            box_alias, key = "f", "f.fid"
+            box_alias, key, rtree = "f", "f.fid", "cur_rtree"
+            counted = "feature f"
             clauses = ["f.layer = ?", "f.deleted = 0"]
             params.append(layer_id)
-            rtree = "cur_rtree"
         else:
-            source = "version v"
-            box_alias, key = "v", "v.vid"
+            box_alias, key, rtree = "v", "v.vid", "hist_rtree"
+            counted = "version v"
             clauses = ["v.layer = ?", "v.op != 'delete'", "v.valid_from <= ?", "(v.valid_to IS NULL OR v.valid_to > ?)"]
             params += [layer_id, at, at]
-            rtree = "hist_rtree"
         if bbox is not None:
             minx, miny, maxx, maxy = bbox
-            source += f" JOIN {rtree} r ON r.id = {key}"
+            counted = f"{rtree} r CROSS JOIN {counted} ON {key} = r.id"
             clauses += [
-                "r.minx <= ?",
-                "r.maxx >= ?",
-                "r.miny <= ?",
-                "r.maxy >= ?",
-                f"{box_alias}.minx <= ?",
-                f"{box_alias}.maxx >= ?",
-                f"{box_alias}.miny <= ?",
-                f"{box_alias}.maxy >= ?",
-            ]
+                "r.minx <= ?", "r.maxx >= ?", "r.miny <= ?", "r.maxy >= ?",
+                f"{box_alias}.minx <= ?", f"{box_alias}.maxx >= ?", f"{box_alias}.miny <= ?", f"{box_alias}.maxy >= ?",
+            ]  # fmt: skip
             params += [maxx, minx, maxy, miny] * 2
+        source = f"{counted} JOIN version v ON v.vid = f.vid" if at is None else counted
         for name, value in (filters or {}).items():
             clauses.append("json_extract(v.properties, ?) = ?")
             params += [f"$.{name}", value]
-        return source, " AND ".join(clauses), params
+        if filters:
+            counted = source
+        return source, counted, " AND ".join(clauses), params
 
     def query(
         self,
@@ -234,14 +248,14 @@ class SQLiteStore(Store):
         layer = self.layer(layer_id)
         if layer is None:
             raise KeyError(layer_id)
-        source, where, params = self._where(layer_id, at, bbox, filters)
+        source, counted, where, params = self._where(layer_id, at, bbox, filters)
         points_only = set(layer["geometry_types"]) <= {"Point"}
         if bbox is not None and exact_geometry and not points_only:
             return self._query_exact(conn, source, where, params, bbox, limit, offset)
         if bbox is None and at is None and not filters:
             total = layer["feature_count"]
         else:
-            total = conn.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+            total = conn.execute(f"SELECT count(*) FROM {counted} WHERE {where}", params).fetchone()[0]
         rows = conn.execute(
             f"SELECT {_VERSION_COLS} FROM {source} WHERE {where} ORDER BY v.fid LIMIT ? OFFSET ?",
             params + [limit, offset],
@@ -299,31 +313,78 @@ class SQLiteStore(Store):
         return [_row_to_version(r) for r in rows]
 
     def points(self, layer_id: str, at: int | None = None, value_property: str | None = None) -> PointArrays:
+        """Arrays of a point layer. The live arrays are kept in memory and patched from the versions
+        written since (tagged with the layer revision), so the map's payload after a write costs a
+        small delta query instead of re-reading every point."""
         conn = self._conn()
-        if self.layer(layer_id) is None:
-            raise KeyError(layer_id)
-        value_sql = ", json_extract(v.properties, ?)" if value_property else ""
-        value_params = [f"$.{value_property}"] if value_property else []
-        if at is None and not value_property:
-            rows = conn.execute(
-                "SELECT fid, minx, miny FROM feature WHERE layer = ? AND deleted = 0 ORDER BY fid", (layer_id,)
-            ).fetchall()
-        else:
-            source, where, params = self._where(layer_id, at, None, None)
+        if at is not None:
+            if self.layer(layer_id) is None:
+                raise KeyError(layer_id)
+            source, _, where, params = self._where(layer_id, at, None, None)
+            value_sql, value_params = (
+                (", json_extract(v.properties, ?)", [f"$.{value_property}"]) if value_property else ("", [])
+            )
             rows = conn.execute(
                 f"SELECT v.fid, v.minx, v.miny{value_sql} FROM {source} WHERE {where} ORDER BY v.fid",
                 value_params + params,
             ).fetchall()
-        if not rows:
-            empty = np.zeros(0)
-            return PointArrays(empty.astype(np.int64), empty, empty, [] if value_property else None)
-        cols = list(zip(*rows))
-        return PointArrays(
-            np.asarray(cols[0], dtype=np.int64),
-            np.asarray(cols[1], dtype=np.float64),
-            np.asarray(cols[2], dtype=np.float64),
-            list(cols[3]) if value_property else None,
-        )
+            return _arrays_from_rows(rows, value_property is not None)
+        key = (layer_id, value_property)
+        with self._points_lock:
+            cached = self._points_cache.get(key)
+        conn.execute("BEGIN")  # one snapshot for the revision and the rows it covers
+        try:
+            row = conn.execute("SELECT revision FROM layer WHERE id = ?", (layer_id,)).fetchone()
+            if row is None:
+                raise KeyError(layer_id)
+            revision = row[0]
+            if cached is not None and cached[0] == revision:
+                arrays = cached[1]
+            elif cached is not None and revision - cached[0] <= POINTS_MAX_DELTA_REVISIONS:
+                arrays = self._patch_points(conn, layer_id, value_property, cached)
+            else:
+                arrays = self._read_points(conn, layer_id, value_property)
+        finally:
+            conn.execute("COMMIT")
+        with self._points_lock:
+            self._points_cache[key] = (revision, arrays)
+        return arrays
+
+    def _read_points(self, conn, layer_id: str, value_property: str | None) -> PointArrays:
+        if value_property is None:
+            rows = conn.execute(
+                "SELECT fid, minx, miny FROM feature WHERE layer = ? AND deleted = 0 ORDER BY fid", (layer_id,)
+            ).fetchall()
+        else:
+            rows = conn.execute(
+                "SELECT f.fid, f.minx, f.miny, json_extract(v.properties, ?) FROM feature f"
+                " JOIN version v ON v.vid = f.vid WHERE f.layer = ? AND f.deleted = 0 ORDER BY f.fid",
+                (f"$.{value_property}", layer_id),
+            ).fetchall()
+        return _arrays_from_rows(rows, value_property is not None)
+
+    def _patch_points(self, conn, layer_id: str, value_property: str | None, cached) -> PointArrays:
+        since, old = cached
+        rows = conn.execute(
+            "SELECT fid, op, minx, miny, json_extract(properties, ?) FROM version"
+            " WHERE layer = ? AND layer_rev > ? ORDER BY vid",
+            (f"$.{value_property or ''}", layer_id, since),
+        ).fetchall()
+        latest = {fid: (op, x, y, value) for fid, op, x, y, value in rows}  # the last version of each wins
+        changed = np.fromiter(latest, dtype=np.int64, count=len(latest))
+        keep = ~np.isin(old.fids, changed)
+        added = [(fid, x, y, value) for fid, (op, x, y, value) in latest.items() if op != "delete"]
+        fids = np.concatenate([old.fids[keep], np.array([a[0] for a in added], dtype=np.int64)])
+        order = np.argsort(fids, kind="stable")
+        x = np.concatenate([old.x[keep], np.array([a[1] for a in added], dtype=np.float64)])[order]
+        y = np.concatenate([old.y[keep], np.array([a[2] for a in added], dtype=np.float64)])[order]
+        values = None
+        if value_property is not None:
+            kept = np.asarray(old.values, dtype=object)[keep]
+            new = np.empty(len(added), dtype=object)
+            new[:] = [a[3] for a in added]
+            values = np.concatenate([kept, new])[order].tolist()
+        return PointArrays(fids[order], x, y, values)
 
     def extent(self) -> Bbox | None:
         # A full scan of the feature table, so while writes stream in it is refreshed at most every
@@ -348,7 +409,7 @@ class SQLiteStore(Store):
     ) -> list[FeatureVersion]:
         now = self._now(at)
         with self._write() as conn:
-            self._require_layer(conn, layer_id)
+            rev = self._bump(conn, layer_id, len(features))
             fid0 = conn.execute("SELECT coalesce(max(fid), 0) FROM feature").fetchone()[0] + 1
             vid0 = conn.execute("SELECT coalesce(max(vid), 0) FROM version").fetchone()[0] + 1
             out, version_rows, feature_rows, boxes, hist = [], [], [], [], []
@@ -357,7 +418,7 @@ class SQLiteStore(Store):
                 geom, props = _dumps(feat.geometry), _dumps(feat.properties)
                 minx, miny, maxx, maxy = feat.bbox
                 version_rows.append(
-                    (vid, fid, layer_id, 1, "create", now, None, author, geom, props, minx, miny, maxx, maxy)
+                    (vid, fid, layer_id, 1, "create", now, None, author, geom, props, minx, miny, maxx, maxy, rev)
                 )
                 feature_rows.append((fid, layer_id, vid, 1, minx, miny, maxx, maxy))
                 boxes.append((fid, minx, maxx, miny, maxy))
@@ -368,13 +429,9 @@ class SQLiteStore(Store):
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 feature_rows,
             )
-            conn.executemany("INSERT INTO version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", version_rows)
+            conn.executemany("INSERT INTO version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", version_rows)
             conn.executemany("INSERT INTO cur_rtree VALUES (?, ?, ?, ?, ?)", boxes)
             conn.executemany("INSERT INTO hist_rtree VALUES (?, ?, ?, ?, ?)", hist)
-            conn.execute(
-                "UPDATE layer SET feature_count = feature_count + ?, revision = revision + 1 WHERE id = ?",
-                (len(out), layer_id),
-            )
         return out
 
     def _current_for_write(self, conn, layer_id: str, fid: int, base_version: int | None, now: int):
@@ -398,14 +455,15 @@ class SQLiteStore(Store):
             old_vid, current, now = self._current_for_write(conn, layer_id, fid, base_version, self._now(at))
             if at is not None and now != at:
                 raise ValueError(f"at={at} is before the current version of feature {fid}")
+            rev = self._bump(conn, layer_id, 0)
             vid = conn.execute("SELECT max(vid) FROM version").fetchone()[0] + 1
             geom, props = _dumps(feature.geometry), _dumps(feature.properties)
             minx, miny, maxx, maxy = feature.bbox
             version = current.version + 1
             conn.execute("UPDATE version SET valid_to = ? WHERE vid = ?", (now, old_vid))
             conn.execute(
-                "INSERT INTO version VALUES (?, ?, ?, ?, 'update', ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
-                (vid, fid, layer_id, version, now, author, geom, props, minx, miny, maxx, maxy),
+                "INSERT INTO version VALUES (?, ?, ?, ?, 'update', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (vid, fid, layer_id, version, now, author, geom, props, minx, miny, maxx, maxy, rev),
             )
             conn.execute(
                 "UPDATE feature SET vid = ?, version = ?, minx = ?, miny = ?, maxx = ?, maxy = ? WHERE fid = ?",
@@ -416,7 +474,6 @@ class SQLiteStore(Store):
                 (minx, maxx, miny, maxy, fid),
             )
             conn.execute("INSERT INTO hist_rtree VALUES (?, ?, ?, ?, ?)", (vid, minx, maxx, miny, maxy))
-            conn.execute("UPDATE layer SET revision = revision + 1 WHERE id = ?", (layer_id,))
         return FeatureVersion(fid, layer_id, version, "update", now, None, author, geom, props)
 
     def delete(
@@ -424,24 +481,30 @@ class SQLiteStore(Store):
     ) -> FeatureVersion:
         with self._write() as conn:
             old_vid, current, now = self._current_for_write(conn, layer_id, fid, base_version, self._now(at))
+            rev = self._bump(conn, layer_id, -1)
             vid = conn.execute("SELECT max(vid) FROM version").fetchone()[0] + 1
             version = current.version + 1
             conn.execute("UPDATE version SET valid_to = ? WHERE vid = ?", (now, old_vid))
             conn.execute(
-                "INSERT INTO version (vid, fid, layer, version, op, valid_from, author)"
-                " VALUES (?, ?, ?, ?, 'delete', ?, ?)",
-                (vid, fid, layer_id, version, now, author),
+                "INSERT INTO version (vid, fid, layer, version, op, valid_from, author, layer_rev)"
+                " VALUES (?, ?, ?, ?, 'delete', ?, ?, ?)",
+                (vid, fid, layer_id, version, now, author, rev),
             )
             conn.execute("UPDATE feature SET vid = ?, version = ?, deleted = 1 WHERE fid = ?", (vid, version, fid))
             conn.execute("DELETE FROM cur_rtree WHERE id = ?", (fid,))
-            conn.execute(
-                "UPDATE layer SET feature_count = feature_count - 1, revision = revision + 1 WHERE id = ?", (layer_id,)
-            )
         return FeatureVersion(fid, layer_id, version, "delete", now, None, author, None, None)
 
     # -- maintenance ------------------------------------------------------------------------------
     def integrity_check(self) -> str:
         return self._conn().execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _arrays_from_rows(rows: list[tuple], with_values: bool) -> PointArrays:
+    n = len(rows)
+    fids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+    x = np.fromiter((r[1] for r in rows), dtype=np.float64, count=n)
+    y = np.fromiter((r[2] for r in rows), dtype=np.float64, count=n)
+    return PointArrays(fids, x, y, [r[3] for r in rows] if with_values else None)
 
 
 class _WriteTxn:

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -36,6 +37,11 @@ def parse_instant(text: str, tz: ZoneInfo | timezone = UTC) -> int:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return int(round(parsed.timestamp() * 1_000_000))
+
+
+@lru_cache(maxsize=4096)
+def _author_json(author: str) -> str:
+    return json.dumps(author, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class FeatureVersion:
             f'"properties":{self.properties or "{}"},"layer":"{self.layer}","version":{self.version},'
             f'"op":"{self.op}","valid_from":"{format_instant(self.valid_from, tz)}",'
             f'"valid_to":{json.dumps(format_instant(self.valid_to, tz))},'
-            f'"author":{json.dumps(self.author, ensure_ascii=False)}}}'
+            f'"author":{_author_json(self.author)}}}'
         )
 
     def to_dict(self, tz: ZoneInfo | timezone = UTC) -> dict:

@@ -286,7 +286,7 @@ def layer_points(layer_id: str):
     if packed is None:
         arrays = _store().points(layer_id, at=at, value_property=by)
         raw = pointpack.encode(arrays.fids, arrays.x, arrays.y, arrays.values)
-        packed = (raw, gzip.compress(raw, compresslevel=6))
+        packed = (raw, gzip.compress(raw, compresslevel=1))  # level 6 saves ~1 % here at 2.5x the time
         cache.put(key, packed)
     headers = {"Cache-Control": "no-cache", "ETag": f'"{layer_id}-{layer["revision"]}-{at}"', "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("Accept-Encoding", ""):

@@ -187,3 +187,39 @@ def test_extent(db):
     assert db.extent() is None
     db.create("bins", [point(113.3, 23.1), point(113.4, 23.2)], "a")
     assert db.extent() == (113.3, 23.1, 113.4, 23.2)
+
+
+def test_point_arrays_patched_after_writes_match_a_full_read(db, tmp_path):
+    import random
+
+    rng = random.Random(5)
+    live = [
+        f.fid
+        for f in db.create("streetlights", [point(113.3 + i * 1e-4, 23.1, status="working") for i in range(50)], "a")
+    ]
+    versions = dict.fromkeys(live, 1)
+    db.points("streetlights", value_property="status")  # prime the in-memory arrays
+    for round_ in range(30):
+        action = rng.choice(["create", "update", "delete"])
+        if action == "create":
+            [f] = db.create("streetlights", [point(113.4 + round_ * 1e-4, 23.2, status="broken")], "a")
+            live.append(f.fid)
+            versions[f.fid] = 1
+        elif action == "update" and live:
+            fid = rng.choice(live)
+            status = rng.choice(["working", "broken"])
+            db.update("streetlights", fid, point(113.5 + round_ * 1e-4, 23.3, status=status), versions[fid], "a")
+            versions[fid] += 1
+        elif live:
+            fid = live.pop(rng.randrange(len(live)))
+            db.delete("streetlights", fid, versions[fid], "a")
+        if round_ % 4 == 0:
+            patched = db.points("streetlights", value_property="status")
+    patched = db.points("streetlights", value_property="status")
+    fresh = SQLiteStore(db.data_dir)
+    full = fresh.points("streetlights", value_property="status")
+    assert patched.fids.tolist() == full.fids.tolist() == sorted(live)
+    assert patched.x.tolist() == full.x.tolist() and patched.y.tolist() == full.y.tolist()
+    assert patched.values == full.values
+    assert db.points("streetlights").fids.tolist() == sorted(live)
+    fresh.close()
