@@ -110,7 +110,12 @@ class SQLiteStore(Store):
         conn = self._conn()
         conn.executescript(_SCHEMA)
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        conn.commit()
+        found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        if found != str(SCHEMA_VERSION):
+            raise RuntimeError(
+                f"{self.path} has database schema version {found}; this version of the software reads "
+                f"version {SCHEMA_VERSION}. Restore a matching backup or upgrade the software."
+            )
 
     # -- connections and transactions -------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -144,6 +149,14 @@ class SQLiteStore(Store):
 
     def _now(self, at: int | None) -> int:
         return int(at) if at is not None else self.now()
+
+    def get_meta(self, key: str):
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (f"app.{key}",)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_meta(self, key: str, value) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"app.{key}", _dumps(value)))
 
     # -- layers -----------------------------------------------------------------------------------
     def _layer_row_to_dict(self, row: tuple) -> dict:

@@ -128,6 +128,14 @@ class Store(ABC):
         """The store's clock: microseconds since the epoch (UTC)."""
 
     @abstractmethod
+    def get_meta(self, key: str):
+        """A JSON value stored about the whole store (e.g. ``demo``), or None."""
+
+    @abstractmethod
+    def set_meta(self, key: str, value) -> None:
+        """Store a JSON value about the whole store."""
+
+    @abstractmethod
     def layers(self) -> list[dict]:
         """Every layer definition, each with ``feature_count`` and ``revision``."""
 

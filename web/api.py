@@ -86,6 +86,7 @@ def config():
             "basemaps": cfg["BASEMAPS"],
             "default_basemap": cfg["DEFAULT_BASEMAP"],
             "extent": _store().extent(),
+            "demo": _store().get_meta("demo"),
             "timezone": cfg["TIMEZONE"],
             "languages": ["zh-CN", "en"],
             "max_limit": cfg["MAX_LIMIT"],
@@ -285,10 +286,17 @@ def layer_points(layer_id: str):
     packed = cache.get(key)
     if packed is None:
         arrays = _store().points(layer_id, at=at, value_property=by)
-        raw = pointpack.encode(arrays.fids, arrays.x, arrays.y, arrays.values)
+        values = arrays.values
+        if values is not None and layer["properties"].get(by, {}).get("type") == "boolean":
+            # SQLite's json_extract reads JSON true/false as 1/0; the payload keeps them booleans.
+            values = [None if v is None else bool(v) for v in values]
+        raw = pointpack.encode(arrays.fids, arrays.x, arrays.y, values)
         packed = (raw, gzip.compress(raw, compresslevel=1))  # level 6 saves ~1 % here at 2.5x the time
         cache.put(key, packed)
-    headers = {"Cache-Control": "no-cache", "ETag": f'"{layer_id}-{layer["revision"]}-{at}"', "Vary": "Accept-Encoding"}
+    etag = f'"{layer_id}-{layer["revision"]}-{at}"'
+    headers = {"Cache-Control": "no-cache", "ETag": etag, "Vary": "Accept-Encoding"}
+    if etag.strip('"') in request.if_none_match:
+        return Response(status=304, headers=headers)
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         headers["Content-Encoding"] = "gzip"
         return Response(packed[1], mimetype="application/octet-stream", headers=headers)

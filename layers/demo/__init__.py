@@ -46,7 +46,9 @@ def seed_demo(store: Store, *, seed: int = 20260301, now_us: int | None = None) 
     _schedule_later_changes(writer, world, fids)
     _schedule_cases(writer, world.cases)
     writer.run()
-    return _summary(writer, world, seed, now_us)
+    summary = _summary(writer, world, seed, now_us)
+    store.set_meta("demo", {"name": NAME, "seed": seed, "fictional": True})
+    return summary
 
 
 def _schedule_base_layers(writer: Writer, world: World, fids: dict[str, list[int]]) -> None:

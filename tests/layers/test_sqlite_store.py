@@ -223,3 +223,11 @@ def test_point_arrays_patched_after_writes_match_a_full_read(db, tmp_path):
     assert patched.values == full.values
     assert db.points("streetlights").fids.tolist() == sorted(live)
     fresh.close()
+
+
+def test_refuses_a_database_of_another_schema_version(tmp_path):
+    store = SQLiteStore(tmp_path)
+    store._conn().execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    store.close()
+    with pytest.raises(RuntimeError, match="schema version 99"):
+        SQLiteStore(tmp_path)

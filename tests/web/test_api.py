@@ -477,3 +477,22 @@ def test_gzip_for_clients_that_accept_it(client):
     assert js.headers["Content-Encoding"] == "gzip" and gzip.decompress(js.data).startswith(b"/* @preserve")
     small = client.get("/api/health", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in small.headers
+
+
+def test_point_payload_booleans_and_revalidation(client):
+    post(
+        client, "bins", {"type": "FeatureCollection", "features": [feature(sorted=True), feature(113.34, sorted=False)]}
+    )
+    first = client.get("/api/layers/bins/points")
+    assert pointpack.decode(first.data)["values"] == [True, False]
+    again = client.get("/api/layers/bins/points", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    post(client, "bins", feature(113.35, sorted=True))
+    changed = client.get("/api/layers/bins/points", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and pointpack.decode(changed.data)["values"] == [True, False, True]
+
+
+def test_config_says_when_the_data_is_the_fictional_demo(client, store):
+    assert client.get("/api/config").get_json()["demo"] is None
+    store.set_meta("demo", {"name": "示例", "fictional": True})
+    assert client.get("/api/config").get_json()["demo"]["fictional"] is True

@@ -1,0 +1,156 @@
+"""Helpers for the browser tests: the server subprocess, a page wrapper that records requests and errors,
+and small HTTP helpers. (Kept out of conftest.py so test modules can import them by name.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+BIG_COUNT = 200_000
+SERVER_START_TIMEOUT_S = 300
+READY_TIMEOUT_MS = 90_000
+
+
+def chromium_path() -> str:
+    """Debian's Chromium; fail (never skip) with a clear message when it is not installed."""
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail("Chromium is missing: the browser tests need Debian's chromium at /usr/bin/chromium (or "
+                "`chromium` on PATH). Install it with `apt-get install chromium`; `playwright install` cannot "
+                "download browsers here.", pytrace=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_json(url: str, timeout: float = 30):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def send_json(url: str, body: dict, method: str = "POST", timeout: float = 30):
+    request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"), method=method,
+                                     headers={"Content-Type": "application/geo+json", "X-Client": "browser-tests"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+class ServerProcess:
+    """``python server.py`` on a free port; its output goes to ``log`` (shown when it fails to start)."""
+
+    def __init__(self, data_dir: Path, log: Path, extra: list[str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self._log_file = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "server.py", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(data_dir),
+             "--threads", "8", *extra],
+            cwd=ROOT, stdout=self._log_file, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def wait_healthy(self, timeout: float = SERVER_START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.stop()
+                pytest.fail(f"server.py exited with {self.process.returncode}:\n{self.tail()}", pytrace=False)
+            try:
+                if get_json(f"{self.url}/api/health", timeout=2).get("status") == "ok":
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+                pass
+            time.sleep(0.25)
+        self.stop()
+        pytest.fail(f"server.py did not answer /api/health within {timeout:.0f} s:\n{self.tail()}", pytrace=False)
+
+    def tail(self, lines: int = 40) -> str:
+        self._log_file.flush()
+        return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        self._log_file.close()
+
+
+@dataclass
+class Server:
+    url: str
+    layers: list = field(default_factory=list)
+    config: dict = field(default_factory=dict)
+
+    def api(self, path: str):
+        return get_json(f"{self.url}/api{path}")
+
+
+class MapPage:
+    """A Playwright page that records every request, console error and uncaught exception."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        page.on("requestfailed", lambda request: "ERR_ABORTED" not in (request.failure or "") and self.errors.append(
+            f"request failed: {request.url} ({request.failure})"))
+
+    def _on_console(self, message) -> None:
+        where = message.location.get("url", "")
+        # Chromium asks for /favicon.ico by itself on pages without an icon link (the JSON page some tests
+        # open for comparison); the map page names its icon, so this never hides an error of the map's.
+        if message.type == "error" and not where.endswith("/favicon.ico"):
+            self.errors.append(f"console.error: {message.text} ({where})")
+
+    def open(self, url: str, timeout: float = READY_TIMEOUT_MS) -> None:
+        """Load the map and wait until every visible layer has drawn its first view."""
+        self.page.goto(url)
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_MS) -> None:
+        # Selectors, not wait_for_function: the latter evals strings, which a strict CSP forbids.
+        self.page.wait_for_selector("body[data-ready]", state="attached", timeout=timeout)
+        assert self.page.get_attribute("body", "data-ready") == "1", self.errors
+
+    def wait_layers_settled(self, timeout: float = 30_000) -> None:
+        """Wait until no visible layer is loading (after a move)."""
+        self.page.wait_for_selector('.layer-row[data-status="loading"]', state="detached", timeout=timeout)
+
+    def map_state(self) -> dict:
+        return self.page.evaluate("({...document.getElementById('map').dataset})")
+
+    def row(self, layer_id: str):
+        return self.page.locator(f'.layer-row[data-layer-id="{layer_id}"]')
+
+    def assert_no_errors(self) -> None:
+        assert self.errors == [], "\n".join(self.errors)
+
+

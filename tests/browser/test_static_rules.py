@@ -1,0 +1,98 @@
+"""House rules for the front end, checked on the files themselves (no browser needed): no inline scripts,
+handlers or style attributes, explicit .js imports, no HTML insertion, no CDN, every module preloaded,
+and translation tables that match each other and every key the code uses."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+from .browser_support import ROOT
+
+STATIC = ROOT / "static"
+JS = STATIC / "js"
+OURS = sorted(path for path in JS.glob("*.js") if path.name != "chinacoords.js")
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.script_bodies: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.script_bodies.append(data)
+
+
+def _index() -> _Collector:
+    parser = _Collector()
+    parser.feed((STATIC / "index.html").read_text(encoding="utf-8"))
+    return parser
+
+
+def test_index_has_no_inline_script_style_or_handler():
+    page = _index()
+    assert page.script_bodies == []
+    for tag, attrs in page.tags:
+        assert "style" not in attrs, tag
+        assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
+        if tag == "script":
+            assert attrs.get("src", "").startswith("/static/"), attrs
+    assert any(tag == "meta" and attrs.get("name") == "viewport" for tag, attrs in page.tags)
+    assert any(tag == "script" and attrs.get("type") == "module" and attrs.get("src") == "/static/js/main.js"
+               for tag, attrs in page.tags)
+
+
+def test_every_module_is_preloaded():
+    preloaded = {attrs["href"] for tag, attrs in _index().tags if tag == "link" and attrs.get("rel") == "modulepreload"}
+    modules = {f"/static/js/{path.name}" for path in JS.glob("*.js") if path.name != "main.js"}
+    assert modules <= preloaded
+    for href in preloaded:
+        assert (ROOT / href.lstrip("/")).is_file(), href
+
+
+def test_modules_follow_the_house_rules():
+    for path in OURS:
+        text = path.read_text(encoding="utf-8")
+        for spec in re.findall(r"""^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']""", text, re.M):
+            assert spec.startswith("./") or spec.startswith("../"), (path.name, spec)
+            assert spec.endswith(".js"), (path.name, spec)
+            assert (path.parent / spec).resolve().is_file(), (path.name, spec)
+        assert "innerHTML" not in text and "insertAdjacentHTML" not in text, path.name
+        assert "outerHTML" not in text and "document.write" not in text, path.name
+        assert not re.search(r"\bwindow\.\w+\s*=", text), path.name
+        assert not re.search(r"https?://", text), f"{path.name} names a remote URL"
+        assert "setAttribute(\"style\"" not in text and "setAttribute('style'" not in text, path.name
+    # Only the wrapper touches the supercluster global.
+    users = [path.name for path in OURS if "globalThis.Supercluster" in path.read_text(encoding="utf-8")]
+    assert users == ["supercluster.js"]
+
+
+def test_translation_tables_match_and_cover_the_code():
+    zh = json.loads((STATIC / "i18n" / "zh-CN.json").read_text(encoding="utf-8"))
+    en = json.loads((STATIC / "i18n" / "en.json").read_text(encoding="utf-8"))
+    assert set(zh) == set(en)
+    for key in zh:
+        assert zh[key].strip() and en[key].strip(), key
+        assert set(re.findall(r"\{(\w+)\}", zh[key])) == set(re.findall(r"\{(\w+)\}", en[key])), key
+    used = set()
+    for path in OURS:
+        used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", path.read_text(encoding="utf-8")))
+    used |= set(re.findall(r'data-i18n(?:-title|-aria-label)?="([\w.]+)"',
+                           (STATIC / "index.html").read_text(encoding="utf-8")))
+    missing = sorted(used - set(zh))
+    assert missing == [], missing
+    code = "".join(path.read_text(encoding="utf-8") for path in [*OURS, STATIC / "index.html"])
+    unused = sorted(key for key in zh if f'"{key}"' not in code)
+    assert unused == [], unused
