@@ -1,6 +1,9 @@
 """创卫地图 (Hygiene Blackspot Map): the app factory, the command line and the production server.
 
-python server.py [--host 127.0.0.1] [--port 5000] [--data DIR] [--no-demo]
+python server.py [--host 127.0.0.1] [--port 5000] [--data DIR] [--no-demo] [--threads 8]
+python server.py create-user NAME --role ROLE [--data DIR] [--password-stdin] [--grid CODE ...]
+python server.py backup FILE [--data DIR]
+python server.py restore FILE [--data DIR]
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from layers.catalog import load_catalogue
 from layers.sqlite_store import SQLiteStore
-from web import api, compress, errors, pages
+from web import api, auth, compress, errors, pages, reports, security, users
 from web.cache import LRUCache
+from web.reports import RateLimiter
 
 ROOT = Path(__file__).resolve().parent
 DEFAULTS = {
@@ -33,6 +38,15 @@ DEFAULTS = {
     "SQLITE_SYNCHRONOUS": "FULL",
     "DEFAULT_BASEMAP": None,
     "TIANDITU_KEY": "",
+    "READ_REQUIRES_LOGIN": True,
+    "PUBLIC_REPORTS": False,
+    "PUBLIC_REPORTS_PER_HOUR": 10,
+    "SESSION_MAX_AGE_S": 14 * 24 * 3600,
+    "SESSION_COOKIE_SECURE": False,
+    "TRUSTED_PROXIES": 0,
+    "LOGIN_WINDOW_S": 15 * 60,
+    "LOGIN_MAX_FAILURES_PER_NAME": 5,
+    "LOGIN_MAX_FAILURES_PER_IP": 30,
     "JSON_AS_ASCII": False,
 }
 
@@ -67,6 +81,9 @@ def create_app(config: dict | None = None) -> Flask:
     basemaps, default = _basemaps(app.config)
     app.config["BASEMAPS"] = basemaps
     app.config["DEFAULT_BASEMAP"] = app.config["DEFAULT_BASEMAP"] or default
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     clock = app.config.get("CLOCK") or (lambda: time.time_ns() // 1000)
     store = SQLiteStore(app.config["DATA_DIR"], synchronous=app.config["SQLITE_SYNCHRONOUS"], clock=clock)
@@ -74,12 +91,127 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["store"] = store
     app.extensions["clock"] = clock
     app.extensions["points_cache"] = LRUCache(16)
+    app.extensions["report_limiter"] = RateLimiter(int(app.config["PUBLIC_REPORTS_PER_HOUR"]), 3600)
 
     errors.register(app)
+    auth.register(app)
+    security.register(app)
     compress.register(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(pages.bp)
+    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, pages.bp):
+        app.register_blueprint(blueprint)
     return app
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="server.py", description="创卫地图 Hygiene Blackspot Map")
+    parser.add_argument("--data", default="data", help="data directory (default ./data)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    parser.add_argument("--no-demo", action="store_true", help="start empty instead of seeding the demo community")
+    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    create = commands.add_parser("create-user", help="create a user and print a new API token as the last line")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=["admin", "planner", "leader", "field_worker"])
+    create.add_argument("--display-name")
+    create.add_argument("--grid", nargs="*", default=[], metavar="CODE", help="15-digit grid cell codes")
+    create.add_argument("--password-stdin", action="store_true", help="read a login password from standard input")
+    create.add_argument("--data", default=argparse.SUPPRESS)
+    for name, text in (
+        ("backup", "copy the database to FILE while the server runs"),
+        ("restore", "replace the database with FILE (stop the server first)"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("file")
+        sub.add_argument("--data", default=argparse.SUPPRESS)
+    return parser
+
+
+def _store(args) -> SQLiteStore:
+    store = SQLiteStore(args.data)
+    store.sync_builtin_layers(load_catalogue())
+    return store
+
+
+def _create_user(args) -> int:
+    from layers.accounts import TOKEN_PREFIX, check_new_user, hash_password, new_secret, secret_hash
+    from layers.store import UserExists
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    record = {"name": args.name, "role": args.role, "grid_codes": args.grid}
+    problems = check_new_user(
+        record | ({"password": password} if password is not None else {}), partial=password is None
+    )
+    if problems:
+        for problem in problems:
+            print(f"错误 / error: {problem['field']}: {problem['reason']}", file=sys.stderr)
+        return 2
+    store = _store(args)
+    try:
+        user = store.create_user(
+            args.name,
+            args.role,
+            hash_password(password) if password else None,
+            display_name=args.display_name,
+            grid_codes=args.grid,
+            actor="command-line",
+        )
+    except UserExists:
+        print(f"错误 / error: user '{args.name}' exists", file=sys.stderr)
+        return 1
+    secret = new_secret(TOKEN_PREFIX)
+    store.add_token(user["id"], "command-line", secret_hash(secret))
+    print(
+        f"已创建用户 / created user {user['name']} ({user['role']})"
+        + ("" if password else "; 无登录密码，可由管理员在管理页设置 / no login password: an admin can set one")
+    )
+    print("API 令牌（只显示这一次）/ API token (shown only this once):")
+    print(secret)
+    return 0
+
+
+def _backup(args) -> int:
+    summary = _store(args).backup(args.file)
+    print(f"备份完成 / backup written: {summary['file']} ({summary['bytes']} bytes, {summary['versions']} versions)")
+    return 0
+
+
+def _restore(args) -> int:
+    from layers.datalock import DataDirLock
+
+    with DataDirLock(args.data) as held:
+        if not held:
+            print("错误 / error: a server is running on this data directory; stop it first", file=sys.stderr)
+            return 1
+        summary = _store(args).restore(args.file)
+    print(f"已恢复 / restored from {summary['file']}: {summary['versions']} versions")
+    return 0
+
+
+def _announce_accounts(store: SQLiteStore, data: str, demo_users: list | None) -> None:
+    if demo_users:
+        lines = [f"    {name:<10} {role:<13} {password}" for name, role, password in demo_users]
+        print(
+            "\n".join(
+                [
+                    "!" * 72,
+                    "!! 示例账号使用公开的密码，仅供演示，切勿用于真实数据。",
+                    "!! Demo accounts with PUBLISHED passwords: for the demo only, never for real data.",
+                    *lines,
+                    "!" * 72,
+                ]
+            ),
+            flush=True,
+        )
+    elif not store.users():
+        print(
+            "尚无用户。创建管理员 / No users yet. Create an administrator:\n"
+            f"    python server.py create-user admin --role admin --data {data} --password-stdin",
+            flush=True,
+        )
 
 
 def _warm_point_layers(store) -> None:
@@ -89,19 +221,15 @@ def _warm_point_layers(store) -> None:
             store.points(layer["id"], value_property=layer["style"].get("by"))
 
 
-def _parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="server.py", description="创卫地图 Hygiene Blackspot Map")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")
-    parser.add_argument("--data", default="data", help="data directory (default ./data)")
-    parser.add_argument("--no-demo", action="store_true", help="start empty instead of seeding the demo community")
-    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
-    return parser.parse_args(argv)
+def _serve(args) -> int:
+    from waitress import serve
 
+    from layers.datalock import DataDirLock
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    lock = DataDirLock(args.data)
+    if not lock.acquire():
+        print(f"错误 / error: another server is already using {args.data}", file=sys.stderr)
+        return 1
     app = create_app({"DATA_DIR": args.data})
     store = app.extensions["store"]
     if not args.no_demo and all(layer["feature_count"] == 0 for layer in store.layers()):
@@ -109,15 +237,26 @@ def main(argv: list[str] | None = None) -> int:
 
         print("正在生成示例社区（虚构）… / Seeding the fictional demo community…", flush=True)
         summary = seed_demo(store)
-        print(f"示例社区已生成 / demo seeded: {summary}", flush=True)
-    from waitress import serve
+        counts = ", ".join(f"{layer} {count}" for layer, count in summary["layers"].items())
+        print(f"示例社区已生成 / demo seeded: {summary['name']}: {counts}", flush=True)
+    demo_users = None
+    if store.get_meta("demo"):
+        from layers.demo.users import seed_demo_users
 
+        demo_users = seed_demo_users(store)
+    _announce_accounts(store, args.data, demo_users)
     threading.Thread(target=_warm_point_layers, args=(store,), daemon=True).start()
-
     url = f"http://{args.host}:{args.port}/"
     print(f"创卫地图已启动，请在浏览器打开 {url}\nHygiene Blackspot Map is running at {url}", flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="chuangwei")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    commands = {"create-user": _create_user, "backup": _backup, "restore": _restore}
+    return commands.get(args.command, _serve)(args)
 
 
 if __name__ == "__main__":

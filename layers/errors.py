@@ -133,3 +133,24 @@ class PreconditionRequired(AppError):
     code = "precondition_required"
     message = "Send If-Match with the version (ETag) your edit is based on."
     message_zh = "请在 If-Match 中提交您修改所依据的版本（ETag）。"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "authentication_required"
+    message = "Log in or send an API token (Authorization: Bearer …)."
+    message_zh = "请先登录，或提供 API 令牌（Authorization: Bearer …）。"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+    message = "You do not have the right to do this."
+    message_zh = "您没有执行此操作的权限。"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "too_many_requests"
+    message = "Too many requests; try again later."
+    message_zh = "请求过于频繁，请稍后再试。"

@@ -203,3 +203,82 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
+
+
+class UserExists(Exception):
+    """A user with this name already exists."""
+
+
+class AccountStore(ABC):
+    """Users, API tokens, browser sessions, login attempts and the audit log. Secrets are stored only
+    as hashes; nothing here checks passwords or permissions (``layers/accounts.py`` does)."""
+
+    @abstractmethod
+    def create_user(
+        self,
+        name: str,
+        role: str,
+        password_hash: str | None,
+        *,
+        display_name: str | None = None,
+        grid_codes: Sequence[str] = (),
+        actor: str = "system",
+    ) -> dict:
+        """Add a user; raise UserExists."""
+
+    @abstractmethod
+    def user(self, name: str) -> dict | None:
+        """A user by name (with ``password_hash``), or None."""
+
+    @abstractmethod
+    def users(self) -> list[dict]:
+        """Every user, without password hashes."""
+
+    @abstractmethod
+    def update_user(self, name: str, changes: dict) -> dict:
+        """Change ``display_name``, ``role``, ``grid_codes``, ``disabled`` or ``password_hash``; a change of
+        role, password or disabled ends the user's sessions. Raise KeyError for an unknown user."""
+
+    @abstractmethod
+    def add_token(self, user_id: int, label: str, token_hash: str) -> dict:
+        """Store a new API token's hash; return its public record."""
+
+    @abstractmethod
+    def token_user(self, token_hash: str) -> tuple[dict, dict] | None:
+        """(token, user) for a live token of an enabled user, or None."""
+
+    @abstractmethod
+    def tokens(self, user_id: int | None = None) -> list[dict]:
+        """Token records (never the secret), for one user or all."""
+
+    @abstractmethod
+    def revoke_token(self, token_id: int) -> dict | None:
+        """Revoke a token; return its record, or None if unknown."""
+
+    @abstractmethod
+    def create_session(self, session_hash: str, user_id: int, csrf: str, expires_at: int) -> None:
+        """Start a browser session."""
+
+    @abstractmethod
+    def session_user(self, session_hash: str) -> tuple[dict, dict] | None:
+        """(session, user) for a live, unexpired session of an enabled user, or None."""
+
+    @abstractmethod
+    def delete_session(self, session_hash: str) -> None:
+        """End one session."""
+
+    @abstractmethod
+    def record_login(self, name: str, ip: str, ok: bool) -> None:
+        """Remember a login attempt."""
+
+    @abstractmethod
+    def login_failures(self, *, since: int, name: str | None = None, ip: str | None = None) -> int:
+        """Failed attempts since an instant, for a name or an address."""
+
+    @abstractmethod
+    def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:
+        """Append to the audit log."""
+
+    @abstractmethod
+    def audit_log(self, limit: int = 200) -> list[dict]:
+        """The newest audit entries first."""

@@ -5,18 +5,32 @@ from __future__ import annotations
 import gzip
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, json, request
+from flask import Blueprint, Response, current_app, g, json, request
 
 from geo import pointpack
 from layers.errors import Conflict, Detail, NotFound, PreconditionFailed, ValidationFailed
 from layers.features import Limits, apply_patch, new_layer_definition, parse_new_features, parse_replacement
+from layers.permissions import require, require_feature_write
 from layers.schema import parse_filter_value
 from layers.store import LayerExists, StaleVersion, UnknownFeature, format_instant
-from web.params import bad, client_name, if_match_version, json_body, parse_at, parse_bbox, parse_int
+from web.auth import author, require_login
+from web.params import bad, if_match_version, json_body, parse_at, parse_bbox, parse_int
+from web.responses import json_response
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
 RESERVED_PARAMS = {"bbox", "limit", "offset", "at", "f"}
+PUBLIC_ENDPOINTS = {"api.health"}
+
+
+@bp.before_request
+def _read_gate():
+    """Reading needs a login unless the READ_REQUIRES_LOGIN setting is off; writes always do."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    if request.method in ("GET", "HEAD") and not current_app.config["READ_REQUIRES_LOGIN"]:
+        return
+    require_login()
 
 
 def _store():
@@ -65,23 +79,19 @@ def _swap_extent():
     return (box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin)
 
 
-def _json(data, status: int = 200, headers: dict | None = None, mimetype: str = "application/json") -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype=mimetype, headers=headers)
-
-
 def _feature_response(version, status: int = 200) -> Response:
     return Response(version.to_json(_tz()), status=status, mimetype=GEOJSON, headers={"ETag": version.etag})
 
 
 @bp.get("/health")
 def health():
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @bp.get("/config")
 def config():
     cfg = current_app.config
-    return _json(
+    return json_response(
         {
             "basemaps": cfg["BASEMAPS"],
             "default_basemap": cfg["DEFAULT_BASEMAP"],
@@ -96,14 +106,15 @@ def config():
 
 @bp.get("/layers")
 def list_layers():
-    return _json({"layers": _store().layers()})
+    return json_response({"layers": _store().layers()})
 
 
 @bp.post("/layers")
 def create_layer():
+    require(require_login(), "layers.define")
     definition = new_layer_definition(json_body(request))
     try:
-        layer = _store().create_layer(definition, client_name(request))
+        layer = _store().create_layer(definition, author())
     except LayerExists:
         raise Conflict(
             f"Layer '{definition['id']}' already exists.",
@@ -111,12 +122,12 @@ def create_layer():
             code="layer_exists",
             details=[Detail("id", "duplicate", "a layer with this id exists")],
         ) from None
-    return _json(layer, 201, {"Location": f"/api/layers/{layer['id']}"})
+    return json_response(layer, 201, {"Location": f"/api/layers/{layer['id']}"})
 
 
 @bp.get("/layers/<layer_id>")
 def get_layer(layer_id: str):
-    return _json(_layer(layer_id))
+    return json_response(_layer(layer_id))
 
 
 def _filters(layer: dict) -> dict:
@@ -186,7 +197,8 @@ def create_features(layer_id: str):
     layer = _editable(_layer(layer_id))
     payload = json_body(request)
     features = parse_new_features(layer, payload, _swap_extent(), _limits())
-    created = _store().create(layer_id, features, client_name(request))
+    require_feature_write(_store(), g.user, layer_id, [f.geometry for f in features])
+    created = _store().create(layer_id, features, author())
     tz = _tz()
     if payload.get("type") == "Feature":
         response = _feature_response(created[0], 201)
@@ -245,7 +257,8 @@ def _write_current(layer_id: str, fid: int, change):
 def replace_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = parse_replacement(layer, json_body(request), _swap_extent(), _limits())
-        return _feature_response(store.update(layer_id, fid, feature, current.version, client_name(request)))
+        require_feature_write(store, g.user, layer_id, [json.loads(current.geometry), feature.geometry])
+        return _feature_response(store.update(layer_id, fid, feature, current.version, author()))
 
     return _write_current(layer_id, fid, change)
 
@@ -254,7 +267,8 @@ def replace_feature(layer_id: str, fid: int):
 def patch_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = apply_patch(layer, current, json_body(request), _swap_extent(), _limits())
-        return _feature_response(store.update(layer_id, fid, feature, current.version, client_name(request)))
+        require_feature_write(store, g.user, layer_id, [json.loads(current.geometry), feature.geometry])
+        return _feature_response(store.update(layer_id, fid, feature, current.version, author()))
 
     return _write_current(layer_id, fid, change)
 
@@ -262,7 +276,8 @@ def patch_feature(layer_id: str, fid: int):
 @bp.delete("/layers/<layer_id>/features/<int:fid>")
 def delete_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
-        store.delete(layer_id, fid, current.version, client_name(request))
+        require_feature_write(store, g.user, layer_id, [json.loads(current.geometry)])
+        store.delete(layer_id, fid, current.version, author())
         return Response(status=204)
 
     return _write_current(layer_id, fid, change)

@@ -13,7 +13,6 @@ from layers.errors import Detail, InvalidJSON, InvalidParameter, PreconditionReq
 from layers.store import parse_instant
 
 JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
-_CLIENT_RE = re.compile(r"[^\w.@:\- ]", re.UNICODE)
 
 
 def bad(
@@ -93,13 +92,6 @@ def json_body(request: Request) -> Any:
         raise InvalidJSON(details=[Detail("body", "too_deep", "the JSON nests too deeply")]) from None
     except ValueError as exc:
         raise InvalidJSON(details=[Detail("body", "invalid_json", str(exc)[:300])]) from None
-
-
-def client_name(request: Request) -> str:
-    """Who made a change. Until accounts exist this is the client's self-declared ``X-Client`` header
-    (cleaned and shortened) or ``anonymous``; the accounts work binds it to the logged-in user."""
-    declared = _CLIENT_RE.sub("", request.headers.get("X-Client", ""))[:64].strip()
-    return declared or "anonymous"
 
 
 def if_match_version(request: Request, fid: int) -> int | None:

@@ -165,12 +165,12 @@ def test_put_patch_delete_and_history(client):
     history = client.get(url + "/history").get_json()["features"]
     assert [v["version"] for v in history] == [1, 2, 3, 4]
     assert [v["op"] for v in history] == ["create", "update", "update", "delete"]
-    assert all(v["author"] == "anonymous" for v in history)
+    assert all(v["author"] == "tester" for v in history)
 
 
-def test_author_is_recorded(client):
-    r = post(client, "bins", feature(), headers={"X-Client": "field-app"})
-    assert r.get_json()["author"] == "field-app"
+def test_author_is_the_authenticated_user_not_a_header(client):
+    r = post(client, "bins", feature(), headers={"X-Client": "someone-else"})
+    assert r.get_json()["author"] == "tester"
 
 
 def test_stale_version_412_with_current(client):
