@@ -39,3 +39,15 @@ def test_readme_quick_start_matches_ci():
     assert test_command in ci.splitlines()
     for package in ("chromium", "fonts-noto-cjk", "nodejs"):
         assert package in readme and package in ci
+
+
+def test_security_doc_lists_every_role_and_permission():
+    import json
+
+    text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    roles = json.loads((ROOT / "layers" / "roles.json").read_text(encoding="utf-8"))
+    for name, role in roles["roles"].items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}`"))
+        for permission in role["permissions"]:
+            assert f"`{permission}`" in row, (name, permission)
+        assert row.count("`") // 2 - 1 == len(role["permissions"]), f"{name}: the row lists other permissions"

@@ -1,0 +1,56 @@
+"""The command line: create-user prints a working token as its last line; refusals exit non-zero."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from layers.datalock import DataDirLock
+from server import create_app
+from tests.conftest import token_client
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "server.py", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_create_user_prints_a_token_that_works(tmp_path):
+    data = str(tmp_path / "data")
+    done = run("create-user", "ops", "--role", "planner", "--data", data, "--password-stdin", stdin="long-password\n")
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip().splitlines()[-1]
+    assert token.startswith("cw_")
+    app = create_app({"DATA_DIR": data})
+    client = token_client(app, token)
+    assert client.get("/api/session").get_json()["user"]["role"] == "planner"
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [113.3, 23.1]}, "properties": {}}
+    assert client.post("/api/layers/bins/features", json=feature).get_json()["author"] == "ops"
+    assert app.test_client().post("/api/login", json={"name": "ops", "password": "long-password"}).status_code == 200
+    app.extensions["store"].close()
+
+
+def test_create_user_refusals(tmp_path):
+    data = str(tmp_path / "data")
+    assert run("create-user", "ops", "--role", "admin", "--data", data).returncode == 0
+    again = run("create-user", "ops", "--role", "admin", "--data", data)
+    assert again.returncode == 1 and "exists" in again.stderr
+    short = run("create-user", "x2", "--role", "admin", "--data", data, "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "password" in short.stderr
+    badgrid = run("create-user", "x3", "--role", "field_worker", "--grid", "123", "--data", data)
+    assert badgrid.returncode == 2 and "grid_codes" in badgrid.stderr
+
+
+def test_restore_refuses_while_a_server_holds_the_directory(tmp_path):
+    data = tmp_path / "data"
+    assert run("create-user", "ops", "--role", "admin", "--data", str(data)).returncode == 0
+    assert run("backup", str(tmp_path / "b.sqlite3"), "--data", str(data)).returncode == 0
+    with DataDirLock(data) as held:
+        assert held
+        refused = run("restore", str(tmp_path / "b.sqlite3"), "--data", str(data))
+    assert refused.returncode == 1 and "running" in refused.stderr
+    assert run("restore", str(tmp_path / "b.sqlite3"), "--data", str(data)).returncode == 0
