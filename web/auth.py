@@ -73,7 +73,8 @@ def authenticate() -> None:
                 code="bad_origin",
                 details=[Detail("Origin", "bad_origin", "the request must come from this site")],
             )
-        if g.via == "session" and request.headers.get("X-CSRF-Token") != g.csrf:
+        # Logging in again over a live session needs no token (the login checks the Origin itself).
+        if g.via == "session" and request.endpoint != "auth.login" and request.headers.get("X-CSRF-Token") != g.csrf:
             raise Forbidden(
                 "Missing or wrong CSRF token.",
                 message_zh="缺少或错误的 CSRF 令牌，请刷新页面。",
