@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from layers.accounts import TOKEN_PREFIX, new_secret, secret_hash  # noqa: E402
 from layers.schema import check_layer_definition, check_properties  # noqa: E402
+from layers.sqlite_store import SQLiteStore  # noqa: E402
 from layers.store import NewFeature, Store  # noqa: E402
 
 # A city-sized extent (central Guangzhou): about 30 km x 28 km.
@@ -111,6 +113,18 @@ def seed_points(
     return time.perf_counter() - t0
 
 
+def api_token(data_dir: Path) -> str:
+    """A new API token of an administrator ``bench`` in the store at ``data_dir`` (created if missing)."""
+    store = SQLiteStore(data_dir)
+    try:
+        user = store.user("bench") or store.create_user("bench", "admin", None, actor="bench")
+        secret = new_secret(TOKEN_PREFIX)
+        store.add_token(user["id"], "bench", secret_hash(secret))
+    finally:
+        store.close()
+    return secret
+
+
 # -- the real server -------------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -122,6 +136,7 @@ class Server:
     """``python server.py --data DIR --port P --no-demo`` as a subprocess, stopped on exit."""
 
     def __init__(self, data_dir: Path, log_path: Path, startup_timeout: float = 60.0) -> None:
+        self.auth = {"Authorization": f"Bearer {api_token(data_dir)}"}  # reading requires login by default
         self.port = free_port()
         self.log_path = log_path
         self._log = open(log_path, "ab")
@@ -158,7 +173,7 @@ class Server:
     def get(self, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
         conn = self.connection()
         try:
-            conn.request("GET", path, headers=headers or {})
+            conn.request("GET", path, headers=self.auth | (headers or {}))
             resp = conn.getresponse()
             return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
         finally:

@@ -73,7 +73,7 @@ def run_store(store: SQLiteStore, boxes) -> tuple[list[float], list[int]]:
 def run_http(server: c.Server, boxes, accept_gzip: bool = False) -> tuple[list[float], list[int], list[int]]:
     """Sequential requests on one kept-alive connection, as a browser would make them. With ``accept_gzip``
     the request says ``Accept-Encoding: gzip`` as browsers do, and the server compresses the JSON."""
-    headers = {"Accept-Encoding": "gzip"} if accept_gzip else {}
+    headers = server.auth | ({"Accept-Encoding": "gzip"} if accept_gzip else {})
     conn = server.connection()
     try:
         times, counts, sizes = [], [], []

@@ -89,7 +89,7 @@ def write_once(server: c.Server) -> None:
             "PUT",
             f"/api/layers/{LAYER_ID}/features/1",
             body=json.dumps({"type": "Feature", "geometry": feature["geometry"], "properties": feature["properties"]}),
-            headers={"Content-Type": "application/geo+json", "If-Match": headers["etag"], "X-Client": "bench"},
+            headers=server.auth | {"Content-Type": "application/geo+json", "If-Match": headers["etag"]},
         )
         resp = conn.getresponse()
         answer = resp.read()
@@ -101,7 +101,7 @@ def write_once(server: c.Server) -> None:
 
 def over_http(server: c.Server, cold: int, warm: int) -> dict:
     path = f"/api/layers/{LAYER_ID}/points"
-    headers = {"Accept-Encoding": "gzip"}
+    headers = server.auth | {"Accept-Encoding": "gzip"}
     cold_t, warm_t, sizes = [], [], set()
     body = b""
     for i in range(cold):
