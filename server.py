@@ -174,7 +174,11 @@ def _create_user(args) -> int:
 
 
 def _backup(args) -> int:
-    summary = _store(args).backup(args.file)
+    try:
+        summary = _store(args).backup(args.file)
+    except (OSError, RuntimeError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
     print(f"备份完成 / backup written: {summary['file']} ({summary['bytes']} bytes, {summary['versions']} versions)")
     return 0
 
@@ -182,6 +186,11 @@ def _backup(args) -> int:
 def _restore(args) -> int:
     from layers.datalock import DataDirLock
 
+    try:
+        SQLiteStore.check_backup(args.file)  # before touching (or creating) the target store
+    except (OSError, ValueError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
     with DataDirLock(args.data) as held:
         if not held:
             print("错误 / error: a server is running on this data directory; stop it first", file=sys.stderr)

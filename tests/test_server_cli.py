@@ -54,3 +54,13 @@ def test_restore_refuses_while_a_server_holds_the_directory(tmp_path):
         refused = run("restore", str(tmp_path / "b.sqlite3"), "--data", str(data))
     assert refused.returncode == 1 and "running" in refused.stderr
     assert run("restore", str(tmp_path / "b.sqlite3"), "--data", str(data)).returncode == 0
+
+
+def test_a_refused_restore_creates_nothing(tmp_path):
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a database" * 100)
+    target = tmp_path / "new-data"
+    refused = run("restore", str(junk), "--data", str(target))
+    assert refused.returncode == 1 and refused.stderr.startswith("错误 / error:")
+    assert "Traceback" not in refused.stderr
+    assert not target.exists()
