@@ -1,14 +1,29 @@
-"""The pages a person opens: the map."""
+"""The pages a person opens: the map, the login page and user administration. Each is a static HTML file
+whose script asks the API who is logged in (``/api/session``) and goes to ``/login`` when it must."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, send_from_directory
 
 bp = Blueprint("pages", __name__)
 
 
-@bp.get("/")
-def index():
-    response = send_from_directory(current_app.static_folder, "index.html")
+def _page(filename: str) -> Response:
+    response = send_from_directory(current_app.static_folder, filename)
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@bp.get("/")
+def index():
+    return _page("index.html")
+
+
+@bp.get("/login")
+def login():
+    return _page("login.html")
+
+
+@bp.get("/admin")
+def admin():
+    return _page("admin.html")

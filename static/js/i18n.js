@@ -101,16 +101,17 @@ export class I18n {
     return this.formatNumber(value, { notation: "compact", maximumFractionDigits: 1 });
   }
 
-  /** An ISO 8601 instant shown in ``timeZone`` (the project's zone from /api/config). */
-  formatDateTime(text, timeZone) {
+  /**
+   * An instant (ISO 8601 text or milliseconds since the epoch) shown in ``timeZone`` (the project's
+   * zone from /api/config); ``style`` holds Intl's dateStyle / timeStyle.
+   */
+  formatDateTime(text, timeZone, style = { dateStyle: "medium", timeStyle: "short" }) {
     const date = new Date(text);
     if (Number.isNaN(date.getTime())) {
       return String(text);
     }
     try {
-      return new Intl.DateTimeFormat(this.language, {
-        dateStyle: "medium", timeStyle: "short", timeZone: timeZone || undefined,
-      }).format(date);
+      return new Intl.DateTimeFormat(this.language, { ...style, timeZone: timeZone || undefined }).format(date);
     } catch {
       return date.toLocaleString(this.language);
     }
@@ -144,13 +145,16 @@ export class I18n {
   }
 
   /**
-   * Relabel markup: data-i18n sets textContent; data-i18n-title and data-i18n-aria-label set those
-   * attributes. Also the page title and <html lang>.
+   * Relabel markup: data-i18n sets textContent; data-i18n-title, data-i18n-aria-label and
+   * data-i18n-placeholder set those attributes. Also <html lang>, and the page title (the app's name
+   * unless the <title> element names its own key with data-i18n).
    */
   apply(root) {
     const doc = root.ownerDocument ?? root;
     doc.documentElement.lang = this.language;
-    doc.title = this.t("app.title");
+    if (!doc.querySelector("title[data-i18n]")) {
+      doc.title = this.t("app.title");
+    }
     for (const element of root.querySelectorAll("[data-i18n]")) {
       element.textContent = this.t(element.dataset.i18n);
     }
@@ -159,6 +163,9 @@ export class I18n {
     }
     for (const element of root.querySelectorAll("[data-i18n-aria-label]")) {
       element.setAttribute("aria-label", this.t(element.dataset.i18nAriaLabel));
+    }
+    for (const element of root.querySelectorAll("[data-i18n-placeholder]")) {
+      element.placeholder = this.t(element.dataset.i18nPlaceholder);
     }
   }
 }

@@ -1,14 +1,16 @@
-// Entry point: loads translations, /api/config and /api/layers, builds the map, the layer panel and
-// the layers, and wires the language switch. Nothing is exposed on window; tests read data attributes
-// (body[data-ready], the panel rows' data-status/data-rendered-count, the map's data-zoom/...).
+// Entry point: asks /api/session who is logged in (nobody, when reading needs a login: off to the login
+// page), loads translations, /api/config and /api/layers, builds the map, the layer panel and the layers,
+// and wires the language switch and the user menu. Nothing is exposed on window; tests read data
+// attributes (body[data-ready], the panel rows' data-status/data-rendered-count, the map's data-zoom/...).
 
 import * as L from "../vendor/leaflet-1.9.4/leaflet-src.esm.js";
-import { Api } from "./api.js";
+import { Api, goToLogin } from "./api.js";
 import { Basemaps, MAP_MAX_ZOOM } from "./basemap.js";
 import { crsFor } from "./gcjCrs.js";
 import { parseViewHash, ViewHash } from "./hashState.js";
 import { I18n, safeStorage } from "./i18n.js";
 import { LabelLayout } from "./labelLayout.js";
+import { LanguageToggle } from "./languageToggle.js";
 import { LayerPanel } from "./layerPanel.js";
 import { MapStatus } from "./mapStatus.js";
 import { orderedCanvas } from "./orderedCanvas.js";
@@ -16,6 +18,7 @@ import { PanelToggle } from "./panelToggle.js";
 import { PointLayer } from "./pointLayer.js";
 import { FeaturePopup } from "./popup.js";
 import { usesPointPayload } from "./styles.js";
+import { UserMenu } from "./userMenu.js";
 import { VectorLayer } from "./vectorLayer.js";
 
 const HIDDEN_KEY = "chuangwei.hiddenLayers";
@@ -81,11 +84,22 @@ async function start() {
   const i18n = new I18n({ storage });
   const api = new Api();
   const notice = document.getElementById("notice");
+  let session;
   let config;
   let definitions;
   try {
-    [, config, definitions] = await Promise.all([i18n.load(), api.config(), api.layers()]);
+    [session] = await Promise.all([api.session(), i18n.load()]);
+    if (!session.user && session.read_requires_login) {
+      body.dataset.ready = "login";
+      goToLogin();
+      return;
+    }
+    [config, definitions] = await Promise.all([api.config(), api.layers()]);
   } catch (error) {
+    if (error.redirecting) {
+      body.dataset.ready = "login";
+      return;
+    }
     notice.textContent = i18n.tables.size
       ? i18n.t("notice.load_failed", { message: i18n.errorMessage(error) })
       : `无法加载地图数据 / Could not load the map data: ${error.message}`;
@@ -96,6 +110,8 @@ async function start() {
   // Demo data is fictional: say so on every screen, never let it pass for a real community.
   document.getElementById("demo-badge").hidden = !config.demo;
   i18n.apply(document);
+  new LanguageToggle({ button: document.getElementById("language-toggle"), i18n }).start();
+  new UserMenu({ container: document.getElementById("user-menu"), api, i18n, user: session.user, page: "map" }).start();
 
   const basemaps = new Basemaps({
     presets: config.basemaps || [],
@@ -176,11 +192,7 @@ async function start() {
   }
   ready.check();
 
-  const languageButton = document.getElementById("language-toggle");
-  languageButton.lang = i18n.otherLanguage();
-  languageButton.addEventListener("click", () => i18n.setLanguage(i18n.otherLanguage()));
   i18n.onChange(() => {
-    languageButton.lang = i18n.otherLanguage();
     panel.relabel();
     basemaps.relabel();
     popup.relabel();

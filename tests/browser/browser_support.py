@@ -1,5 +1,6 @@
 """Helpers for the browser tests: the server subprocess, a page wrapper that records requests and errors,
-and small HTTP helpers. (Kept out of conftest.py so test modules can import them by name.)"""
+logging in (through the real login page, or over HTTP for an API token) and small HTTP helpers. (Kept out
+of conftest.py so test modules can import them by name.)"""
 
 from __future__ import annotations
 
@@ -13,13 +14,21 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from layers.demo.users import DEMO_USERS  # noqa: E402 - needs ROOT on sys.path
+
+# name -> (password, role, display name) of the demo accounts server.py seeds with the demo.
+DEMO_ACCOUNTS = {name: (password, role, display) for name, role, password, display, _ in DEMO_USERS}
+BIG_ADMIN = ("admin", "big-admin-pass-2026")  # created with `server.py create-user` for the --no-demo server
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -45,16 +54,88 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get_json(url: str, timeout: float = 30):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return json.loads(response.read().decode("utf-8"))
+def _auth(token: str | None) -> dict:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def send_json(url: str, body: dict, method: str = "POST", timeout: float = 30):
-    request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"), method=method,
-                                     headers={"Content-Type": "application/geo+json", "X-Client": "browser-tests"})
+def get_json(url: str, timeout: float = 30, token: str | None = None):
+    request = urllib.request.Request(url, headers=_auth(token))
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read().decode("utf-8"))
+
+
+def send_json(url: str, body: dict, method: str = "POST", timeout: float = 30, token: str | None = None):
+    request = urllib.request.Request(url, data=json.dumps(body, ensure_ascii=False).encode("utf-8"), method=method,
+                                     headers={"Content-Type": "application/geo+json", "X-Client": "browser-tests",
+                                              **_auth(token)})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def http(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None,
+         timeout: float = 30) -> tuple[int, object, dict]:
+    """(status, parsed JSON body or None, headers) of one plain HTTP request; error statuses do not raise."""
+    data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        **({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw, answer_headers = response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        status, raw, answer_headers = error.code, error.read(), dict(error.headers)
+    try:
+        parsed = json.loads(raw.decode("utf-8")) if raw else None
+    except ValueError:
+        parsed = None
+    return status, parsed, answer_headers
+
+
+def http_session(base_url: str, name: str, password: str) -> tuple[dict, str]:
+    """Log in over HTTP: (headers carrying the session cookie and the CSRF token, the CSRF token)."""
+    status, body, headers = http(f"{base_url}/api/login", "POST", {"name": name, "password": password})
+    assert status == 200, (status, body)
+    cookie = SimpleCookie(headers["Set-Cookie"])["cw_session"].value
+    return {"Cookie": f"cw_session={cookie}", "X-CSRF-Token": body["csrf_token"]}, body["csrf_token"]
+
+
+def api_token(base_url: str, name: str, password: str, label: str = "browser tests") -> str:
+    """A new API token of ``name`` (logging in over HTTP to make it)."""
+    headers, _ = http_session(base_url, name, password)
+    status, body, _ = http(f"{base_url}/api/users/{quote(name)}/tokens", "POST", {"label": label}, headers)
+    assert status == 201, (status, body)
+    http(f"{base_url}/api/logout", "POST", headers=headers)
+    return body["token"]
+
+
+def create_admin_cli(data_dir: Path, name: str, password: str) -> str:
+    """``python server.py create-user NAME --role admin --password-stdin``; returns the API token it prints."""
+    result = subprocess.run(
+        [sys.executable, "server.py", "create-user", name, "--role", "admin", "--data", str(data_dir),
+         "--password-stdin"], cwd=ROOT, input=password + "\n", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def login_through_page(page, base_url: str, name: str, password: str, next_path: str | None = None,
+                       timeout: float = READY_TIMEOUT_MS) -> None:
+    """Log in on the real login page (/login?next=...) and wait until it has sent the browser on."""
+    query = f"?next={quote(next_path, safe='')}" if next_path else ""
+    page.goto(f"{base_url}/login{query}")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.fill("#login-name", name)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+    page.wait_for_url(lambda url: "/login" not in url, timeout=timeout)
+
+
+def logged_in_state(browser, base_url: str, name: str, password: str) -> dict:
+    """The storage state (session cookie) of a context that logged in through the login page."""
+    context = browser.new_context()
+    try:
+        login_through_page(context.new_page(), base_url, name, password, next_path="/static/css/icon.svg")
+        return context.storage_state()
+    finally:
+        context.close()
 
 
 class ServerProcess:
@@ -103,11 +184,26 @@ class ServerProcess:
 @dataclass
 class Server:
     url: str
+    token: str | None = None  # an admin's API token: reading the API needs a login or a token
     layers: list = field(default_factory=list)
     config: dict = field(default_factory=dict)
 
     def api(self, path: str):
-        return get_json(f"{self.url}/api{path}")
+        return get_json(f"{self.url}/api{path}", token=self.token)
+
+    def send(self, path: str, body: dict, method: str = "POST"):
+        return send_json(f"{self.url}/api{path}", body, method=method, token=self.token)
+
+
+def wait_until(page, expression: str, timeout: float = 30_000, interval: float = 50) -> None:
+    """Wait until the JS ``expression`` is truthy in ``page``. Page.wait_for_function cannot do this here: it
+    polls by evaluating a string inside the page, which the server's Content-Security-Policy (no
+    'unsafe-eval') forbids; page.evaluate goes through the DevTools protocol, which CSP does not govern."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} ms waiting for: {expression}")
+        page.wait_for_timeout(interval)
 
 
 class MapPage:

@@ -1,5 +1,6 @@
 """The map in a real Chromium against the real server: loading, layers, popups, escaping, languages,
-phones, 200,000 points and the GCJ-02 basemap CRS. Screenshots go to tests/artifacts/."""
+phones, 200,000 points and the GCJ-02 basemap CRS. Screenshots go to tests/artifacts/. The pages are
+logged in (see conftest.py): reading the API needs a login."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 import struct
 import zlib
 
-from .browser_support import BIG_COUNT, ROOT, send_json
+from .browser_support import BIG_COUNT, ROOT, wait_until
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 XSS = '<img src=x onerror="document.body.dataset.pwned=\'1\'">'
@@ -106,8 +107,8 @@ def test_every_layer_is_listed_with_its_count(demo_server, desktop):
     row.locator(".layer-checkbox").uncheck()
     assert row.get_attribute("data-status") == "hidden"
     row.locator(".layer-checkbox").check()
-    desktop.page.wait_for_function(
-        "document.querySelector('.layer-row[data-layer-id=streetlights]').dataset.status === 'ready'")
+    wait_until(desktop.page,
+               "document.querySelector('.layer-row[data-layer-id=streetlights]').dataset.status === 'ready'")
     desktop.assert_no_errors()
 
 
@@ -177,7 +178,7 @@ def test_property_html_is_shown_as_text(demo_server, desktop, artifacts):
         if place:
             break
     assert place, "no free spot for the test feature"
-    created = send_json(f"{demo_server.url}/api/layers/blackspots/features", {
+    created = demo_server.send("/layers/blackspots/features", {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(place[0], 7), round(place[1], 7)]},
         "properties": {"category": "0199", "status": "reported", "reported_at": "2026-03-01T09:00:00+08:00",
@@ -263,14 +264,14 @@ def test_phone_viewport(demo_server, phone, artifacts):
     page.screenshot(path=str(artifacts / "phone_map_zh.png"))
 
     toggle.tap()
-    page.wait_for_function("getComputedStyle(document.getElementById('panel')).transform === 'none'")
+    wait_until(page, "getComputedStyle(document.getElementById('panel')).transform === 'none'")
     assert panel.is_visible()
     assert toggle.get_attribute("aria-expanded") == "true"
     row_box = phone.row("blackspots").locator(".layer-toggle").bounding_box()
     assert row_box["height"] >= 44
     page.screenshot(path=str(artifacts / "phone_panel_open_zh.png"))
     page.locator("#panel-close").tap()
-    page.wait_for_function("!document.body.classList.contains('panel-open')")
+    wait_until(page, "!document.body.classList.contains('panel-open')")
     page.wait_for_timeout(400)
     assert not panel.is_visible()
 
@@ -290,7 +291,8 @@ def test_phone_viewport(demo_server, phone, artifacts):
 
 # -- 200,000 points -----------------------------------------------------------------------------------
 
-def test_200k_points_render_as_clusters(big_server, desktop, artifacts):
+def test_200k_points_render_as_clusters(big_server, big_desktop, artifacts):
+    desktop = big_desktop
     page = desktop.page
     desktop.open(big_server.url + "/")
     row = desktop.row("many_points")
@@ -311,7 +313,7 @@ def test_200k_points_render_as_clusters(big_server, desktop, artifacts):
     biggest = max(range(len(counts)), key=counts.__getitem__)
     zoom_before = float(desktop.map_state()["zoom"])
     page.locator('.cluster-badge[data-layer-id="many_points"]').nth(biggest).click()
-    page.wait_for_function(f"Number(document.getElementById('map').dataset.zoom) > {zoom_before}")
+    wait_until(page, f"Number(document.getElementById('map').dataset.zoom) > {zoom_before}")
     desktop.wait_layers_settled()
     page.wait_for_timeout(300)
     assert int(row.get_attribute("data-rendered-count")) > 0
@@ -334,7 +336,7 @@ def test_200k_points_render_as_clusters(big_server, desktop, artifacts):
                   and all(other is here or distance_m(here, other) > 3 for other in coords))
     lng, lat = target["geometry"]["coordinates"]
     page.evaluate("hash => { location.hash = hash; }", view_hash(lng, lat, 20))
-    page.wait_for_function("Number(document.getElementById('map').dataset.zoom) === 20")
+    wait_until(page, "Number(document.getElementById('map').dataset.zoom) === 20")
     desktop.wait_layers_settled()
     page.wait_for_timeout(300)
     click_map_centre(page)
@@ -376,8 +378,8 @@ def test_gcj02_basemap_switches_the_crs(demo_server, desktop):
     rendered = int(desktop.row("blackspots").get_attribute("data-rendered-count"))
 
     page.select_option("#basemap-select", "amap")
-    page.wait_for_function("document.getElementById('map').dataset.crs === 'gcj02'")
-    page.wait_for_function("document.querySelectorAll('.leaflet-tile-loaded').length > 0")
+    wait_until(page, "document.getElementById('map').dataset.crs === 'gcj02'")
+    wait_until(page, "document.querySelectorAll('.leaflet-tile-loaded').length > 0")
     assert tiles and all("autonavi.com" in url for url in tiles)
     desktop.wait_layers_settled()
     assert int(desktop.row("blackspots").get_attribute("data-rendered-count")) == rendered
@@ -398,7 +400,7 @@ def test_gcj02_basemap_switches_the_crs(demo_server, desktop):
     assert abs(shift["dlat"]) < 1e-8 and abs(shift["dlng"]) < 1e-8
 
     page.select_option("#basemap-select", "none")
-    page.wait_for_function("document.getElementById('map').dataset.crs === 'wgs84'")
+    wait_until(page, "document.getElementById('map').dataset.crs === 'wgs84'")
     assert page.locator(".leaflet-tile").count() == 0
     desktop.assert_no_errors()
 

@@ -1,6 +1,6 @@
 """House rules for the front end, checked on the files themselves (no browser needed): no inline scripts,
-handlers or style attributes, explicit .js imports, no HTML insertion, no CDN, every module preloaded,
-and translation tables that match each other and every key the code uses."""
+handlers or style attributes, explicit .js imports, no HTML insertion, no CDN, every module of a page
+preloaded by that page, and translation tables that match each other and every key the code uses."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ import json
 import re
 from html.parser import HTMLParser
 
+import pytest
+
 from .browser_support import ROOT
 
 STATIC = ROOT / "static"
 JS = STATIC / "js"
 OURS = sorted(path for path in JS.glob("*.js") if path.name != "chinacoords.js")
+# Each page and its entry module.
+PAGES = {"index.html": "main.js", "login.html": "login.js", "admin.html": "admin.js"}
+IMPORT = re.compile(r"""^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']""", re.M)
 
 
 class _Collector(HTMLParser):
@@ -35,37 +40,60 @@ class _Collector(HTMLParser):
             self.script_bodies.append(data)
 
 
-def _index() -> _Collector:
+def _page(name: str) -> _Collector:
     parser = _Collector()
-    parser.feed((STATIC / "index.html").read_text(encoding="utf-8"))
+    parser.feed((STATIC / name).read_text(encoding="utf-8"))
     return parser
 
 
-def test_index_has_no_inline_script_style_or_handler():
-    page = _index()
+def _imports(path) -> set:
+    """Every module ``path`` imports, directly or not, as resolved paths."""
+    seen, todo = set(), [path.resolve()]
+    while todo:
+        current = todo.pop()
+        for spec in IMPORT.findall(current.read_text(encoding="utf-8")):
+            target = (current.parent / spec).resolve()
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_pages_have_no_inline_script_style_or_handler(name):
+    page = _page(name)
     assert page.script_bodies == []
     for tag, attrs in page.tags:
         assert "style" not in attrs, tag
-        assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
+        assert not [attr for attr in attrs if attr.startswith("on")], (tag, attrs)
         if tag == "script":
             assert attrs.get("src", "").startswith("/static/"), attrs
     assert any(tag == "meta" and attrs.get("name") == "viewport" for tag, attrs in page.tags)
-    assert any(tag == "script" and attrs.get("type") == "module" and attrs.get("src") == "/static/js/main.js"
+    assert any(tag == "script" and attrs.get("type") == "module" and attrs.get("src") == f"/static/js/{PAGES[name]}"
                for tag, attrs in page.tags)
 
 
-def test_every_module_is_preloaded():
-    preloaded = {attrs["href"] for tag, attrs in _index().tags if tag == "link" and attrs.get("rel") == "modulepreload"}
-    modules = {f"/static/js/{path.name}" for path in JS.glob("*.js") if path.name != "main.js"}
-    assert modules <= preloaded
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_every_module_of_a_page_is_preloaded(name):
+    preloaded = {attrs["href"] for tag, attrs in _page(name).tags
+                 if tag == "link" and attrs.get("rel") == "modulepreload"}
     for href in preloaded:
         assert (ROOT / href.lstrip("/")).is_file(), href
+    needed = {"/" + str(path.relative_to(ROOT)) for path in _imports(JS / PAGES[name])}
+    assert needed <= preloaded, sorted(needed - preloaded)
+    assert preloaded <= needed, f"preloaded but not used: {sorted(preloaded - needed)}"
+
+
+def test_every_module_belongs_to_a_page():
+    used = set().union(*(_imports(JS / entry) | {(JS / entry).resolve()} for entry in PAGES.values()))
+    unused = sorted(path.name for path in JS.glob("*.js") if path.resolve() not in used)
+    assert unused == []
 
 
 def test_modules_follow_the_house_rules():
     for path in OURS:
         text = path.read_text(encoding="utf-8")
-        for spec in re.findall(r"""^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']""", text, re.M):
+        for spec in IMPORT.findall(text):
             assert spec.startswith("./") or spec.startswith("../"), (path.name, spec)
             assert spec.endswith(".js"), (path.name, spec)
             assert (path.parent / spec).resolve().is_file(), (path.name, spec)
@@ -74,6 +102,7 @@ def test_modules_follow_the_house_rules():
         assert not re.search(r"\bwindow\.\w+\s*=", text), path.name
         assert not re.search(r"https?://", text), f"{path.name} names a remote URL"
         assert "setAttribute(\"style\"" not in text and "setAttribute('style'" not in text, path.name
+        assert "eval(" not in text and "new Function" not in text, path.name
     # Only the wrapper touches the supercluster global.
     users = [path.name for path in OURS if "globalThis.Supercluster" in path.read_text(encoding="utf-8")]
     assert users == ["supercluster.js"]
@@ -86,13 +115,14 @@ def test_translation_tables_match_and_cover_the_code():
     for key in zh:
         assert zh[key].strip() and en[key].strip(), key
         assert set(re.findall(r"\{(\w+)\}", zh[key])) == set(re.findall(r"\{(\w+)\}", en[key])), key
+    pages = [STATIC / name for name in PAGES]
     used = set()
     for path in OURS:
         used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", path.read_text(encoding="utf-8")))
-    used |= set(re.findall(r'data-i18n(?:-title|-aria-label)?="([\w.]+)"',
-                           (STATIC / "index.html").read_text(encoding="utf-8")))
+    for path in pages:
+        used |= set(re.findall(r'data-i18n(?:-[a-z-]+)?="([\w.]+)"', path.read_text(encoding="utf-8")))
     missing = sorted(used - set(zh))
     assert missing == [], missing
-    code = "".join(path.read_text(encoding="utf-8") for path in [*OURS, STATIC / "index.html"])
+    code = "".join(path.read_text(encoding="utf-8") for path in [*OURS, *pages])
     unused = sorted(key for key in zh if f'"{key}"' not in code)
     assert unused == [], unused
