@@ -121,9 +121,9 @@ def check_new_user(payload: dict, *, partial: bool = False) -> list[Detail]:
     return problems
 
 
-def check_password(password) -> list[Detail]:
+def check_password(password, field: str = "password") -> list[Detail]:
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        return [Detail("password", "invalid_value", f"{MIN_PASSWORD}-{MAX_PASSWORD} characters")]
+        return [Detail(field, "invalid_value", f"{MIN_PASSWORD}-{MAX_PASSWORD} characters")]
     return []
 
 

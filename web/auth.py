@@ -10,15 +10,26 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from layers.accounts import LockoutPolicy, hash_password, new_secret, permissions_of, secret_hash, verify_password
+from layers.accounts import (
+    ROLES,
+    LockoutPolicy,
+    hash_password,
+    new_secret,
+    permissions_of,
+    secret_hash,
+    verify_password,
+)
 from layers.errors import Detail, Forbidden, TooManyRequests, Unauthorized, ValidationFailed
 from web.params import json_body
 from web.responses import json_response
 
 bp = Blueprint("auth", __name__, url_prefix="/api")
-COOKIE = "cw_session"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _DUMMY_HASH = hash_password("not a real password", n=2**14)
+
+
+def _cookie() -> str:
+    return current_app.config["SESSION_COOKIE_NAME"]
 
 
 def _store():
@@ -29,7 +40,11 @@ def public_user(user: dict | None) -> dict | None:
     if user is None:
         return None
     keys = ("id", "name", "display_name", "role", "grid_codes", "disabled", "created_at")
-    return {k: user[k] for k in keys} | {"permissions": sorted(permissions_of(user["role"]))}
+    role = ROLES.get(user["role"], {})
+    return {k: user[k] for k in keys} | {
+        "role_title": role.get("title"),
+        "permissions": sorted(permissions_of(user["role"])),
+    }
 
 
 def client_ip() -> str:
@@ -59,7 +74,7 @@ def authenticate() -> None:
             )
         g.user, g.via = found[1], "token"
         return
-    secret = request.cookies.get(COOKIE)
+    secret = request.cookies.get(_cookie())
     if secret:
         found = _store().session_user(secret_hash(secret))
         if found:
@@ -145,7 +160,7 @@ def login():
     store.create_session(secret_hash(secret), user["id"], csrf, store.now() + max_age * 1_000_000)
     response = _session_json(user, csrf)
     response.set_cookie(
-        COOKIE,
+        _cookie(),
         secret,
         max_age=max_age,
         httponly=True,
@@ -164,6 +179,7 @@ def _session_json(user: dict | None, csrf: str | None) -> Response:
             "csrf_token": csrf,
             "via": g.get("via"),
             "read_requires_login": cfg["READ_REQUIRES_LOGIN"],
+            "demo": bool(_store().get_meta("demo")),
             "public_reports": cfg["PUBLIC_REPORTS"],
         }
     )
@@ -180,7 +196,7 @@ def logout():
         _store().delete_session(g.session_hash)
         _store().audit(author(), "logout", author(), {}, client_ip())
     response = Response(status=204)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(_cookie(), path="/")
     return response
 
 

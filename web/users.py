@@ -15,7 +15,7 @@ from layers.accounts import (
     secret_hash,
     verify_password,
 )
-from layers.errors import Conflict, Detail, NotFound, Unauthorized
+from layers.errors import Conflict, Detail, NotFound, ValidationFailed
 from layers.permissions import require
 from layers.store import UserExists
 from web.auth import client_ip, public_user, require_login
@@ -146,13 +146,13 @@ def change_own_password():
         body = {}
     stored = _store().user(user["name"])
     if not verify_password(str(body.get("current_password", "")), stored["password_hash"]):
-        raise Unauthorized(
+        raise ValidationFailed(  # not 401: the caller is logged in, one field is wrong
             "The current password is wrong.",
             message_zh="当前密码错误。",
             code="invalid_credentials",
             details=[Detail("current_password", "invalid_credentials", "wrong password")],
         )
-    refuse_user(check_password(body.get("new_password")))
+    refuse_user(check_password(body.get("new_password"), "new_password"))
     _store().update_user(user["name"], {"password_hash": hash_password(body["new_password"])})
     _store().audit(user["name"], "password.change", user["name"], {}, client_ip())
     return Response(status=204)  # every session of the user has ended, this one included

@@ -48,6 +48,7 @@ class LoginPage {
   showSession(session) {
     this.signedInAs = session.user;
     this.skip.hidden = !(session.user || !session.read_requires_login);
+    document.getElementById("demo-hint").hidden = !session.demo; // only the demo has published accounts
     this.relabel();
   }
 

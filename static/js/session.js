@@ -51,7 +51,10 @@ export function hasPermission(user, permission) {
 }
 
 /** The title of ``role`` in the current language (the role's id when it is not a known one). */
-export function roleTitle(i18n, role) {
+export function roleTitle(i18n, role, title) {
+  if (title) {
+    return i18n.pick(title, String(role ?? "")); // the server's own title (layers/roles.json)
+  }
   const key = ROLE_KEYS[role];
   return key ? i18n.t(key) : String(role ?? "");
 }

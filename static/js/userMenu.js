@@ -73,7 +73,7 @@ export class UserMenu {
       return;
     }
     const user = this.user;
-    const role = roleTitle(this.i18n, user.role);
+    const role = roleTitle(this.i18n, user.role, user.role_title);
     this.button = el("button", {
       className: "app-button user-menu-button",
       attrs: { type: "button", id: "user-menu-button", "aria-expanded": "false", "aria-controls": "user-menu-list",

@@ -251,7 +251,7 @@ def test_change_password_then_log_in_again(demo_server, anonymous):
     page.wait_for_url(demo_server.url + "/")
     anonymous.wait_ready()
     assert page.locator("#user-menu-button .user-name").inner_text() == "改密测试"
-    assert_only_refusals(anonymous, 401)
+    assert_only_refusals(anonymous, 401, 422)  # 422: the wrong current password
 
 
 # -- the admin page -----------------------------------------------------------------------------------
