@@ -22,7 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from layers.catalog import load_catalogue
 from layers.sqlite_store import SQLiteStore
-from web import api, auth, compress, errors, pages, reports, security, users
+from web import analysis, api, auth, compress, errors, pages, reports, security, users
 from web.cache import LRUCache
 from web.reports import RateLimiter
 
@@ -98,7 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.register(app)
     security.register(app)
     compress.register(app)
-    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, pages.bp):
+    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -1,0 +1,128 @@
+"""The analyses over HTTP, on the demo community: the answers have the documented shape, the demo's real
+gaps show up, results can be saved as layers, and bad parameters are refused naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from layers.demo import seed_demo
+from server import create_app
+from tests.conftest import make_user, token_client
+
+NOW_US = 1_795_000_000_000_000  # 2026-11-18
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("analysis") / "data")})
+    seed_demo(app.extensions["store"], now_us=NOW_US)
+    yield app
+    app.extensions["store"].close()
+
+
+@pytest.fixture(scope="module")
+def planner(demo_app):
+    return token_client(demo_app, make_user(demo_app, "planner1", "planner"))
+
+
+def run(client, kind, **body):
+    response = client.post(f"/api/analysis/{kind}", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/geo+json"
+    return response.get_json()
+
+
+def test_straight_line_and_network_coverage(planner):
+    euclid = run(planner, "coverage", facilities="toilets", targets="buildings", radius_m=300)
+    network = run(planner, "coverage", facilities="toilets", targets="buildings", radius_m=300, metric="network")
+    for answer in (euclid, network):
+        summary = answer["summary"]
+        assert summary["targets"] == len(answer["features"]) == 793
+        assert summary["covered"] + summary["uncovered"] == summary["targets"]
+        assert 0 < summary["coverage_ratio"] < 1  # the village is beyond 300 m of a toilet somewhere
+        assert {"covered", "reachable", "distance_m", "nearest_id"} <= set(answer["features"][0]["properties"])
+        assert answer["service_areas"]["features"]
+        assert summary["households_total"] > summary["households_covered"] > 0
+        assert {c["code"] for c in summary["by_grid"]} <= {f"440106003012{i:03d}" for i in range(1, 10)}
+    for answer in (euclid, network):
+        for feature in answer["features"]:
+            props = feature["properties"]
+            assert props["covered"] == (props["distance_m"] is not None and props["distance_m"] <= 300)
+    assert network["summary"]["metric"] == "network" and euclid["summary"]["metric"] == "euclidean"
+
+
+def test_the_dark_side_roads_show_up_as_gaps(planner):
+    answer = run(planner, "gaps")
+    assert answer["summary"]["total_gap_m"] > 0
+    dark = {f["properties"]["line_name"] for f in answer["features"]}
+    assert {"马王六村支路", "龙泉怡苑支路", "新港花园支路"} <= dark
+    assert all(f["properties"]["length_m"] > 0 for f in answer["features"])
+    bins = run(planner, "gaps", points="bins", max_gap_m={"alley": 100, "branch": 100})
+    assert bins["summary"]["unchecked_classes"]
+
+
+def test_proposals_add_coverage(planner):
+    answer = run(planner, "proposals", facilities="bins", targets="buildings", radius_m=50, count=5)
+    summary = answer["summary"]
+    assert len(answer["features"]) == 5 and summary["covered_after"] > summary["covered_before"]
+    assert [f["properties"]["rank"] for f in answer["features"]] == [1, 2, 3, 4, 5]
+    assert summary["method"] in ("exact", "greedy")
+
+
+def test_hotspots_and_recurrence(planner):
+    hot = run(planner, "hotspots", size_m=100)
+    assert any(f["properties"]["class"].startswith("hot") for f in hot["features"])
+    places = run(planner, "recurrence")
+    assert places["summary"]["places"] >= 4
+    assert all(f["properties"]["recurrence_count"] >= 1 for f in places["features"])
+
+
+def test_results_can_be_saved_as_layers(planner):
+    answer = run(planner, "gaps", save=True)
+    layer = planner.get(f"/api/layers/{answer['saved_layer']}").get_json()
+    assert layer["editable"] is False and layer["feature_count"] == answer["summary"]["gaps"]
+    assert layer["rules"]["analysis"]["kind"] == "gaps"
+    assert layer["title"]["zh-CN"].startswith("沿街空白段")
+    again = run(planner, "gaps", save=True)
+    assert again["saved_layer"] != answer["saved_layer"]
+
+
+def test_the_past_can_be_analysed(planner):
+    now = run(planner, "gaps", points="bins")
+    before = run(planner, "gaps", points="bins", at="2026-06-01T00:00:00+08:00")
+    # Ten bins were added three months before the demo's "now" on the dark side roads.
+    assert before["summary"]["total_gap_m"] > now["summary"]["total_gap_m"]
+
+
+def test_presets_carry_their_sources(planner):
+    presets = planner.get("/api/analysis/presets").get_json()
+    assert presets["service_distance"]["toilets"]["radius_m"] == 300
+    assert "GB 55013-2021" in presets["service_distance"]["toilets"]["source"]["zh-CN"]
+    assert presets["lamp_gaps"]["thresholds"]["branch"] > 0 and presets["lamp_gaps"]["source"]["en"]
+
+
+@pytest.mark.parametrize(
+    "kind, body, field",
+    [
+        ("coverage", {"facilities": "nope", "targets": "buildings", "radius_m": 70}, "facilities"),
+        ("coverage", {"facilities": "roads", "targets": "buildings", "radius_m": 70}, "facilities"),
+        ("coverage", {"facilities": "bins", "targets": "buildings", "radius_m": -1}, "radius_m"),
+        ("coverage", {"facilities": "bins", "targets": "buildings", "radius_m": "70"}, "radius_m"),
+        ("coverage", {"facilities": "bins", "targets": "buildings", "radius_m": 70, "metric": "manhattan"}, "metric"),
+        ("gaps", {"max_gap_m": {"alley": -5}}, "max_gap_m"),
+        ("proposals", {"facilities": "bins", "targets": "buildings", "radius_m": 50, "count": 0}, "count"),
+        ("hotspots", {"cell": "triangle"}, "cell"),
+        ("nonsense", {}, "kind"),
+        ("gaps", {"at": "yesterday"}, "at"),
+    ],
+)
+def test_bad_parameters_are_named(planner, kind, body, field):
+    response = planner.post(f"/api/analysis/{kind}", json=body)
+    assert response.status_code in (400, 422)
+    assert field in {d["field"] for d in response.get_json()["error"]["details"]}
+
+
+def test_only_planners_and_admins_run_analyses(demo_app):
+    leader = token_client(demo_app, make_user(demo_app, "leader1", "leader"))
+    assert leader.post("/api/analysis/gaps", json={}).status_code == 403
+    assert demo_app.test_client().post("/api/analysis/gaps", json={}).status_code == 401

@@ -1,0 +1,93 @@
+"""The planners' analyses over HTTP: coverage, gaps along streets, proposed sites, hotspots, recurrence.
+
+Each ``POST /api/analysis/<kind>`` runs on the stored layers (optionally ``at`` a past instant) and
+answers a GeoJSON FeatureCollection with a top-level ``summary``; ``"save": true`` also keeps the result
+as a read-only layer that records its parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+
+from flask import Blueprint, Response, current_app, request
+
+from layers import analysis
+from layers.errors import Detail, ValidationFailed
+from layers.frames import save_result_layer
+from layers.permissions import require
+from web.auth import author, require_login
+from web.params import json_body, parse_at
+from web.responses import json_response
+
+bp = Blueprint("analysis", __name__, url_prefix="/api/analysis")
+RUNNERS = {
+    "coverage": analysis.run_coverage,
+    "gaps": analysis.run_gaps,
+    "proposals": analysis.run_proposals,
+    "hotspots": analysis.run_hotspots,
+    "recurrence": analysis.run_recurrence,
+}
+TITLES = {
+    "coverage": ("覆盖分析", "Coverage"),
+    "gaps": ("沿街空白段", "Gaps along streets"),
+    "proposals": ("建议新增点位", "Proposed sites"),
+    "hotspots": ("问题热点", "Hotspots"),
+    "recurrence": ("反复出现的问题点", "Recurring blackspots"),
+}
+
+
+def _feature_collection(frame) -> dict:
+    frame = analysis.frame_dates(frame)
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs("EPSG:4326")
+    return (
+        json.loads(frame.to_json(na="null", drop_id=True, to_wgs84=False))
+        if len(frame)
+        else {"type": "FeatureCollection", "features": []}
+    )
+
+
+@bp.get("/presets")
+def presets():
+    require_login()
+    return json_response(analysis.presets())
+
+
+@bp.post("/<kind>")
+def run(kind: str):
+    user = require_login()
+    require(user, "analysis.run")
+    if kind not in RUNNERS:
+        raise ValidationFailed(
+            f"No analysis '{kind}'.",
+            message_zh="没有这种分析。",
+            code="unknown_analysis",
+            details=[Detail("kind", "invalid_value", f"one of {', '.join(RUNNERS)}")],
+        )
+    body = json_body(request)
+    store = current_app.extensions["store"]
+    at = parse_at(body.get("at") if isinstance(body, dict) else None, current_app.config["TZINFO"])
+    result, summary, extra = RUNNERS[kind](store, body, at=at)
+    out = _feature_collection(result) | {"summary": summary}
+    for key, frame in extra.items():
+        out[key] = _feature_collection(frame)
+    if isinstance(body, dict) and body.get("save"):
+        stamp = datetime.fromtimestamp(store.now() / 1e6).strftime("%Y%m%d%H%M%S")
+        zh, en = TITLES[kind]
+        title = {"zh-CN": f"{zh} {stamp}", "en": f"{en} {stamp}"}
+        parameters = {k: v for k, v in body.items() if k != "save"} | {"kind": kind, "summary": summary}
+        layer_id = f"analysis_{kind}_{stamp}"
+        while store.layer(layer_id) is not None:  # two saves within one second
+            layer_id = f"{layer_id[:36]}_{secrets.token_hex(1)}"
+        saved = save_result_layer(
+            store,
+            analysis.frame_dates(result),
+            layer_id=layer_id,
+            title=title,
+            parameters=json.loads(json.dumps(parameters, default=str)),
+            author=author(),
+        )
+        out["saved_layer"] = saved["id"]
+    return Response(json.dumps(out, ensure_ascii=False, default=str), mimetype="application/geo+json")
