@@ -24,6 +24,7 @@ from layers.catalog import load_catalogue
 from layers.sqlite_store import SQLiteStore
 from web import analysis, api, auth, compress, errors, pages, reports, security, users
 from web.cache import LRUCache
+from web.params import IdConverter
 from web.reports import RateLimiter
 
 ROOT = Path(__file__).resolve().parent
@@ -94,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["points_cache"] = LRUCache(16)
     app.extensions["report_limiter"] = RateLimiter(int(app.config["PUBLIC_REPORTS_PER_HOUR"]), 3600)
 
+    app.url_map.converters["id"] = IdConverter
     errors.register(app)
     auth.register(app)
     security.register(app)

@@ -104,7 +104,7 @@ def check_new_user(payload: dict, *, partial: bool = False) -> list[Detail]:
                 Detail("name", "invalid_value", "2-40 letters, digits, Chinese characters, '.', '_' or '-'")
             )
     if not partial or "role" in payload:
-        if payload.get("role") not in ROLES:
+        if not isinstance(payload.get("role"), str) or payload["role"] not in ROLES:
             problems.append(Detail("role", "invalid_value", f"one of {', '.join(ROLES)}"))
     if not partial or "password" in payload:
         problems += check_password(payload.get("password"))

@@ -8,6 +8,7 @@ reports every bad field at once and never coerces: ``"3"`` is not an integer.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date, datetime
@@ -53,12 +54,21 @@ _STYLE_KEYS = {
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+INT64_MAX = 2**63 - 1
+
+
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer that SQLite can hold (64-bit)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -INT64_MAX <= value <= INT64_MAX
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _check_title(value: Any, field: str, problems: list[Detail], required: bool = True) -> None:
@@ -83,26 +93,32 @@ def _check_property_spec(name: str, spec: Any, problems: list[Detail]) -> None:
     if kind not in PROPERTY_TYPES:
         problems.append(Detail(f"{field}.type", "invalid_value", f"must be one of {', '.join(PROPERTY_TYPES)}"))
     _check_title(spec.get("title"), f"{field}.title", problems)
+    before = len(problems)
+    if "pattern" in spec:
+        pattern = spec["pattern"]
+        try:
+            if not isinstance(pattern, str) or len(pattern) > 500:
+                raise TypeError
+            re.compile(pattern)
+        except (re.error, TypeError, ValueError, OverflowError, RecursionError):
+            problems.append(Detail(f"{field}.pattern", "invalid_value", "not a valid regular expression (max 500)"))
+    for key in ("maxLength", "minimum", "maximum"):
+        if key in spec and not _is_number(spec[key]):
+            problems.append(Detail(f"{field}.{key}", "wrong_type", "must be a number"))
+    if "enum_labels" in spec and not isinstance(spec["enum_labels"], dict):
+        problems.append(Detail(f"{field}.enum_labels", "wrong_type", "must be an object"))
     if "enum" in spec:
         enum = spec["enum"]
         if not isinstance(enum, list) or not enum or len(set(map(repr, enum))) != len(enum):
             problems.append(Detail(f"{field}.enum", "invalid_value", "must be a non-empty list of distinct values"))
-        elif kind in PROPERTY_TYPES:
+        elif kind in PROPERTY_TYPES and len(problems) == before:
             for i, value in enumerate(enum):
                 reason = check_value(spec | {"enum": None}, value)
                 if reason:
                     problems.append(Detail(f"{field}.enum[{i}]", "invalid_value", reason))
-    if "pattern" in spec:
-        try:
-            re.compile(spec["pattern"])
-        except (re.error, TypeError):
-            problems.append(Detail(f"{field}.pattern", "invalid_value", "not a valid regular expression"))
-    for key in ("maxLength", "minimum", "maximum"):
-        if key in spec and not _is_number(spec[key]):
-            problems.append(Detail(f"{field}.{key}", "wrong_type", "must be a number"))
 
 
-def _check_style(style: Any, problems: list[Detail]) -> None:
+def _check_style(style: Any, problems: list[Detail], properties: dict) -> None:
     if not isinstance(style, dict):
         problems.append(Detail("style", "wrong_type", "must be an object"))
         return
@@ -114,6 +130,14 @@ def _check_style(style: Any, problems: list[Detail]) -> None:
     for key in ("weight", "opacity", "fillOpacity", "radius", "minZoom"):
         if key in style and not _is_number(style[key]):
             problems.append(Detail(f"style.{key}", "wrong_type", "must be a number"))
+    by = style.get("by")
+    if by is not None and not (isinstance(by, str) and by in properties):
+        problems.append(Detail("style.by", "invalid_value", "must name a property of the layer"))
+    for key in ("cluster", "base"):
+        if key in style and not isinstance(style[key], bool):
+            problems.append(Detail(f"style.{key}", "wrong_type", "must be true or false"))
+    if "dashArray" in style and not (style["dashArray"] is None or isinstance(style["dashArray"], str)):
+        problems.append(Detail("style.dashArray", "wrong_type", "must be text like '6 4'"))
     classes = style.get("classes", {})
     if not isinstance(classes, dict):
         problems.append(Detail("style.classes", "wrong_type", "must be an object"))
@@ -159,19 +183,25 @@ def check_layer_definition(definition: Any) -> list[Detail]:
     for name, spec in properties.items():
         _check_property_spec(name, spec, problems)
     required = definition.get("required", [])
-    if not isinstance(required, list) or any(r not in properties for r in required):
+    if not isinstance(required, list) or any(not isinstance(r, str) or r not in properties for r in required):
         problems.append(Detail("required", "invalid_value", "must list properties defined in 'properties'"))
     if "editable" in definition and not isinstance(definition["editable"], bool):
         problems.append(Detail("editable", "wrong_type", "must be true or false"))
     if "order" in definition and not _is_number(definition["order"]):
         problems.append(Detail("order", "wrong_type", "must be a number"))
     if "style" in definition:
-        _check_style(definition["style"], problems)
+        _check_style(definition["style"], problems, properties)
     label = definition.get("label_property")
-    if label is not None and label not in properties:
+    if label is not None and not (isinstance(label, str) and label in properties):
         problems.append(Detail("label_property", "invalid_value", "must name a property or be null"))
     if "rules" in definition and not isinstance(definition["rules"], dict):
         problems.append(Detail("rules", "wrong_type", "must be an object"))
+    if "category_code" in definition and not isinstance(definition["category_code"], str):
+        problems.append(Detail("category_code", "wrong_type", "must be text"))
+    try:
+        json.dumps(definition, allow_nan=False)
+    except (ValueError, TypeError):
+        problems.append(Detail("", "invalid_value", "numbers must be finite"))
     return problems
 
 
@@ -245,9 +275,12 @@ def parse_filter_value(spec: dict, text: str) -> Any:
     kind = spec.get("type")
     if kind == "integer":
         try:
-            return int(text)
+            value = int(text) if len(text) <= 20 else None
         except ValueError:
-            raise ValueError("expected an integer") from None
+            value = None
+        if value is None or not _is_int(value):
+            raise ValueError("expected an integer (64-bit)")
+        return value
     if kind == "number":
         try:
             value = float(text)

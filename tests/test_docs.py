@@ -18,7 +18,7 @@ def test_every_api_route_and_method_has_a_section(app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api"):
             continue
-        path = re.sub(r"<(?:int:)?(\w+)>", lambda m: "{" + names.get(m[1], m[1]) + "}", rule.rule)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + names.get(m[1], m[1]) + "}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             assert f"{method} {path}" in headings, f"{method} {path} has no section in docs/api.md"
 

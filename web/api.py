@@ -208,7 +208,7 @@ def create_features(layer_id: str):
     return Response(body, status=201, mimetype=GEOJSON)
 
 
-@bp.get("/layers/<layer_id>/features/<int:fid>")
+@bp.get("/layers/<layer_id>/features/<id:fid>")
 def get_feature(layer_id: str, fid: int):
     _layer(layer_id)
     at = parse_at(request.args.get("at"), _tz())
@@ -218,7 +218,7 @@ def get_feature(layer_id: str, fid: int):
         raise _missing_feature(layer_id, fid) from None
 
 
-@bp.get("/layers/<layer_id>/features/<int:fid>/history")
+@bp.get("/layers/<layer_id>/features/<id:fid>/history")
 def feature_history(layer_id: str, fid: int):
     _layer(layer_id)
     try:
@@ -253,7 +253,7 @@ def _write_current(layer_id: str, fid: int, change):
         ) from None
 
 
-@bp.put("/layers/<layer_id>/features/<int:fid>")
+@bp.put("/layers/<layer_id>/features/<id:fid>")
 def replace_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = parse_replacement(layer, json_body(request), _swap_extent(), _limits())
@@ -263,7 +263,7 @@ def replace_feature(layer_id: str, fid: int):
     return _write_current(layer_id, fid, change)
 
 
-@bp.patch("/layers/<layer_id>/features/<int:fid>")
+@bp.patch("/layers/<layer_id>/features/<id:fid>")
 def patch_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = apply_patch(layer, current, json_body(request), _swap_extent(), _limits())
@@ -273,7 +273,7 @@ def patch_feature(layer_id: str, fid: int):
     return _write_current(layer_id, fid, change)
 
 
-@bp.delete("/layers/<layer_id>/features/<int:fid>")
+@bp.delete("/layers/<layer_id>/features/<id:fid>")
 def delete_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         require_feature_write(store, g.user, layer_id, [json.loads(current.geometry)])

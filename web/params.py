@@ -8,11 +8,27 @@ import re
 from typing import Any
 
 from flask import Request
+from werkzeug.routing import BaseConverter
 
 from layers.errors import Detail, InvalidJSON, InvalidParameter, PreconditionRequired, UnsupportedMediaType
 from layers.store import parse_instant
 
+AT_MIN_US = -2_208_988_800_000_000  # 1900-01-01: nothing this tool stores is older
+AT_MAX_US = 7_258_118_400_000_000  # 2200-01-01
 JSON_TYPES = ("application/json", "application/geo+json", "application/merge-patch+json")
+
+
+class IdConverter(BaseConverter):
+    """Feature and token ids in URLs: 1 to 18 digits, so every id fits SQLite's 64-bit integers and a
+    10,000-digit path segment is a 404, not an overflow."""
+
+    regex = r"\d{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(int(value))
 
 
 def bad(
@@ -58,7 +74,10 @@ def parse_at(text: str | None, tz) -> int | None:
     if text is None:
         return None
     try:
-        return parse_instant(text, tz)
+        value = parse_instant(text, tz)
+        if not AT_MIN_US <= value <= AT_MAX_US:
+            raise ValueError("out of range")
+        return value
     except (ValueError, OverflowError, OSError):
         raise bad(
             "at", "expected an ISO 8601 date or date-time, like 2026-03-01 or 2026-03-01T09:00:00+08:00"
@@ -67,6 +86,19 @@ def parse_at(text: str | None, tz) -> int | None:
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return value
+
+
+def _big_int(text: str) -> int:
+    if len(text.lstrip("-")) > 30:  # far beyond any id, count or coordinate; int() of huge text is slow
+        raise ValueError(f"the integer {text[:40]}… is too large")
+    return int(text)
 
 
 def json_body(request: Request) -> Any:
@@ -85,9 +117,20 @@ def json_body(request: Request) -> Any:
     raw = request.get_data(cache=False)
     try:
         text = raw.decode("utf-8-sig")
-        return json.loads(text, parse_constant=_no_constants)
-    except UnicodeDecodeError:
-        raise InvalidJSON(details=[Detail("body", "invalid_encoding", "the body must be UTF-8")]) from None
+        value = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float, parse_int=_big_int)
+        if "\\u" in text:  # escapes may hide a lone surrogate, which no UTF-8 text can hold
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return value
+    except UnicodeError:
+        raise InvalidJSON(
+            details=[
+                Detail(
+                    "body",
+                    "invalid_encoding",
+                    "the body must be UTF-8 text (no unpaired surrogate escapes like \\ud800)",
+                )
+            ]
+        ) from None
     except RecursionError:
         raise InvalidJSON(details=[Detail("body", "too_deep", "the JSON nests too deeply")]) from None
     except ValueError as exc:
@@ -105,7 +148,7 @@ def if_match_version(request: Request, fid: int) -> int | None:
     if header == "*":
         return None
     tag = header.removeprefix("W/").strip('"')
-    match = re.fullmatch(r"(\d+)\.(\d+)", tag)
+    match = re.fullmatch(r"(\d{1,18})\.(\d{1,18})", tag)
     if not match or int(match[1]) != fid:
         raise bad(
             "If-Match",

@@ -53,7 +53,14 @@ def submit_report():
             headers={"Retry-After": "3600"},
         )
     body = json_body(request)
-    props = body.get("properties") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or body.get("type") != "Feature":
+        raise ValidationFailed(
+            "A public report is one GeoJSON Feature.",
+            message_zh="公众上报须为单个 GeoJSON 要素。",
+            code="invalid_geojson",
+            details=[Detail("type", "invalid_geojson", "send one Feature with a Point")],
+        )
+    props = body.get("properties")
     if isinstance(props, dict) and set(props) - ALLOWED:
         raise ValidationFailed(
             "A public report may only set category, description and address.",
@@ -65,8 +72,12 @@ def submit_report():
         )
     store = current_app.extensions["store"]
     now = datetime.fromtimestamp(store.now() / 1e6, cfg["TZINFO"]).isoformat(timespec="seconds")
-    if isinstance(props, dict):
-        body = dict(body, properties=props | {"status": "reported", "reported_at": now, "reporter": "公众"})
+    # Whatever the sender wrote, the report arrives unfiled and attributed to the public.
+    body = dict(
+        body,
+        properties=(props if isinstance(props, dict) else {})
+        | {"status": "reported", "reported_at": now, "reporter": "公众"},
+    )
     [feature] = parse_new_features(store.layer(CASE_LAYER), body)
     [created] = store.create(CASE_LAYER, [feature], "public")
     return json_response({"id": created.fid, "status": "reported"}, 201)

@@ -125,7 +125,7 @@ def create_token(name: str):
     return json_response(token | {"token": secret}, 201)
 
 
-@bp.delete("/tokens/<int:token_id>")
+@bp.delete("/tokens/<id:token_id>")
 def revoke_token(token_id: int):
     caller = require_login()
     token = next((t for t in _store().tokens() if t["id"] == token_id), None)

@@ -21,11 +21,11 @@ def _urls(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        url = re.sub(r"<int:\w+>", "987654", rule.rule)
+        url = re.sub(r"<(?:int|id):\w+>", "987654", rule.rule)
         url = re.sub(r"<[\w:]+>", "no_such_layer", url)
         yield rule, url
         if "<layer_id>" in rule.rule:
-            yield rule, re.sub(r"<int:\w+>", "987654", rule.rule).replace("<layer_id>", "bins")
+            yield rule, re.sub(r"<(?:int|id):\w+>", "987654", rule.rule).replace("<layer_id>", "bins")
 
 
 def _check(response):

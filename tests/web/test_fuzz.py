@@ -1,0 +1,1020 @@
+"""Property-based fuzzing of every endpoint of the app (``app.url_map``) with every method: path
+parameters both real and bogus, malformed GeoJSON (mutations of valid bodies), hostile query strings,
+headers and multipart uploads, as an administrator's API token, a browser session, a field worker and
+anonymously.
+
+The invariants, checked on every single request:
+
+* the status is 2xx, 3xx or 4xx, never 5xx, and no exception escapes the app;
+* every response >= 400 has the one error shape ``{"error": {status, code, message, message_zh, details}}``;
+* a refused request (>= 400) leaves the store unchanged: a digest of the database content (every table
+  but ``login_attempt``, ``audit``, ``session`` and ``token.last_used_at``) is taken right before and
+  right after it.
+
+Product bugs this fuzzer has found are kept in :data:`FIXED_BUGS` with a minimal reproduction that
+:func:`test_fixed_bug_stays_fixed` runs as a regression test. While a new finding is being fixed it may
+be listed in :data:`TOLERATED` (the same shape): the fuzzer then tolerates a failure only when the
+request matches that bug's signature.
+
+``FUZZ_STRICT=1`` tolerates nothing (known bugs fail too); ``FUZZ_SCALE=10`` runs ten times the examples
+(CI's default takes about 30 s). Hypothesis prints a failing request as ``Request(...)``; ``@fid``,
+``@etag``, ``@token``, ``@csrf`` and ``@newlayer`` in it stand for live values filled in at send time.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, event, note, settings
+from hypothesis import given as hypothesis_given
+from hypothesis import strategies as st
+
+from layers.accounts import TOKEN_PREFIX, check_new_user, new_secret, secret_hash
+from layers.errors import ValidationFailed
+from layers.features import parse_new_features
+from layers.schema import check_layer_definition
+from server import create_app
+from tests.conftest import Clock, make_user, token_client
+
+SESSION_USER, SESSION_PASSWORD = "fuzzadmin", "fuzz password 123"
+LATIN1 = st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f")
+STRICT = os.environ.get("FUZZ_STRICT") == "1"  # set to see every failure, known bugs included
+SCALE = float(os.environ.get("FUZZ_SCALE", "1"))  # e.g. 20 for a deeper run than CI's ~30 s
+BROWSER_ADDR = "192.0.2.7"  # the session client logs in "from" here, so fuzzed failed logins never lock it out
+
+
+# -- the store digest ---------------------------------------------------------------------------------
+
+DIGEST_QUERIES = {
+    "meta": "SELECT * FROM meta ORDER BY key",
+    "layer": "SELECT * FROM layer ORDER BY id",
+    "feature": "SELECT * FROM feature ORDER BY fid",
+    "version": "SELECT * FROM version ORDER BY vid",
+    "cur_rtree": "SELECT * FROM cur_rtree ORDER BY id",
+    "hist_rtree": "SELECT * FROM hist_rtree ORDER BY id",
+    "user": "SELECT * FROM user ORDER BY id",
+    # last_used_at legitimately changes on reads; login_attempt, audit and session are left out
+    "token": "SELECT id, user_id, label, token_hash, created_at, revoked_at FROM token ORDER BY id",
+}
+
+
+def store_digest(conn: sqlite3.Connection) -> str:
+    digest = hashlib.sha256()
+    for table, sql in DIGEST_QUERIES.items():
+        digest.update(table.encode())
+        for row in conn.execute(sql):
+            digest.update(repr(row).encode("utf-8", "backslashreplace"))
+    return digest.hexdigest()
+
+
+# -- the world the fuzzer plays in --------------------------------------------------------------------
+
+
+def feature(lon=113.33, lat=23.13, geometry=None, **props) -> dict:
+    geometry = geometry or {"type": "Point", "coordinates": [lon, lat]}
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+ROAD = {"type": "LineString", "coordinates": [[113.30, 23.10], [113.31, 23.11], [113.32, 23.10]]}
+SQUARE = {"type": "Polygon", "coordinates": [[[113.3, 23.1], [113.31, 23.1], [113.31, 23.11], [113.3, 23.1]]]}
+CASE = {"category": "0101", "status": "reported", "reported_at": "2026-01-02T08:00:00+08:00"}
+SEED_FEATURES = {
+    "bins": feature(name="一号", capacity_l=240, sorted=True, status="ok"),
+    "blackspots": feature(113.331, 23.131, **CASE, description="垃圾堆放"),
+    "roads": feature(geometry=ROAD, name="中山路", **{"class": "arterial"}),
+    "buildings": feature(geometry=SQUARE, name="一号楼"),
+    "toilets": feature(113.335, 23.135, name="公厕", flush="flush", accessible=True),
+    "grid": feature(geometry=SQUARE, code="440104001001001"),
+}
+NEW_LAYER = "fuzz_layer"  # the id of :data:`LAYER_DEFINITION`; fuzzed definitions get a serial suffix
+LAYER_DEFINITION = {
+    "id": NEW_LAYER,
+    "title": {"zh-CN": "测试", "en": "Test"},
+    "geometry_types": ["Point"],
+    "properties": {
+        "kind": {"type": "string", "title": {"zh-CN": "类", "en": "Kind"}, "pattern": "[a-z]+"},
+        "size": {"type": "number", "title": {"zh-CN": "大小", "en": "Size"}, "minimum": 0, "maximum": 10},
+    },
+    "style": {"by": "kind", "cluster": True, "classes": {"a": {"color": "#1e88e5"}}},
+    "order": 900,
+}
+SMALL_LAYER = {  # fewer members, so mutations land on the style and the pattern more often
+    "id": NEW_LAYER,
+    "title": {"zh-CN": "小", "en": "Small"},
+    "geometry_types": ["Point"],
+    "properties": {
+        "kind": {
+            "type": "string",
+            "title": {"zh-CN": "类", "en": "Kind"},
+            "pattern": "[a-z]+",
+            "maxLength": 9,
+            "enum": ["abc", "xyz"],
+        },
+    },
+    "required": ["kind"],
+    "label_property": "kind",
+    "style": {"by": "kind"},
+}
+STYLED_LAYER = {
+    "id": NEW_LAYER,
+    "title": {"zh-CN": "样式", "en": "Styled"},
+    "geometry_types": ["Point"],
+    "style": {"by": "k"},
+}
+SEED_FEATURES["@newlayer"] = feature(kind="abc", size=1.5)
+LAYER_PROPERTIES = {
+    "bins": ["name", "capacity_l", "sorted", "status"],
+    "blackspots": ["category", "status", "reported_at", "grid_code"],
+    "roads": ["name", "class", "lit", "width_m"],
+    "grid": ["code", "name"],
+    "toilets": ["flush", "grade", "accessible"],
+    "@newlayer": ["kind", "size"],
+    NEW_LAYER: ["kind", "size"],
+}
+REPORT = feature(113.332, 23.132, category="0101", description="垃圾", address="中山路 1 号")
+REPORT_SEEDS = [
+    REPORT,
+    {"type": "FeatureCollection", "features": [REPORT]},
+    {**REPORT, "properties": None},
+    {"type": "FeatureCollection", "features": [SEED_FEATURES["blackspots"]]},  # a case's own properties
+]
+ACCOUNT_SEEDS = [
+    {"name": "newbie", "role": "leader", "password": "long enough password", "grid_codes": []},
+    {"display_name": "新名字", "grid_codes": ["440104001001001"], "role": "field_worker"},
+    {"label": "ci"},
+    {"name": "tester", "password": "wrong password"},
+    {"current_password": "wrong password", "new_password": "another long password"},
+]
+PATCH_SEEDS = [{"properties": {"name": "二号"}}, {"geometry": {"type": "Point", "coordinates": [113.34, 23.14]}}]
+
+
+@dataclass
+class World:
+    """One app with its clients, real ids to aim at, and a read connection for digests."""
+
+    app: object
+    clients: dict
+    db: sqlite3.Connection
+    layer_ids: list = field(default_factory=list)
+    csrf: str = ""
+    session_dirty: bool = False
+    serial: int = 0
+
+    @property
+    def rules(self) -> list:
+        return sorted(
+            ((r.rule, tuple(sorted(r.methods))) for r in self.app.url_map.iter_rules()), key=lambda rule: rule[0]
+        )
+
+    def login(self) -> None:
+        response = self.clients["session"].post(
+            "/api/login",
+            json={"name": SESSION_USER, "password": SESSION_PASSWORD},
+            environ_overrides={"REMOTE_ADDR": BROWSER_ADDR},
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.csrf, self.session_dirty = response.get_json()["csrf_token"], False
+
+    def newest_layer(self) -> str:
+        """The custom layer the fuzzer created last (``@newlayer`` in paths)."""
+        row = self.db.execute("SELECT id FROM layer WHERE builtin = 0 ORDER BY created_at DESC LIMIT 1").fetchone()
+        return row[0] if row else NEW_LAYER
+
+    def live_fid(self, layer: str) -> int:
+        """A live feature of ``layer``; the fuzzer deletes them, so a seeded layer gets a new one when it
+        has none left (before the digest is taken). Other layers answer a feature that never existed."""
+        row = self.db.execute("SELECT min(fid) FROM feature WHERE layer = ? AND deleted = 0", (layer,)).fetchone()
+        if row[0] is not None:
+            return row[0]
+        seed = SEED_FEATURES.get("@newlayer" if layer.startswith(NEW_LAYER) else layer)
+        store = self.app.extensions["store"]
+        definition = store.layer(layer)
+        if seed is None or definition is None:
+            return 987654
+        try:
+            return store.create(layer, parse_new_features(definition, seed), "fuzz")[0].fid
+        except ValidationFailed:  # a fuzzed layer definition the seed does not fit
+            return 987654
+
+    def etag(self, layer: str, fid: int) -> str:
+        row = self.db.execute("SELECT version FROM feature WHERE fid = ? AND layer = ?", (fid, layer)).fetchone()
+        return f'"{fid}.{row[0] if row else 1}"'
+
+    def live_token(self) -> int:
+        row = self.db.execute(
+            "SELECT max(t.id) FROM token t JOIN user u ON u.id = t.user_id WHERE u.name = 'victim'"
+        ).fetchone()
+        return row[0] or 424242
+
+    def revive_worker(self) -> None:
+        """The fuzzer may revoke the field worker's token or disable the account: give it a live one."""
+        store = self.app.extensions["store"]
+        user = store.user("victim")
+        if user["disabled"]:
+            store.update_user("victim", {"disabled": False})
+        if (
+            self.db.execute("SELECT 1 FROM token WHERE user_id = ? AND revoked_at IS NULL", (user["id"],)).fetchone()
+            is None
+        ):
+            secret = new_secret(TOKEN_PREFIX)
+            store.add_token(user["id"], "fuzz", secret_hash(secret))
+            self.clients["worker"].environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+
+
+def build_world(app, admin, anonymous) -> World:
+    make_user(app, SESSION_USER, "admin", password=SESSION_PASSWORD)
+    worker_token = make_user(app, "victim", "field_worker", grid_codes=["440104001001001"])
+    world = World(
+        app,
+        {
+            "admin": admin,
+            "anonymous": anonymous,
+            "session": app.test_client(),
+            "worker": token_client(app, worker_token),
+        },
+        sqlite3.connect(Path(app.config["DATA_DIR"]) / "chuangwei.sqlite3", isolation_level=None),
+    )
+    response = admin.post("/api/layers", json=LAYER_DEFINITION)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    for layer, body in SEED_FEATURES.items():
+        layer = NEW_LAYER if layer == "@newlayer" else layer
+        response = admin.post(
+            f"/api/layers/{layer}/features", json={"type": "FeatureCollection", "features": [body] * 3}
+        )
+        assert response.status_code == 201, response.get_data(as_text=True)
+    world.layer_ids = [layer["id"] for layer in admin.get("/api/layers").get_json()["layers"]]
+    world.login()
+    return world
+
+
+@pytest.fixture
+def world(app, client, anonymous):
+    """Built once per test function and reused by every example (nothing is reset in between)."""
+    world = build_world(app, client, anonymous)
+    yield world
+    world.db.close()
+
+
+@pytest.fixture
+def public_world(tmp_path):
+    """An app with public reports on and reads open to all, so those code paths are fuzzed too."""
+    app = create_app(
+        {
+            "DATA_DIR": str(tmp_path / "public"),
+            "CLOCK": Clock(),
+            "TESTING": True,
+            "PUBLIC_REPORTS": True,
+            "PUBLIC_REPORTS_PER_HOUR": 10**9,
+            "READ_REQUIRES_LOGIN": False,
+        }
+    )
+    world = build_world(app, token_client(app, make_user(app, "tester", "admin")), app.test_client())
+    yield world
+    world.db.close()
+    app.extensions["store"].close()
+
+
+# -- malformed JSON -----------------------------------------------------------------------------------
+
+DEEP = "\x00DEEP:{}:{}\x00"  # sentinels replaced in the serialised text (Python cannot build them cheaply)
+RAW = "\x00RAW:{}\x00"
+HUGE_INT = "1" + "0" * 400  # a JSON integer too large for a float
+NASTY_STRINGS = [
+    "", " ", "\ud800", "\udfff", "a\ud800b", "\x00", "名称", "🚮", "\u202e", "a" * 10_001, "NaN", "1e999",
+    "<script>alert(1)</script>", "../../etc/passwd", "2026-13-45", "2026-01-01T00:00:00+08:00", "true", "Point",
+    "Feature", "FeatureCollection", "$.a[", "a{99999999999}", "(?:" * 2000 + ")" * 2000, "a'b", 'a"b', "kind",
+]  # fmt: skip
+NASTY_NUMBERS = [0, -1, 1.5, 1e308, -1e308, 2**53 + 1, 2**63, 10**20, 5e-324, 180.0000001, -90.5, 23.13, 113.33]
+NASTY_RAW = ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", HUGE_INT, "9" * 5000, "-0", "1E400", "0x10", "01"]
+NASTY_STRUCTURES = [None, True, False, [], {}, [[]], [1], [1, 2, 3, 4], {"type": "Point"}, [113.3, 23.1]]
+GEOJSON_TYPES = [
+    "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection",
+    "Feature", "FeatureCollection", "point", None,
+]  # fmt: skip
+UNKNOWN_KEYS = ["foo", "crs", "bbox", "id", "\ud800", "", "properties", "geometry", "type", "features", "__proto__"]
+JSON_SEEDS = list(SEED_FEATURES.values()) + REPORT_SEEDS + ACCOUNT_SEEDS + PATCH_SEEDS + [LAYER_DEFINITION]
+
+NASTY_NUMBER = st.one_of(
+    st.sampled_from(NASTY_NUMBERS), st.sampled_from(NASTY_RAW).map(RAW.format), st.integers(), st.floats()
+)
+NASTY_STRING = st.sampled_from(NASTY_STRINGS) | st.text(max_size=12)
+NASTY_VALUE = st.one_of(
+    NASTY_STRING,
+    NASTY_NUMBER,
+    st.sampled_from(NASTY_STRUCTURES).map(copy.deepcopy),  # shared objects must not be mutated
+    st.tuples(st.sampled_from([50, 500, 900, 990, 1100, 100_000]), st.sampled_from(["list", "dict"])).map(
+        lambda t: DEEP.format(*t)
+    ),
+)
+
+
+MUTATIONS = ["number"] * 3 + ["string"] * 3 + ["value"] * 2 + ["key", "drop", "add", "swap", "type", "wrap", "dup"]
+
+
+def _paths(value, prefix=(), out=None) -> list[tuple]:
+    """Every node of a JSON tree as a key path (the root is ``()``)."""
+    out = [] if out is None else out
+    out.append(prefix)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _paths(item, prefix + (key,), out)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _paths(item, prefix + (i,), out)
+    return out
+
+
+def _get(value, path):
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _set(root, path, new):
+    if not path:
+        return new
+    _get(root, path[:-1])[path[-1]] = new
+    return root
+
+
+def _swap_positions(node):
+    if isinstance(node, list) and len(node) in (2, 3) and all(isinstance(v, int | float) for v in node):
+        return [node[1], node[0], *node[2:]]
+    if isinstance(node, list):
+        return [_swap_positions(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _swap_positions(item) for key, item in node.items()}
+    return node
+
+
+def _mutate(draw, body):
+    """One mutation somewhere in ``body``; returns the new body."""
+    paths = _paths(body)
+    action = draw(st.sampled_from(MUTATIONS))
+    kinds = {"number": (int, float), "string": (str,), "key": (dict,), "dup": (list,)}
+    if action in kinds:  # aim at a node of the right kind, if there is one
+        paths = [p for p in paths if isinstance(_get(body, p), kinds[action])] or paths
+    path = draw(st.sampled_from(paths))
+    node = _get(body, path)
+    if action == "number" or action == "string" or action == "value":
+        strategy = {"number": NASTY_NUMBER, "string": NASTY_STRING, "value": NASTY_VALUE}[action]
+        return _set(body, path, draw(strategy))
+    if action == "key" and isinstance(node, dict) and node:
+        old = draw(st.sampled_from(sorted(node)))
+        node[draw(NASTY_STRING)] = node.pop(old)
+    elif action == "drop" and path:
+        del _get(body, path[:-1])[path[-1]]
+    elif action == "add" and isinstance(node, dict):
+        node[draw(st.sampled_from(UNKNOWN_KEYS))] = draw(NASTY_VALUE)
+    elif action == "swap":
+        return _set(body, path, _swap_positions(node))
+    elif action == "type" and isinstance(node, dict):
+        node["type"] = draw(st.sampled_from(GEOJSON_TYPES))
+    elif action == "wrap":
+        wrapper = draw(st.sampled_from(["list", "collection"]))
+        return _set(body, path, [node] if wrapper == "list" else {"type": "FeatureCollection", "features": node})
+    elif action == "dup" and isinstance(node, list) and node:
+        node.extend(copy.deepcopy(node[:1]) * draw(st.integers(1, 3)))
+    return body
+
+
+def _serialise(draw, body) -> bytes:
+    text = json.dumps(body, ensure_ascii=True)
+    text = re.sub(r'"\\u0000RAW:(.*?)\\u0000"', lambda m: m[1], text)
+    text = re.sub(
+        r'"\\u0000DEEP:(\d+):(\w+)\\u0000"',
+        lambda m: "[" * int(m[1]) + "]" * int(m[1]) if m[2] == "list" else '{"a":' * int(m[1]) + "1" + "}" * int(m[1]),
+        text,
+    )
+    raw = text.encode()
+    tweak = draw(st.sampled_from(["none"] * 8 + ["cut", "bom", "garbage", "latin1"]))
+    if tweak == "cut":
+        raw = raw[: draw(st.integers(0, len(raw)))]
+    elif tweak == "bom":
+        raw = b"\xef\xbb\xbf" + raw
+    elif tweak == "garbage":
+        raw += draw(st.binary(min_size=1, max_size=8))
+    elif tweak == "latin1":
+        raw = raw.replace(b"\\u540d", "é".encode("latin-1"))
+    return raw
+
+
+@st.composite
+def mutated_json(draw, seeds=JSON_SEEDS) -> bytes:
+    """A valid body with zero to four mutations (nasty numbers and strings, renamed, lost or unknown
+    members, swapped coordinates, changed types, wrapping, duplicated items), then maybe a textual cut,
+    a BOM, trailing garbage or Latin-1 bytes."""
+    body = json.loads(json.dumps(draw(st.sampled_from(seeds))))
+    if isinstance(body, dict) and body.get("id") == NEW_LAYER:
+        body["id"] = "@newid"  # a fresh layer id at send time, so most definitions do not collide
+    for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2, 3, 4]))):
+        body = _mutate(draw, body)
+    return _serialise(draw, body)
+
+
+def seeds_for(path: str) -> list:
+    """The valid bodies a route expects, to mutate from."""
+    layer = re.match(r"/api/layers/([^/]+)/features", path)
+    if layer:
+        own = SEED_FEATURES.get(layer[1], SEED_FEATURES["bins"])
+        return [own, own, {"type": "FeatureCollection", "features": [own, own]}, *PATCH_SEEDS]
+    if path.startswith(("/api/users", "/api/login", "/api/me", "/api/tokens")):
+        return ACCOUNT_SEEDS
+    if path.startswith("/api/reports"):
+        return REPORT_SEEDS
+    if path.startswith("/api/layers"):
+        return [LAYER_DEFINITION, SMALL_LAYER, STYLED_LAYER]
+    return JSON_SEEDS
+
+
+# -- requests -----------------------------------------------------------------------------------------
+
+RESERVED_VALUES = {
+    "bbox": ["113,23,114,24", "23,113,24,114", "1,2,3", "nan,nan,nan,nan", "-181,0,0,0", "1e999,0,0,0", "0,0,0,0"],
+    "limit": ["0", "1", "-1", "10001", "1" * 25, "9" * 5000, "1.5", "abc"],
+    "offset": ["0", "5", "-1", str(2**31 + 1), "1" * 25, "1e3"],
+    "at": [
+        "2026-01-01", "2026-01-01T00:00:00+08:00", "1970-01-01T00:00:00Z", "0001-01-01", "0001-01-01T00:00:00+14:00",
+        "9999-12-31", "9999-12-31T23:59:59-14:00", "never", "2026-13-45", "2026-01-01 08:00", "-1", "1" * 30,
+    ],
+    "f": ["json", "geojson", "csv", ""],
+}  # fmt: skip
+QUERY_VALUES = [
+    "", "\x00", "名称", "a" * 3000, "1.5", "240", "ok", "true", "false", "1" * 25, "-" + "9" * 20, "9" * 5000, "NaN",
+    "1e999", "2026-01-01", "abc",
+]  # fmt: skip
+QUERY_JUNK = ["", "", "", "&%00=1", "&a=%ff%fe", "&bbox=%00", "&&&", "&=&=", "&limit=1&limit=2", "&%zz=%", "&at=%00"]
+CONTENT_TYPES = [
+    "application/json", "application/geo+json", "application/merge-patch+json", "application/json; charset=utf-16",
+    "text/plain", "", "application/x-www-form-urlencoded", "application/octet-stream", "application/json;;;",
+    "multipart/form-data; boundary=x",
+]  # fmt: skip
+FILENAMES = ["photo.jpg", "../../etc/passwd", "C:\\evil.exe", "名称.zip", "a.shp.zip", "", ".htaccess", "x" * 300]
+HEADER_VALUES = {
+    "If-Match": ["@etag", "*", 'W/"1.1"', '"1.1"', '"abc"', "", '"' + "1" * 5000 + '.1"', '"1.99999999999999999999"'],
+    "If-None-Match": ["*", '"bins-1-None"', "junk"],
+    "Accept-Encoding": ["gzip", "br", "*", "gzip;q=0", "identity", "GZIP, deflate"],
+    "X-CSRF-Token": ["@csrf", "junk", ""],
+    "Origin": ["http://localhost", "null", "http://evil.example", "", "http://localhost:5000", "file://"],
+    "Range": ["bytes=0-10", "bytes=999999-", "bytes=a-b"],
+    "Accept": ["application/json", "*/*", "text/html"],
+}
+CLIENTS = ["admin", "admin", "anonymous", "session", "worker", "bad_token"]
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+BAD_AUTHORIZATION = [
+    "Bearer ",
+    "Bearer junk",
+    "Basic dXNlcjpwYXNz",
+    "bearer cw_x",
+    "Bearer  ",
+    "Token x",
+    "Bearer cw_\xe9",
+]
+BOGUS_INTS = ["0", "987654", str(2**31), str(2**63), "1" * 25, "9" * 5000, "-1", "1.5", "abc"]
+BOGUS_LAYERS = ["no_such_layer", "BINS", "%00", "..", "名称"]
+
+
+@dataclass
+class Request:
+    """One fuzzed request; ``@fid``, ``@token``, ``@etag``, ``@csrf`` and ``@newlayer`` are filled in at
+    send time from the store as it is then."""
+
+    client: str
+    method: str
+    path: str
+    query: str = ""
+    headers: dict = field(default_factory=dict)
+    body: bytes | None = None
+    content_type: str | None = None
+    upload: tuple | None = None
+    authorization: str = ""
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # how Hypothesis prints a falsifying example
+        printer.text(repr(self))
+
+    def __repr__(self) -> str:
+        def short(value):
+            text = repr(value)
+            return text if len(text) <= 240 else f"{text[:200]}...<{len(text)} chars>...{text[-20:]}"
+
+        shown = {k: v for k, v in vars(self).items() if v not in (None, "", {})}
+        return "Request(" + ", ".join(f"{k}={short(v)}" for k, v in shown.items()) + ")"
+
+
+def _biased(draw, focus: bool, real, bogus):
+    """Draw from ``real`` most of the time when ``focus`` (aimed tests), half of the time otherwise."""
+    return draw(real if draw(st.integers(0, 99)) < (85 if focus else 50) else bogus)
+
+
+def _path_param(draw, world: World, converter: str | None, name: str, focus: bool, layers) -> str:
+    if converter == "int":
+        real = st.just("@fid" if name == "fid" else "@token")
+        return _biased(draw, focus, real, st.sampled_from(BOGUS_INTS) | st.integers(0, 10**4).map(str))
+    if name == "layer_id":
+        real = st.sampled_from(layers or world.layer_ids + ["@newlayer"] * 2)
+        return _biased(draw, focus, real, st.sampled_from(BOGUS_LAYERS) | st.text(max_size=8))
+    if name == "name":
+        return _biased(draw, focus, st.just("victim"), st.sampled_from(["nobody", "%00", ".."]) | st.text(max_size=8))
+    if converter == "path":
+        real = st.sampled_from(["index.html", "js/api.js", "vendor/README.md"])
+        return _biased(draw, focus, real, st.sampled_from(["../server.py", "%2e%2e/server.py"]) | st.text(max_size=12))
+    return draw(st.text(max_size=8))
+
+
+def _query(draw, path: str, focus: bool) -> str:
+    """A query string: reserved parameters with their own nasty values, the layer's property names as
+    filters (or random names), repeated parameters and broken escapes."""
+    layer = re.match(r"/api/layers/([^/]+)/", path)
+    own = LAYER_PROPERTIES.get(layer[1], ["name", "status"]) if layer else ["name", "status"]
+    pairs = []
+    for _ in range(draw(st.integers(0, 4))):
+        key = _biased(draw, True, st.sampled_from([*RESERVED_VALUES, *own, *own, "nope"]), st.text(max_size=6))
+        values = RESERVED_VALUES.get(key, QUERY_VALUES)
+        pairs.append((key, _biased(draw, focus, st.sampled_from(values), st.text(max_size=8))))
+    return urlencode(pairs) + draw(st.sampled_from(QUERY_JUNK))
+
+
+def _headers(draw, request: Request, focus: bool) -> dict:
+    headers = {}
+    for key in draw(st.lists(st.sampled_from(list(HEADER_VALUES)), max_size=3, unique=True)):
+        headers[key] = draw(st.sampled_from(HEADER_VALUES[key]) | st.text(LATIN1, max_size=30))
+    if request.method in ("PUT", "PATCH", "DELETE") and "/features/" in request.path:
+        headers.setdefault(
+            "If-Match", _biased(draw, focus, st.just("@etag"), st.sampled_from(HEADER_VALUES["If-Match"]))
+        )
+    if request.client == "session":
+        headers.setdefault("X-CSRF-Token", _biased(draw, True, st.just("@csrf"), st.sampled_from(["junk", ""])))
+    return headers
+
+
+def _add_body(draw, request: Request, focus: bool) -> None:
+    kind = draw(st.sampled_from(["json"] * 5 + ["none", "bytes", "upload"]))
+    if kind == "json":
+        request.body = draw(mutated_json(_biased(draw, focus, st.just(seeds_for(request.path)), st.just(JSON_SEEDS))))
+        request.content_type = _biased(
+            draw,
+            focus,
+            st.sampled_from(CONTENT_TYPES[:3]),
+            st.sampled_from(CONTENT_TYPES) | st.text(LATIN1, max_size=20),
+        )
+    elif kind == "bytes":
+        request.body = draw(st.binary(max_size=300))
+        request.content_type = draw(st.sampled_from(CONTENT_TYPES))
+    elif kind == "upload":
+        request.upload = (
+            draw(st.binary(max_size=300) | st.sampled_from([b"\xff\xd8\xffjunk", b"PK\x03\x04", b"MZ\x90\x00"])),
+            draw(st.sampled_from(FILENAMES) | st.text(LATIN1, max_size=20)),
+            draw(st.sampled_from(["image/jpeg", "application/zip", "application/json", "", "x/y"])),
+        )
+
+
+@st.composite
+def fuzzed_request(draw, world: World, rules=None, focus: bool = False, layers=None) -> Request:
+    """A request to one of ``rules`` (default: every route), with real values more often when ``focus``;
+    ``layers`` are the real layer ids to aim at (default: all)."""
+    rule, methods = draw(st.sampled_from(rules or world.rules))
+    own = [m for m in methods if m not in ("HEAD", "OPTIONS")] or list(methods)
+    method = _biased(draw, focus, st.sampled_from(own), st.sampled_from(sorted({*methods, *WRITE_METHODS, "GET"})))
+    path = rule
+    for match in re.finditer(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", rule):
+        value = _path_param(draw, world, match[1], match[2], focus, layers)
+        raw = value.startswith(("@", "%")) or (match[1] == "int" and value.isdigit())
+        path = path.replace(match[0], value if raw else quote(value, safe="/" if match[1] == "path" else ""), 1)
+    client = _biased(draw, focus, st.sampled_from(["admin", "admin", "session", "worker"]), st.sampled_from(CLIENTS))
+    request = Request(client, method, path, _query(draw, path, focus))
+    request.headers = _headers(draw, request, focus)
+    if client == "bad_token":
+        request.authorization = draw(st.sampled_from(BAD_AUTHORIZATION) | st.text(LATIN1, max_size=30))
+    _add_body(draw, request, focus)
+    return request
+
+
+# -- sending and checking -----------------------------------------------------------------------------
+
+
+def _fill(world: World, text: str, path: str) -> str:
+    """Resolve the placeholders of a request against the store as it is now."""
+    text = text.replace("@newlayer", world.newest_layer())
+    match = re.match(r"/api/layers/([^/]+)/features/(\d{1,18})(?:/|$)", path)
+    if "@etag" in text:
+        text = text.replace("@etag", world.etag(match[1], int(match[2])) if match else '"1.1"')
+    if "@fid" in text:
+        layer = re.match(r"/api/layers/([^/]+)/", text)
+        text = text.replace("@fid", str(world.live_fid(layer[1] if layer else "bins")))
+    return text.replace("@token", str(world.live_token())).replace("@csrf", world.csrf)
+
+
+def _error_shape_problem(response) -> str | None:
+    if response.mimetype != "application/json":
+        return f"a {response.status_code} answered as {response.mimetype}, not application/json"
+    if response.request.method == "HEAD":
+        return None
+    try:
+        error = json.loads(response.get_data())["error"]
+        assert set(error) >= {"status", "code", "message", "message_zh", "details"}, f"keys {sorted(error)}"
+        assert error["status"] == response.status_code, f"status {error['status']} in the body"
+        assert isinstance(error["details"], list), "details is not a list"
+        for detail in error["details"]:
+            assert {"field", "code", "reason"} <= set(detail), f"detail {detail}"
+    except (AssertionError, KeyError, TypeError, ValueError) as exc:
+        return f"wrong error shape ({exc}): {response.get_data(as_text=True)[:300]}"
+    return None
+
+
+def send(world: World, request: Request):
+    """Send ``request``; return (response or None, failure or None)."""
+    if request.client == "session" and world.session_dirty:
+        world.login()
+    if request.client == "worker":
+        world.revive_worker()
+    client = world.clients["anonymous" if request.client == "bad_token" else request.client]
+    path = _fill(world, request.path, request.path)
+    headers = {key: _fill(world, value, path) for key, value in request.headers.items()}
+    if request.client == "bad_token":
+        headers["Authorization"] = request.authorization
+    kwargs = {"headers": headers, "query_string": request.query}
+    if request.upload is not None:
+        data, filename, content_type = request.upload
+        kwargs["data"] = {"file": (io.BytesIO(data), filename, content_type), "note": "上传"}
+    elif request.body is not None:
+        world.serial += 1
+        body = request.body.replace(b"@newid", f"{NEW_LAYER}_{world.serial}".encode())
+        kwargs["data"], kwargs["content_type"] = body, request.content_type
+    before = store_digest(world.db)
+    try:
+        response = client.open(path, method=request.method, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - anything escaping the app would be a 500 from the server
+        return None, f"an exception escaped the app: {type(exc).__name__}: {str(exc)[:200]}"
+    status = response.status_code
+    if status < 400:
+        if request.method == "POST" and path.rstrip("/").endswith("/logout"):
+            world.session_dirty = True
+        return response, None
+    if status >= 500:
+        return response, f"{status}: {response.get_data(as_text=True)[:300]}"
+    if store_digest(world.db) != before:
+        return response, f"the store changed although the request was refused with {status}"
+    return response, _error_shape_problem(response)
+
+
+# -- known product bugs (reported, not fixed here: see the module docstring) --------------------------
+
+
+def _digits(text: str, at_least: int) -> bool:
+    return re.search(rf"\d{{{at_least},}}", text) is not None
+
+
+def _text(request: Request) -> str:
+    return (request.body or b"").decode("utf-8", "replace")
+
+
+def _json(request: Request):
+    """The request's body as JSON, or None."""
+    try:
+        return json.loads((request.body or b"").decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _int64_overflow(text: str) -> bool:
+    return any(abs(int(run)) >= 2**63 for run in re.findall(r"\d{19,4300}", text))
+
+
+def _crashes(check_function, value) -> bool:
+    """Whether a product validator raises instead of returning its list of problems."""
+    try:
+        check_function(value)
+    except Exception:  # noqa: BLE001 - that is the bug being recognised
+        return True
+    return False
+
+
+# Bugs the fuzzer may tolerate while they are being fixed (none now); every entry of FIXED_BUGS was
+# once here. A new finding goes here with a reproduction, and moves to FIXED_BUGS with its fix.
+TOLERATED: list = []
+
+
+def _non_finite(value) -> bool:
+    """Whether parsed JSON holds inf or nan (Python reads an overflowing literal like 1e999 as inf)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return True
+    return False
+
+
+def _style_by_is_odd(world: World, request: Request) -> bool:
+    match = re.match(r"/api/layers/([^/]+)/points", request.path.replace("@newlayer", world.newest_layer()))
+    layer = world.app.extensions["store"].layer(match[1]) if match else None
+    by = (layer or {}).get("style", {}).get("by")
+    return by is not None and not (isinstance(by, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", by))
+
+
+@dataclass(frozen=True)
+class KnownBug:
+    """A product bug: where it is, how to recognise a request that trips it, and a minimal reproduction
+    (``setup`` requests first, all sent to the ``public`` app when set)."""
+
+    slug: str
+    where: str
+    matches: Callable[[World, Request], bool]
+    reproduction: Request
+    setup: tuple = ()
+    public: bool = False
+
+
+_POINT = '{"type":"Feature","geometry":{"type":"Point","coordinates":[%s,23.1]},"properties":%s}'
+_TITLE = {"zh-CN": "类", "en": "Kind"}
+CLOSED_BY_THE_PUBLIC = feature(113.33, 23.13, **CASE | {"status": "closed"}, reporter="区长")
+FIXED_BUGS = [
+    KnownBug(
+        "huge-int-in-path",
+        "web/api.py <int:fid> routes -> layers/sqlite_store.py get/history (OverflowError: Python int too large"
+        " to convert to SQLite INTEGER); over 4300 digits Werkzeug's int converter raises ValueError in routing",
+        lambda w, r: _int64_overflow(r.path) or _digits(r.path, 4301),
+        Request("admin", "GET", "/api/layers/bins/features/9223372036854775808"),
+    ),
+    KnownBug(
+        "at-out-of-range",
+        "web/params.py parse_at accepts instants near datetime's limits (0001-01-01, 9999-12-31T23:59:59-14:00);"
+        " web/api.py list_features formats them back for timeStamp with layers/store.py format_instant, which"
+        " raises ValueError (year 0 / year 10000 is out of range)",
+        lambda w, r: re.search(r"(^|&)at=(0001|9999)-", r.query) is not None,
+        Request("admin", "GET", "/api/layers/bins/features", "at=0001-01-01"),
+    ),
+    KnownBug(
+        "huge-int-filter",
+        "layers/schema.py parse_filter_value returns any int -> layers/sqlite_store.py query binds it (OverflowError)",
+        lambda w, r: _int64_overflow(r.query),
+        Request("admin", "GET", "/api/layers/bins/features", "capacity_l=9223372036854775808"),
+    ),
+    KnownBug(
+        "if-match-digits",
+        "web/params.py if_match_version: int() of more than 4300 digits raises ValueError",
+        lambda w, r: _digits(r.headers.get("If-Match", ""), 4301),
+        Request("admin", "DELETE", "/api/layers/bins/features/@fid", headers={"If-Match": '"1' + "0" * 4300 + '.1"'}),
+    ),
+    KnownBug(
+        "huge-json-number",
+        "geo/geojson.py and layers/schema.py _is_number: math.isfinite(an int over ~1e308) raises OverflowError",
+        lambda w, r: _digits(_text(r), 309),
+        Request(
+            "admin",
+            "POST",
+            "/api/layers/bins/features",
+            body=(_POINT % (HUGE_INT, "{}")).encode(),
+            content_type="application/geo+json",
+        ),
+    ),  # fmt: skip
+    KnownBug(
+        "lone-surrogate",
+        'any JSON string with an unpaired surrogate escape ("\\ud800"): UnicodeEncodeError in SQLite (feature'
+        " properties, login names, users, labels) or while encoding the error response (unknown member names)",
+        lambda w, r: re.search(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", _text(r)) is not None,
+        Request(
+            "admin",
+            "POST",
+            "/api/layers/bins/features",
+            body=(_POINT % ("113.3", '{"name":"\\ud800"}')).encode(),
+            content_type="application/geo+json",
+        ),
+    ),  # fmt: skip
+    KnownBug(
+        "user-role-unhashable",
+        "layers/accounts.py check_new_user: `payload.get('role') not in ROLES` (a dict) with a list or object role",
+        lambda w, r: (
+            r.path.startswith("/api/users") and isinstance(_json(r), dict) and _crashes(check_new_user, _json(r))
+        ),
+        Request(
+            "admin",
+            "POST",
+            "/api/users",
+            body=b'{"name":"abc","role":["admin"],"password":"long enough pw"}',
+            content_type="application/json",
+        ),
+    ),  # fmt: skip
+    KnownBug(
+        "layer-definition-crash",
+        "layers/schema.py check_layer_definition: enum values checked against a not-yet-validated pattern,"
+        " maxLength, minimum or maximum; re.compile's OverflowError/RecursionError not caught; a list or object"
+        " label_property or required entry tested with `in properties`",
+        lambda w, r: r.path == "/api/layers" and _crashes(check_layer_definition, _json(r)),
+        Request(
+            "admin",
+            "POST",
+            "/api/layers",
+            content_type="application/json",
+            body=json.dumps(
+                {
+                    "id": "bad_enum",
+                    "title": _TITLE,
+                    "geometry_types": ["Point"],
+                    "properties": {"k": {"type": "string", "title": _TITLE, "pattern": "[", "enum": ["a"]}},
+                }
+            ).encode(),
+        ),
+    ),  # fmt: skip
+    KnownBug(
+        "layer-definition-non-finite",
+        "web/params.py json_body refuses the NaN/Infinity tokens but not literals that overflow to inf (1e999);"
+        " layers/schema.py leaves rules, style.by/cluster/dashArray/base, style.classes values and category_code"
+        " unchecked, so layers/sqlite_store.py _dumps(allow_nan=False) raises ValueError in create_layer",
+        lambda w, r: r.path == "/api/layers" and _non_finite(_json(r)),
+        Request(
+            "admin",
+            "POST",
+            "/api/layers",
+            content_type="application/json",
+            body=b'{"id":"inf_rules","title":{"zh-CN":"a","en":"b"},"geometry_types":["Point"],"rules":{"x":1e999}}',
+        ),
+    ),  # fmt: skip
+    KnownBug(
+        "style-by-unchecked",
+        "layers/schema.py _check_style accepts any style.by; web/api.py layer_points puts it in a cache key"
+        " (TypeError: unhashable) and a JSON path (sqlite3.OperationalError for a quote)",
+        _style_by_is_odd,
+        Request("admin", "GET", "/api/layers/odd_by/points"),
+        setup=(
+            Request(
+                "admin",
+                "POST",
+                "/api/layers",
+                content_type="application/json",
+                body=json.dumps(
+                    {"id": "odd_by", "title": _TITLE, "geometry_types": ["Point"], "style": {"by": ["x"]}}
+                ).encode(),
+            ),
+        ),
+    ),  # fmt: skip
+    KnownBug(
+        "public-report-collection",
+        "web/reports.py submit_report: only a Feature's properties are whitelisted and stamped; a"
+        " FeatureCollection is stored with whatever properties it carries (any status, any reporter), and one"
+        " with 2+ features fails `[feature] = ...` (ValueError) -> 500",
+        lambda w, r: r.path == "/api/reports" and isinstance(_json(r), dict) and _json(r).get("type") != "Feature",
+        Request(
+            "anonymous",
+            "POST",
+            "/api/reports",
+            content_type="application/json",
+            body=json.dumps({"type": "FeatureCollection", "features": [CLOSED_BY_THE_PUBLIC]}).encode(),
+        ),
+        public=True,
+    ),  # fmt: skip
+]
+
+
+def is_known(world: World, request: Request) -> str | None:
+    """The slug of the first known bug ``request`` trips, or None (always None under FUZZ_STRICT=1)."""
+    if STRICT:
+        return None
+    return next((bug.slug for bug in TOLERATED if bug.matches(world, request)), None)
+
+
+def check(world: World, request: Request):
+    """Send ``request`` and fail on a broken invariant (unless it is a known bug); return the response."""
+    response, failure = send(world, request)
+    route = re.sub(r"/(features|users|tokens)/[^/]+", r"/\1/X", request.path)
+    route = re.sub(rf"/{NEW_LAYER}_\d+", f"/{NEW_LAYER}_N", route)[:50]
+    event(f"{request.method} {route} {response.status_code if response is not None else 'exception'}")
+    if failure is None:
+        return response
+    known = is_known(world, request)
+    if known:
+        event(f"known bug: {known}")
+        return response
+    note(f"response: {failure}")
+    raise AssertionError(f"{failure}\n{request}")
+
+
+PUBLIC_REPORT_KEYS = {"category", "description", "address", "status", "reported_at", "reporter"}
+
+
+def public_report_problem(world: World, since: int) -> str | None:
+    """What is wrong with the public reports stored after feature ``since``: a member of the public may
+    set only category, description and address; the status is always ``reported``, the reporter 公众."""
+    rows = world.db.execute(
+        "SELECT f.fid, v.properties FROM feature f JOIN version v ON v.vid = f.vid"
+        " WHERE f.fid > ? AND v.author = 'public'",
+        (since,),
+    ).fetchall()
+    for fid, text in rows:
+        props = json.loads(text)
+        if set(props) - PUBLIC_REPORT_KEYS or props.get("status") != "reported" or props.get("reporter") != "公众":
+            return f"public report {fid} was stored with properties {props}"
+    return None
+
+
+def check_public_reports(world: World, request: Request, since: int) -> None:
+    problem = public_report_problem(world, since)
+    if problem is None:
+        return
+    known = is_known(world, request)
+    if known:
+        event(f"known bug: {known}")
+        return
+    raise AssertionError(f"{problem}\n{request}")
+
+
+# -- the fuzz tests -----------------------------------------------------------------------------------
+
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def test_the_digest_sees_writes_but_not_token_use(world):
+    """The harness itself: a stored change moves the digest; using a token (last_used_at) does not."""
+    before, used = store_digest(world.db), world.db.execute("SELECT sum(last_used_at) FROM token").fetchone()
+    world.app.extensions["clock"].set(world.app.extensions["clock"].now_us + 3_600_000_000)  # an hour later
+    assert world.clients["worker"].get("/api/layers").status_code == 200  # records the token's use
+    assert world.db.execute("SELECT sum(last_used_at) FROM token").fetchone() != used
+    assert store_digest(world.db) == before
+    response = world.clients["admin"].post("/api/layers/bins/features", json=SEED_FEATURES["bins"])
+    assert response.status_code == 201 and store_digest(world.db) != before
+
+
+def _routes(world: World, *prefixes: str) -> list:
+    return [rule for rule in world.rules if rule[0].startswith(prefixes)]
+
+
+@settings(FUZZ, max_examples=int(500 * SCALE))
+@hypothesis_given(data=st.data())
+def test_fuzz_every_endpoint(world, data):
+    """Every route and method, real and bogus values alike, every kind of client."""
+    check(world, data.draw(fuzzed_request(world), label="request"))
+
+
+@settings(FUZZ, max_examples=int(400 * SCALE))
+@hypothesis_given(data=st.data())
+def test_fuzz_features(world, data):
+    """The feature routes, aimed: real layers and ids, the layer's own GeoJSON, If-Match, filters."""
+    routes = [rule for rule in _routes(world, "/api/layers/<layer_id>/") if "/points" not in rule[0]]
+    routes += [rule for rule in routes if set(rule[1]) & set(WRITE_METHODS)] * 2  # writes weigh three times
+    check(world, data.draw(fuzzed_request(world, routes, focus=True), label="request"))
+
+
+@settings(FUZZ, max_examples=int(600 * SCALE))
+@hypothesis_given(data=st.data())
+def test_fuzz_queries(world, data):
+    """The read routes with hostile query strings: bbox, limit, offset, at, filters, repeats, %00."""
+    routes = [(rule, ("GET", "HEAD")) for rule, methods in _routes(world, "/api/layers") if "GET" in methods]
+    routes += [rule for rule in routes if rule[0].endswith("/features")] * 4  # the list takes the most
+    check(world, data.draw(fuzzed_request(world, routes, focus=True), label="request"))
+
+
+@settings(FUZZ, max_examples=int(300 * SCALE))
+@hypothesis_given(data=st.data())
+def test_fuzz_custom_layers(world, data):
+    """Layer definitions, then reading and writing the layer each one made."""
+    create = [rule for rule in _routes(world, "/api/layers") if rule[0] == "/api/layers" and "POST" in rule[1]]
+    request = data.draw(fuzzed_request(world, create, focus=True), label="definition")
+    response = check(world, request)
+    if response is None or response.status_code != 201:
+        return
+    layer = response.get_json()["id"]
+    for path in (f"/api/layers/{layer}/points", f"/api/layers/{layer}/features", f"/api/layers/{layer}"):
+        check(world, Request("admin", "GET", path, data.draw(st.sampled_from(["", "at=2030-01-01", "limit=1"]))))
+    follow = [rule for rule in _routes(world, "/api/layers/<layer_id>/") if set(rule[1]) & set(WRITE_METHODS)]
+    check(world, data.draw(fuzzed_request(world, follow, focus=True, layers=[layer]), label="write"))
+
+
+@settings(FUZZ, max_examples=int(250 * SCALE))
+@hypothesis_given(data=st.data())
+def test_fuzz_accounts(world, data):
+    """Login, sessions, users, tokens, passwords and the audit log."""
+    routes = _routes(
+        world, "/api/login", "/api/logout", "/api/session", "/api/users", "/api/tokens", "/api/me", "/api/audit"
+    )
+    check(world, data.draw(fuzzed_request(world, routes, focus=True), label="request"))
+
+
+@settings(FUZZ, max_examples=int(250 * SCALE))
+@hypothesis_given(data=st.data())
+def test_fuzz_public_reports(public_world, data):
+    """With public reports on and reads open to all: reports above all, then every route."""
+    routes = data.draw(st.sampled_from([_routes(public_world, "/api/reports"), public_world.rules]))
+    request = data.draw(fuzzed_request(public_world, routes, focus=True), label="request")
+    since = public_world.db.execute("SELECT coalesce(max(fid), 0) FROM feature").fetchone()[0]
+    check(public_world, request)
+    check_public_reports(public_world, request, since)
+
+
+@pytest.mark.parametrize("bug", FIXED_BUGS, ids=[bug.slug for bug in FIXED_BUGS])
+def test_fixed_bug_stays_fixed(request, bug):
+    """Each bug the fuzzer once found is fixed: its minimal reproduction now passes every invariant."""
+    world = request.getfixturevalue("public_world" if bug.public else "world")
+    for step in bug.setup:
+        assert send(world, step)[1] is None, step
+    since = world.db.execute("SELECT coalesce(max(fid), 0) FROM feature").fetchone()[0]
+    _, failure = send(world, bug.reproduction)
+    assert failure is None and public_report_problem(world, since) is None, failure
