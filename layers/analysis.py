@@ -23,6 +23,7 @@ from layers.store import Store
 
 MAX_RADIUS_M = 20_000.0
 NETWORK_LAYER = "roads"
+RESULT_COLUMNS = ("covered", "reachable", "distance_m", "nearest_id")
 
 
 def _refuse(problems: list[Detail]) -> None:
@@ -118,6 +119,8 @@ def run_coverage(store: Store, body, *, at: int | None = None):
     network = p.layer("network", NETWORK_LAYER, geometry="LineString") if metric == "network" else None
     p.done()
     f = _frames(store, at, facilities=facilities, targets=targets, network=network, grid="grid")
+    # A saved coverage result may be the target layer: its old answers are not inputs.
+    f["targets"] = f["targets"].drop(columns=[c for c in RESULT_COLUMNS if c in f["targets"].columns])
     network_arg = _network(f["network"]) if network else None
     result, summary = coverage(
         f["facilities"], f["targets"], radius_m, metric=metric, network=network_arg, grid_gdf=f["grid"]

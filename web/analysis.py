@@ -69,7 +69,15 @@ def run(kind: str):
     body = json_body(request)
     store = current_app.extensions["store"]
     at = parse_at(body.get("at") if isinstance(body, dict) else None, current_app.config["TZINFO"])
-    result, summary, extra = RUNNERS[kind](store, body, at=at)
+    try:
+        result, summary, extra = RUNNERS[kind](store, body, at=at)
+    except (ValueError, TypeError) as exc:  # the geo functions refuse inputs they cannot analyse
+        raise ValidationFailed(
+            f"The analysis cannot run on these layers: {exc}",
+            message_zh="无法对这些图层进行分析。",
+            code="analysis_failed",
+            details=[Detail("", "analysis_failed", str(exc)[:500])],
+        ) from None
     out = _feature_collection(result) | {"summary": summary}
     for key, frame in extra.items():
         out[key] = _feature_collection(frame)

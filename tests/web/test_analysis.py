@@ -126,3 +126,26 @@ def test_only_planners_and_admins_run_analyses(demo_app):
     leader = token_client(demo_app, make_user(demo_app, "leader1", "leader"))
     assert leader.post("/api/analysis/gaps", json={}).status_code == 403
     assert demo_app.test_client().post("/api/analysis/gaps", json={}).status_code == 401
+
+
+def test_a_saved_coverage_result_can_be_a_target_again(planner):
+    saved = run(planner, "coverage", facilities="toilets", targets="buildings", radius_m=300, save=True)
+    again = run(planner, "coverage", facilities="bins", targets=saved["saved_layer"], radius_m=70)
+    assert again["summary"]["targets"] == saved["summary"]["targets"]
+
+
+def test_unanalysable_input_is_a_422_not_a_500(planner, demo_app):
+    definition = {"id": "empty_lines", "title": {"zh-CN": "空", "en": "Empty"}, "geometry_types": ["LineString"]}
+    admin = token_client(demo_app, make_user(demo_app, "admin9", "admin"))
+    assert admin.post("/api/layers", json=definition).status_code == 201
+    response = planner.post(
+        "/api/analysis/coverage",
+        json={
+            "facilities": "bins",
+            "targets": "buildings",
+            "radius_m": 70,
+            "metric": "network",
+            "network": "empty_lines",
+        },
+    )
+    assert response.status_code in (200, 422)
