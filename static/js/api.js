@@ -175,6 +175,22 @@ export class Api {
     return body.entries;
   }
 
+  // -- analyses -------------------------------------------------------------------------------------
+
+  /** The analyses' distance presets, each with its source (service distances, lamp and bin gap thresholds). */
+  analysisPresets(options) {
+    return this.json(this.url("/analysis/presets"), options);
+  }
+
+  /**
+   * Run analysis ``kind`` (coverage, gaps, proposals, hotspots, recurrence) with ``params``: a
+   * FeatureCollection with ``summary`` (and ``service_areas`` for coverage, ``saved_layer`` with save).
+   */
+  runAnalysis(kind, params, { signal } = {}) {
+    return this.json(this.url(`/analysis/${encodeURIComponent(kind)}`),
+      { method: "POST", body: params, signal, accept: "application/geo+json" });
+  }
+
   // -- map data -------------------------------------------------------------------------------------
 
   config(options) {

@@ -57,8 +57,21 @@ export class I18n {
 
   /** The text for ``key`` in the current language with {name} placeholders filled from ``params``. */
   t(key, params = {}) {
-    const text = this.tables.get(this.language)?.[key] ?? this.tables.get(DEFAULT_LANGUAGE)?.[key] ?? key;
+    return this.textIn(this.language, key, params);
+  }
+
+  /** The text for ``key`` in ``lang`` (falling back to the default language, then the key itself). */
+  textIn(lang, key, params = {}) {
+    const text = this.tables.get(lang)?.[key] ?? this.tables.get(DEFAULT_LANGUAGE)?.[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  }
+
+  /**
+   * ``key`` in every language as a {"zh-CN": ..., "en": ...} object (the shape the API uses), for texts
+   * that are picked later, when the language may have changed (popups re-render on a switch).
+   */
+  allLanguages(key, params = {}) {
+    return Object.fromEntries(LANGUAGES.map((lang) => [lang, this.textIn(lang, key, params)]));
   }
 
   /** The current language's entry of a {"zh-CN": ..., "en": ...} object from the API. */

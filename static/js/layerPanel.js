@@ -41,6 +41,29 @@ export class LayerPanel {
     this.relabel();
   }
 
+  /**
+   * A new layer list (layers were added, counts changed): rebuild the rows, keeping each remaining
+   * layer's checkbox and render state.
+   */
+  setDefinitions(definitions) {
+    const kept = new Map([...this.rows].map(([id, parts]) => [id, { checked: parts.checkbox.checked, state: parts.state }]));
+    this.definitions = definitions;
+    this.build();
+    for (const [id, parts] of this.rows) {
+      const old = kept.get(id);
+      if (!old) {
+        continue;
+      }
+      parts.checkbox.checked = old.checked;
+      parts.row.classList.toggle("is-off", !old.checked);
+      if (old.state) {
+        this.setStatus(id, old.state);
+      } else {
+        parts.row.dataset.status = old.checked ? "idle" : "hidden";
+      }
+    }
+  }
+
   buildRow(definition) {
     const checkbox = el("input", { className: "layer-checkbox", attrs: { type: "checkbox" } });
     checkbox.checked = this.visible.has(definition.id);

@@ -1,9 +1,12 @@
 // Entry point: asks /api/session who is logged in (nobody, when reading needs a login: off to the login
 // page), loads translations, /api/config and /api/layers, builds the map, the layer panel and the layers,
-// and wires the language switch and the user menu. Nothing is exposed on window; tests read data
-// attributes (body[data-ready], the panel rows' data-status/data-rendered-count, the map's data-zoom/...).
+// and wires the language switch, the user menu and (for users with analysis.run) the analysis panel.
+// Nothing is exposed on window; tests read data attributes (body[data-ready], the panel rows'
+// data-status/data-rendered-count, the map's data-zoom/...).
 
 import * as L from "../vendor/leaflet-1.9.4/leaflet-src.esm.js";
+import { AnalysisPanel } from "./analysisPanel.js";
+import { completeDefinition } from "./analysisProperties.js";
 import { Api, goToLogin } from "./api.js";
 import { Basemaps, MAP_MAX_ZOOM } from "./basemap.js";
 import { crsFor } from "./gcjCrs.js";
@@ -17,6 +20,7 @@ import { orderedCanvas } from "./orderedCanvas.js";
 import { PanelToggle } from "./panelToggle.js";
 import { PointLayer } from "./pointLayer.js";
 import { FeaturePopup } from "./popup.js";
+import { hasPermission } from "./session.js";
 import { usesPointPayload } from "./styles.js";
 import { UserMenu } from "./userMenu.js";
 import { VectorLayer } from "./vectorLayer.js";
@@ -107,6 +111,8 @@ async function start() {
     body.dataset.ready = "error";
     throw error;
   }
+  // Saved analysis results come without a style (and with column names for titles): complete them.
+  definitions = definitions.map((definition, _, all) => completeDefinition(definition, i18n, all));
   // Demo data is fictional: say so on every screen, never let it pass for a real community.
   document.getElementById("demo-badge").hidden = !config.demo;
   i18n.apply(document);
@@ -139,7 +145,7 @@ async function start() {
   new MapStatus({ map, crsName: () => basemaps.crsName() }).start();
   new ViewHash({ map }).start();
   const labels = new LabelLayout({ map }).start();
-  new PanelToggle({
+  const layerPanelToggle = new PanelToggle({
     body,
     button: document.getElementById("panel-toggle"),
     closeButton: document.getElementById("panel-close"),
@@ -161,9 +167,11 @@ async function start() {
       const controller = controllers.get(id);
       if (on) {
         hidden.delete(id);
+        visible.add(id);
         controller.show(map);
       } else {
         hidden.add(id);
+        visible.delete(id);
         controller.hide();
       }
       storage.setItem(HIDDEN_KEY, JSON.stringify([...hidden]));
@@ -171,12 +179,12 @@ async function start() {
   });
 
   const pageLimit = Math.max(100, Math.min(Number(config.max_limit) || 1000, 5000));
-  for (const definition of definitions) {
+  const makeController = (definition) => {
     const onStatus = (state) => {
       panel.setStatus(definition.id, state);
       ready.settle(definition.id, state.status);
     };
-    const controller = usesPointPayload(definition)
+    return usesPointPayload(definition)
       ? new PointLayer({
         definition, api, renderer, i18n, onStatus,
         onFeatureClick: ({ fid, latlng }) => popup.showById({ definition, fid, latlng }),
@@ -185,12 +193,59 @@ async function start() {
         definition, api, renderer, pageLimit, onStatus, onLabelsChanged: labels.schedule,
         onFeatureClick: ({ feature, latlng }) => popup.showFeature({ definition, feature, latlng }),
       });
-    controllers.set(definition.id, controller);
+  };
+  for (const definition of definitions) {
+    controllers.set(definition.id, makeController(definition));
   }
   for (const id of visible) {
     controllers.get(id).show(map);
   }
   ready.check();
+
+  /** Fetch the layer list again (an analysis result was saved as a layer): list and draw new layers. */
+  const reloadLayers = async () => {
+    const raw = await api.layers();
+    const fresh = raw.map((definition) => completeDefinition(definition, i18n, raw));
+    const ids = new Set(fresh.map((d) => d.id));
+    for (const [id, controller] of controllers) {
+      if (!ids.has(id)) {
+        controller.hide();
+        controllers.delete(id);
+        visible.delete(id);
+      }
+    }
+    const added = fresh.filter((d) => !controllers.has(d.id));
+    for (const definition of added) {
+      controllers.set(definition.id, makeController(definition));
+      if (!hidden.has(definition.id)) {
+        visible.add(definition.id);
+      }
+    }
+    definitions = fresh;
+    panel.setDefinitions(fresh);
+    for (const definition of added) {
+      if (visible.has(definition.id)) {
+        controllers.get(definition.id).show(map);
+      }
+    }
+  };
+
+  if (hasPermission(session.user, "analysis.run")) {
+    new AnalysisPanel({
+      panel: document.getElementById("analysis-panel"),
+      toggle: document.getElementById("analysis-toggle"),
+      body, map, renderer, api, i18n, popup,
+      definitions: () => definitions,
+      onSaved: reloadLayers,
+      // Below this width the map cannot spare room for both panels: opening one closes the layer panel.
+      onOpen: () => {
+        if (globalThis.matchMedia("(max-width: 1100px)").matches) {
+          layerPanelToggle.setOpen(false);
+        }
+      },
+      onLayoutChange: () => setTimeout(() => map.invalidateSize({ pan: false }), 0),
+    }).start();
+  }
 
   i18n.onChange(() => {
     panel.relabel();
