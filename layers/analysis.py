@@ -8,6 +8,8 @@ bad parameters raise ValidationFailed naming the field.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from datetime import datetime
 
 import geopandas as gpd
@@ -121,7 +123,7 @@ def run_coverage(store: Store, body, *, at: int | None = None):
     f = _frames(store, at, facilities=facilities, targets=targets, network=network, grid="grid")
     # A saved coverage result may be the target layer: its old answers are not inputs.
     f["targets"] = f["targets"].drop(columns=[c for c in RESULT_COLUMNS if c in f["targets"].columns])
-    network_arg = _network(f["network"]) if network else None
+    network_arg = _network(f["network"], _network_key(store, network, at)) if network else None
     result, summary = coverage(
         f["facilities"], f["targets"], radius_m, metric=metric, network=network_arg, grid_gdf=f["grid"]
     )
@@ -129,10 +131,32 @@ def run_coverage(store: Store, body, *, at: int | None = None):
     return result, summary, {"service_areas": areas}
 
 
-def _network(lines: gpd.GeoDataFrame):
+_NETWORKS: OrderedDict = OrderedDict()  # (store, layer, revision, at) -> StreetNetwork; a few, newest last
+_NETWORKS_LOCK = threading.Lock()
+NETWORK_CACHE_SIZE = 4
+
+
+def _network(lines: gpd.GeoDataFrame, key: tuple | None = None):
+    """The street graph of a line layer. Building it costs seconds for a city (noding 250k edges), so the
+    graph of each (layer, revision, instant) is kept for the next analysis; any write to the layer bumps
+    its revision and so builds a new one."""
     from geo.network import StreetNetwork
 
-    return StreetNetwork.from_lines(lines)
+    with _NETWORKS_LOCK:
+        if key is not None and key in _NETWORKS:
+            _NETWORKS.move_to_end(key)
+            return _NETWORKS[key]
+    network = StreetNetwork.from_lines(lines)
+    if key is not None:
+        with _NETWORKS_LOCK:
+            _NETWORKS[key] = network
+            while len(_NETWORKS) > NETWORK_CACHE_SIZE:
+                _NETWORKS.popitem(last=False)
+    return network
+
+
+def _network_key(store: Store, layer_id: str, at: int | None) -> tuple:
+    return (str(getattr(store, "path", id(store))), layer_id, store.layer(layer_id)["revision"], at)
 
 
 def run_gaps(store: Store, body, *, at: int | None = None):
@@ -167,7 +191,7 @@ def run_proposals(store: Store, body, *, at: int | None = None):
     p.done()
     f = _frames(store, at, facilities=facilities, targets=targets, network=network, candidates=candidates)
     pool = f["candidates"] if candidates else siting.candidates_along(f["network"], spacing_m)
-    network_arg = _network(f["network"]) if metric == "network" else None
+    network_arg = _network(f["network"], _network_key(store, network, at)) if metric == "network" else None
     result, summary = siting.propose_sites(
         f["targets"],
         pool,

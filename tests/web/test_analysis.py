@@ -149,3 +149,24 @@ def test_unanalysable_input_is_a_422_not_a_500(planner, demo_app):
         },
     )
     assert response.status_code in (200, 422)
+
+
+def test_the_street_graph_is_reused_until_the_roads_change(demo_app):
+    from layers import analysis
+
+    store = demo_app.extensions["store"]
+    lines = analysis.layer_frame(store, "roads")
+    key = analysis._network_key(store, "roads", None)
+    first = analysis._network(lines, key)
+    assert analysis._network(lines, analysis._network_key(store, "roads", None)) is first
+    road = store.query("roads", limit=1).features[0]
+    import json
+
+    from layers.features import parse_replacement
+
+    feature = parse_replacement(
+        store.layer("roads"),
+        {"type": "Feature", "geometry": json.loads(road.geometry), "properties": json.loads(road.properties)},
+    )
+    store.update("roads", road.fid, feature, road.version, "test")
+    assert analysis._network(lines, analysis._network_key(store, "roads", None)) is not first
