@@ -20,9 +20,13 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from layers.accounts import CASE_LAYER
+from layers.case_places import Places
 from layers.catalog import load_catalogue
+from layers.categories import BUILTIN as BUILTIN_CATEGORIES
+from layers.categories import case_layer_definition
 from layers.sqlite_store import SQLiteStore
-from web import analysis, api, auth, compress, errors, pages, reports, security, users
+from web import analysis, api, auth, cases, compress, errors, pages, photos, reports, security, users
 from web.cache import LRUCache
 from web.params import IdConverter
 from web.reports import RateLimiter
@@ -50,6 +54,8 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES_PER_NAME": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 30,
     "JSON_AS_ASCII": False,
+    "PHOTO_MAX_BYTES": 20 * 1024 * 1024,
+    "PHOTO_MAX_PIXELS": 60_000_000,
 }
 
 
@@ -68,6 +74,16 @@ def _basemaps(config: dict) -> tuple[list[dict], str]:
             preset["available"] = True
         out.append(preset)
     return out, presets["default"]
+
+
+def _sync_catalogue(store: SQLiteStore) -> None:
+    """Built-in layers and categories into the store; the case layer's category list follows the stored
+    category table, which may hold local codes added since."""
+    store.seed_categories(BUILTIN_CATEGORIES)
+    definitions = [
+        case_layer_definition(d, store.categories()) if d["id"] == CASE_LAYER else d for d in load_catalogue()
+    ]
+    store.sync_builtin_layers(definitions)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -89,8 +105,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     clock = app.config.get("CLOCK") or (lambda: time.time_ns() // 1000)
     store = SQLiteStore(app.config["DATA_DIR"], synchronous=app.config["SQLITE_SYNCHRONOUS"], clock=clock)
-    store.sync_builtin_layers(load_catalogue())
+    _sync_catalogue(store)
     app.extensions["store"] = store
+    app.extensions["places"] = Places()
     app.extensions["clock"] = clock
     app.extensions["points_cache"] = LRUCache(16)
     app.extensions["report_limiter"] = RateLimiter(int(app.config["PUBLIC_REPORTS_PER_HOUR"]), 3600)
@@ -100,7 +117,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.register(app)
     security.register(app)
     compress.register(app)
-    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, pages.bp):
+    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app
 
@@ -135,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _store(args) -> SQLiteStore:
     store = SQLiteStore(args.data)
-    store.sync_builtin_layers(load_catalogue())
+    _sync_catalogue(store)
     return store
 
 

@@ -21,9 +21,11 @@ import numpy as np
 import shapely
 
 from layers.sqlite_accounts import ACCOUNT_SCHEMA, SQLiteAccounts
+from layers.sqlite_cases import CASE_SCHEMA, SQLiteCases
 from layers.store import (
     AccountStore,
     Bbox,
+    CaseStore,
     FeatureVersion,
     LayerExists,
     NewFeature,
@@ -90,7 +92,7 @@ def _row_to_version(row: tuple) -> FeatureVersion:
     return FeatureVersion(*row)
 
 
-class SQLiteStore(SQLiteAccounts, Store, AccountStore):
+class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
     """A :class:`~layers.store.Store` in ``<data_dir>/chuangwei.sqlite3``; one connection per thread."""
 
     def __init__(
@@ -110,7 +112,7 @@ class SQLiteStore(SQLiteAccounts, Store, AccountStore):
         self._points_lock = threading.Lock()
         self._extent_cache: tuple[int, Bbox | None, float] | None = None
         conn = self._conn()
-        conn.executescript(_SCHEMA + ACCOUNT_SCHEMA)
+        conn.executescript(_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA)
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
         if found != str(SCHEMA_VERSION):
@@ -242,8 +244,13 @@ class SQLiteStore(SQLiteAccounts, Store, AccountStore):
             params += [maxx, minx, maxy, miny] * 2
         source = f"{counted} JOIN version v ON v.vid = f.vid" if at is None else counted
         for name, value in (filters or {}).items():
-            clauses.append("json_extract(v.properties, ?) = ?")
-            params += [f"$.{name}", value]
+            if isinstance(value, (list, tuple, set, frozenset)):
+                values = sorted(value)
+                clauses.append(f"json_extract(v.properties, ?) IN ({', '.join('?' * len(values)) or 'NULL'})")
+                params += [f"$.{name}", *values]
+            else:
+                clauses.append("json_extract(v.properties, ?) = ?")
+                params += [f"$.{name}", value]
         if filters:
             counted = source
         return source, counted, " AND ".join(clauses), params
@@ -579,17 +586,24 @@ def _arrays_from_rows(rows: list[tuple], with_values: bool) -> PointArrays:
 
 
 class _WriteTxn:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception: all or nothing."""
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception: all or nothing. Inside an
+    open transaction (``Store.atomic()``) it becomes a savepoint, so the outer one decides."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.nested = False
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.nested = self.conn.in_transaction
+        self.conn.execute("SAVEPOINT nested" if self.nested else "BEGIN IMMEDIATE")
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None:
+        if self.nested:
+            if exc_type is not None:
+                self.conn.execute("ROLLBACK TO nested")
+            self.conn.execute("RELEASE nested")
+        elif exc_type is None:
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")

@@ -163,7 +163,8 @@ class Store(ABC):
         offset: int = 0,
         exact_geometry: bool = True,
     ) -> Page:
-        """Features of a layer (as now, or ``at`` an instant) ordered by id, with the total count."""
+        """Features of a layer (as now, or ``at`` an instant) ordered by id, with the total count.
+        ``filters`` maps a property to a value, or to a list of values any of which matches."""
 
     @abstractmethod
     def get(self, layer_id: str, fid: int, at: int | None = None) -> FeatureVersion:
@@ -282,3 +283,64 @@ class AccountStore(ABC):
     @abstractmethod
     def audit_log(self, limit: int = 200) -> list[dict]:
         """The newest audit entries first."""
+
+
+class CaseStore(ABC):
+    """What the case workflow keeps beside the features: versioned categories, photos and the results of
+    requests sent with an idempotency key. ``atomic()`` wraps several writes (of any of the store's
+    interfaces) into one all-or-nothing transaction."""
+
+    @abstractmethod
+    def atomic(self):
+        """A context manager: every write inside commits together, or none does."""
+
+    @abstractmethod
+    def categories(self, at: int | None = None) -> list[dict]:
+        """The category definitions as now (or ``at`` an instant), each with ``valid_from`` and ``author``."""
+
+    @abstractmethod
+    def category_history(self, code: str) -> list[dict]:
+        """Every version of one category, oldest first."""
+
+    @abstractmethod
+    def put_category(self, definition: dict, author: str, at: int | None = None) -> dict:
+        """Add a category or store a new version of it."""
+
+    @abstractmethod
+    def seed_categories(self, definitions: list[dict], at: int | None = None) -> int:
+        """Add built-in categories not stored yet; return how many were added."""
+
+    @abstractmethod
+    def add_photo(self, record: dict, image: bytes, thumb: bytes) -> dict:
+        """Keep a processed photo's files and record; return the record with its ``id``."""
+
+    @abstractmethod
+    def photo(self, photo_id: int) -> dict | None:
+        """One photo record, or None."""
+
+    @abstractmethod
+    def case_photos(self, case_fid: int, at: int | None = None) -> list[dict]:
+        """The photos attached to a case (by ``at`` an instant, when given)."""
+
+    @abstractmethod
+    def photo_counts(self, case_fids: list[int] | None = None) -> dict[int, dict[str, int]]:
+        """Before/after photo counts per case."""
+
+    @abstractmethod
+    def attach_photo(
+        self, photo_id: int, case_fid: int, kind: str, at: int | None = None, warnings: list[dict] | None = None
+    ) -> dict:
+        """Attach an uploaded photo to a case as its ``before`` or ``after`` photo (replacing its warnings
+        when given)."""
+
+    @abstractmethod
+    def photo_fingerprints(self) -> list[tuple[int, int | None, str, str]]:
+        """``(photo id, case id, sha256, phash)`` of every photo."""
+
+    @abstractmethod
+    def idempotent_result(self, actor: str, key: str) -> tuple[str, int, str] | None:
+        """The stored ``(fingerprint, status, body)`` of a request key, or None."""
+
+    @abstractmethod
+    def save_idempotent_result(self, actor: str, key: str, fingerprint: str, status: int, body: str) -> None:
+        """Remember a request key's response (inside the transaction that made the change)."""

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, g, json, request
 
 from geo import pointpack
+from layers.accounts import CASE_LAYER
+from layers.cases import check_generic_write
 from layers.errors import Conflict, Detail, NotFound, PreconditionFailed, ValidationFailed
 from layers.features import Limits, apply_patch, new_layer_definition, parse_new_features, parse_replacement
 from layers.permissions import require, require_feature_write
@@ -198,6 +200,9 @@ def create_features(layer_id: str):
     payload = json_body(request)
     features = parse_new_features(layer, payload, _swap_extent(), _limits())
     require_feature_write(_store(), g.user, layer_id, [f.geometry for f in features])
+    if layer_id == CASE_LAYER:
+        for feature in features:
+            check_generic_write(None, feature.properties)
     created = _store().create(layer_id, features, author())
     tz = _tz()
     if payload.get("type") == "Feature":
@@ -253,11 +258,17 @@ def _write_current(layer_id: str, fid: int, change):
         ) from None
 
 
+def _keep_workflow(layer_id: str, current, feature) -> None:
+    if layer_id == CASE_LAYER:
+        check_generic_write(json.loads(current.properties or "{}"), feature.properties)
+
+
 @bp.put("/layers/<layer_id>/features/<id:fid>")
 def replace_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = parse_replacement(layer, json_body(request), _swap_extent(), _limits())
         require_feature_write(store, g.user, layer_id, [json.loads(current.geometry), feature.geometry])
+        _keep_workflow(layer_id, current, feature)
         return _feature_response(store.update(layer_id, fid, feature, current.version, author()))
 
     return _write_current(layer_id, fid, change)
@@ -268,6 +279,7 @@ def patch_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = apply_patch(layer, current, json_body(request), _swap_extent(), _limits())
         require_feature_write(store, g.user, layer_id, [json.loads(current.geometry), feature.geometry])
+        _keep_workflow(layer_id, current, feature)
         return _feature_response(store.update(layer_id, fid, feature, current.version, author()))
 
     return _write_current(layer_id, fid, change)

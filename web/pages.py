@@ -27,3 +27,8 @@ def login():
 @bp.get("/admin")
 def admin():
     return _page("admin.html")
+
+
+@bp.get("/field")
+def field():
+    return _page("field.html")

@@ -58,6 +58,19 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return (minx, miny, maxx, maxy)
 
 
+def parse_point(name: str, lon_text: str | None, lat_text: str | None) -> tuple[float, float] | None:
+    """A WGS 84 position from two texts (None when both are absent)."""
+    if lon_text is None and lat_text is None:
+        return None
+    try:
+        lon, lat = float(lon_text), float(lat_text)
+    except (TypeError, ValueError):
+        raise bad(name, "expected a longitude and a latitude in WGS 84 degrees") from None
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise bad(name, "out of range: longitude -180..180, latitude -90..90")
+    return lon, lat
+
+
 def parse_int(name: str, text: str | None, default: int, low: int, high: int) -> int:
     if text is None:
         return default

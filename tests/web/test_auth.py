@@ -171,14 +171,14 @@ def test_field_worker_writes_cases_in_own_cells_only(app, client, cells):
     fixed = worker.patch(
         f"/api/layers/blackspots/features/{fid}",
         headers={"If-Match": f'"{fid}.1"'},
-        json={"properties": {"status": "fixed"}},
+        json={"properties": {"description": "已清理"}},
     )
     assert fixed.status_code == 200
     other = client.post("/api/layers/blackspots/features", json=case(113.315, 23.105)).get_json()["id"]
     r = worker.patch(
         f"/api/layers/blackspots/features/{other}",
         headers={"If-Match": f'"{other}.1"'},
-        json={"properties": {"status": "fixed"}},
+        json={"properties": {"description": "已清理"}},
     )
     assert r.status_code == 403
     assert worker.post("/api/layers/bins/features", json=POINT).status_code == 403

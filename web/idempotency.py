@@ -1,0 +1,73 @@
+"""Requests that phones may send twice: with an ``Idempotency-Key`` header, the first response is kept in
+the same transaction as the change it made, and a repeat of the same request gets that response again
+instead of a second change. The same key with a different request is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+
+from flask import Request, Response, current_app, g
+
+from layers.errors import Detail, ValidationFailed
+
+KEY_RE = re.compile(r"^[A-Za-z0-9_.:\-]{8,100}$")
+
+
+def fingerprint(request: Request) -> str:
+    """What makes two requests "the same": method, path and content. A multipart body is compared by its
+    fields and files, since a browser draws a new boundary each time it sends the same form."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    if request.mimetype == "multipart/form-data":
+        fields = sorted((k, v) for k, values in request.form.lists() for v in values)
+        files = sorted((k, hashlib.sha256(f.read()).hexdigest()) for k, f in request.files.items(multi=True))
+        for f in request.files.values():
+            f.seek(0)
+        digest.update(json.dumps([fields, files], ensure_ascii=False).encode())
+    else:
+        digest.update(request.get_data())
+    return digest.hexdigest()
+
+
+def _key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not KEY_RE.match(key):
+        raise ValidationFailed(
+            "The Idempotency-Key header is invalid.",
+            message_zh="Idempotency-Key 请求头无效。",
+            details=[Detail("Idempotency-Key", "invalid_value", "8–100 letters, digits or . _ : -")],
+        )
+    return key
+
+
+def _replay(stored: tuple[str, int, str], fp: str) -> Response:
+    if stored[0] != fp:
+        raise ValidationFailed(
+            "This Idempotency-Key was used for a different request.",
+            message_zh="该幂等键已用于另一个请求。",
+            code="idempotency_key_reused",
+            details=[Detail("Idempotency-Key", "idempotency_key_reused", "use a new key for a new request")],
+        )
+    return Response(stored[2], status=stored[1], mimetype="application/json", headers={"Idempotent-Replayed": "true"})
+
+
+def run_once(request: Request, action: Callable[[], Response], prepare: Callable[[], object] | None = None) -> Response:
+    """Run ``action`` (which gets ``prepare()``'s result, when given) at most once per key and user."""
+    key = _key(request)
+    if key is None:
+        return action(prepare()) if prepare else action()
+    store, actor, fp = current_app.extensions["store"], g.user["name"], fingerprint(request)
+    stored = store.idempotent_result(actor, key)
+    if stored is not None:
+        return _replay(stored, fp)
+    prepared = prepare() if prepare else None  # expensive work (photos) outside the write lock
+    with store.atomic():
+        stored = store.idempotent_result(actor, key)  # a concurrent repeat may have won meanwhile
+        if stored is not None:
+            return _replay(stored, fp)
+        response = action(prepared) if prepare else action()
+        if response.status_code < 400:
+            store.save_idempotent_result(actor, key, fp, response.status_code, response.get_data(as_text=True))
+        return response

@@ -1,0 +1,103 @@
+"""Photos under ``/api``: upload to a case (``before``/``after``) or on their own to start a report, and
+the stored images and thumbnails (metadata-free JPEGs, immutable, so cached for long)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, request, send_file
+
+from layers.case_photos import add_case_photo, add_loose_photo, check_kind, prepare
+from layers.case_views import photo_view
+from layers.errors import Detail, NotFound, ValidationFailed
+from layers.permissions import require
+from layers.photos import PhotoLimits
+from web.auth import require_login
+from web.cases import context
+from web.idempotency import run_once
+from web.responses import json_response
+
+bp = Blueprint("photos", __name__, url_prefix="/api")
+FORM_FIELDS = {"kind"}
+
+
+@bp.before_request
+def _read_gate():
+    if request.method in ("GET", "HEAD") and not current_app.config["READ_REQUIRES_LOGIN"]:
+        return
+    require_login()
+
+
+def _upload() -> bytes:
+    if request.mimetype != "multipart/form-data":
+        raise ValidationFailed("Send the photo as multipart/form-data.", message_zh="请以表单文件方式上传照片。",
+                               code="unsupported_media_type",
+                               details=[Detail("file", "wrong_type", "multipart/form-data with a 'file' part")])
+    extra = sorted(set(request.form) - FORM_FIELDS) + sorted(set(request.files) - {"file"})
+    files = request.files.getlist("file")
+    if extra or len(files) != 1:
+        details = [Detail(k, "unknown_field", "not a field of a photo upload") for k in extra]
+        if len(files) != 1:
+            details.append(Detail("file", "required" if not files else "too_many", "exactly one 'file' part"))
+        raise ValidationFailed("The upload was refused.", message_zh="上传内容有误。", details=details)
+    return files[0].read()
+
+
+def _limits() -> PhotoLimits:
+    cfg = current_app.config
+    return PhotoLimits(max_bytes=int(cfg["PHOTO_MAX_BYTES"]), max_pixels=int(cfg["PHOTO_MAX_PIXELS"]))
+
+
+@bp.post("/cases/<id:fid>/photos")
+def upload_case_photo(fid: int):
+    ctx = context()
+    data = _upload()
+    kind = check_kind(request.form.get("kind"))
+    require(g.user, "cases.report" if kind == "before" else "cases.work")
+
+    def act(photo):
+        record = add_case_photo(ctx, g.user, fid, kind, photo)
+        return json_response(photo_view(record, ctx.tz), 201)
+
+    return run_once(request, act, prepare=lambda: prepare(data, _limits()))
+
+
+@bp.post("/photos")
+def upload_photo():
+    """A photo taken first: its EXIF position and time can place the report that follows."""
+    ctx = context()
+    require(g.user, "cases.report")
+    data = _upload()
+
+    def act(photo):
+        return json_response(photo_view(add_loose_photo(ctx, g.user, photo), ctx.tz), 201)
+
+    return run_once(request, act, prepare=lambda: prepare(data, _limits()))
+
+
+def _photo(photo_id: int) -> dict:
+    photo = current_app.extensions["store"].photo(photo_id)
+    if photo is None:
+        raise NotFound(f"No photo {photo_id}.", message_zh="照片不存在。",
+                       details=[Detail("id", "not_found", f"no photo {photo_id}")])  # fmt: skip
+    return photo
+
+
+def _send(key: str):
+    path = current_app.extensions["store"].photo_files.path(key)
+    response = send_file(path, mimetype="image/jpeg", conditional=True, etag=key.replace("/", ""))
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+@bp.get("/photos/<id:photo_id>")
+def photo_image(photo_id: int):
+    return _send(_photo(photo_id)["image_key"])
+
+
+@bp.get("/photos/<id:photo_id>/thumb")
+def photo_thumb(photo_id: int):
+    return _send(_photo(photo_id)["thumb_key"])
+
+
+@bp.get("/photos/<id:photo_id>/meta")
+def photo_meta(photo_id: int):
+    return json_response(photo_view(_photo(photo_id), current_app.config["TZINFO"]))
