@@ -18,6 +18,7 @@ from collections import Counter
 
 from shapely.geometry import Point
 
+from layers.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.demo.cases import Case
 from layers.demo.frame import NAME, Frame, iso_cst
 from layers.demo.texts import DUPLICATE_SUFFIX
@@ -44,7 +45,7 @@ def seed_demo(store: Store, *, seed: int = 20260301, now_us: int | None = None) 
     fids: dict[str, list[int]] = {}
     _schedule_base_layers(writer, world, fids)
     _schedule_later_changes(writer, world, fids)
-    _schedule_cases(writer, world.cases)
+    _schedule_cases(writer, world)
     writer.run()
     summary = _summary(writer, world, seed, now_us)
     store.set_meta("demo", {"name": NAME, "seed": seed, "fictional": True})
@@ -79,25 +80,47 @@ def _schedule_later_changes(writer: Writer, world: World, fids: dict[str, list[i
         writer.at(at, repair)
 
 
-def _schedule_cases(writer: Writer, cases: list[Case]) -> None:
+def _case_versions(case: Case, unit: str, categories: dict[str, dict]) -> list[dict]:
+    """The case's properties after each step, with the fields the workflow keeps (dispatch time and
+    deadline, who fixed it and when, when it was closed); a duplicate's link is filled in when written."""
+    props = case.properties() | {"responsible_unit": unit}
+    if case.recurrence:
+        props["recurrence"] = case.recurrence
+    versions = [props]
+    for at, status, author in case.steps:
+        props = dict(props, status=status)
+        if status == "dispatched":
+            hours = categories[case.category]["deadline_hours"]
+            props |= {"dispatched_at": iso_cst(at), "deadline": iso_cst(at + int(hours * 3_600_000_000))}
+        elif status == "fixed":
+            props |= {"fixed_by": author, "fixed_at": iso_cst(at)}
+        elif status == "closed":
+            props["closed_at"] = iso_cst(at)
+        elif status == "duplicate":
+            props["description"] += DUPLICATE_SUFFIX
+            props["duplicate_of"] = 1  # placeholder for validation: the original's id is known once written
+        versions.append(props)
+    return versions
+
+
+def _schedule_cases(writer: Writer, world: World) -> None:
     """Each case is created when reported and then moved through its workflow, one version a step."""
-    for case in cases:
+    units = {cell.code: cell.properties()["responsible_unit"] for cell in world.cells}
+    categories = {c["code"]: c for c in BUILTIN_CATEGORIES}
+    fids: dict[int, list[int]] = {}  # id(case) -> [fid], known once the case is created
+    for case in world.cases:
         geometry = writer.frame.geojson(Point(case.xy))
-        props = case.properties()
-        versions = [props]
-        for _, status, _ in case.steps:
-            props = dict(props, status=status)
-            if status == "duplicate":
-                props["description"] += DUPLICATE_SUFFIX
-            versions.append(props)
+        versions = _case_versions(case, units[case.grid_code], categories)
         first, *later = writer.validate("blackspots", [(geometry, p) for p in versions])
-        fid: list[int] = []  # known once the case is created; its later steps read it
+        fid = fids.setdefault(id(case), [])
 
         def report(case=case, first=first, fid=fid):
             fid.extend(writer.create("blackspots", [first], case.reported_us, case.reporter))
         writer.at(case.reported_us, report)
-        for (at, _, author), feature in zip(case.steps, later):
-            def step(at=at, author=author, feature=feature, fid=fid):
+        for (at, status, author), feature in zip(case.steps, later):
+            def step(at=at, author=author, feature=feature, fid=fid, case=case, status=status):
+                if status == "duplicate":
+                    feature.properties["duplicate_of"] = fids[id(case.original)][0]
                 writer.update("blackspots", fid[0], feature, at, author)
             writer.at(at, step)
 

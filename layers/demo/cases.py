@@ -52,6 +52,8 @@ class Case:
     address: str = ""
     grid_code: str = ""
     tags: set = field(default_factory=set)  # "recurring:<n>", "duplicate", "absence": for the summary
+    original: Case | None = None  # the case a duplicate repeats
+    recurrence: int = 0  # earlier fixed cases of this kind at this place (回潮)
 
     def properties(self) -> dict:
         return {"category": self.category, "status": "reported", "description": self.description,
@@ -168,11 +170,11 @@ class CasePlanner:
         for n, (hotspot, category, times) in enumerate(_RECURRING, 1):
             base = self._spot(hotspot)
             t0 = self._at(float(rng.uniform(5, 50)))
-            for _ in range(times):
+            for k in range(times):
                 angle, r = float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(1, 4))
                 xy = (base.x + r * np.cos(angle), base.y + r * np.sin(angle))
                 steps = self._workflow(t0, category, may_fail=False)
-                cases.append(Case(xy, category, t0, steps, tags={f"recurring:{n}"}))
+                cases.append(Case(xy, category, t0, steps, tags={f"recurring:{n}"}, recurrence=k))
                 day = (steps[-1][0] - self.start_us) / DAY_US + float(rng.uniform(7, 45))
                 if day > 362:
                     break
@@ -233,7 +235,7 @@ class CasePlanner:
             angle, r = float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(1, 5))
             xy = (case.xy[0] + r * np.cos(angle), case.xy[1] + r * np.sin(angle))
             steps = [(t0 + int(rng.uniform(0.5, 6) * HOUR_US), "duplicate", texts.DISPATCHER)]
-            dup = Case(xy, case.category, t0, steps, tags={"duplicate"})
+            dup = Case(xy, case.category, t0, steps, tags={"duplicate"}, original=case)
             dup.reporter = str(rng.choice([texts.HOTLINE, texts.RESIDENT]))
             out.append(dup)
         return out
