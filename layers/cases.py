@@ -166,6 +166,16 @@ def _feature(ctx: CaseContext, geometry: dict, props: dict, field_name: str = "c
     return parse_replacement(ctx.layer(), payload, None, ctx.limits)
 
 
+def place_fields(ctx: CaseContext, lon: float, lat: float, address: str | None = None) -> dict:
+    """Grid cell, responsible unit and (unless given) address of a new case at a point."""
+    cell = ctx.places.cell(ctx.store, lon, lat) or {}
+    return {
+        "address": address or ctx.places.address(ctx.store, lon, lat) or None,
+        "grid_code": cell.get("code"),
+        "responsible_unit": cell.get("responsible_unit"),
+    }
+
+
 def create_case(ctx: CaseContext, user: dict, body) -> tuple[FeatureVersion, list[int]]:
     """Report a new blackspot; return its first version and the photo ids attached to it."""
     require(user, "cases.report")
@@ -203,15 +213,12 @@ def create_case(ctx: CaseContext, user: dict, body) -> tuple[FeatureVersion, lis
     photos = [_own_loose_photo(ctx, user, pid, f"photo_ids[{i}]") for i, pid in enumerate(photo_ids)]
     duplicate_of = _original(ctx, duplicate_of, code, "duplicate_of")
     now = ctx.store.now()
-    cell = ctx.places.cell(ctx.store, lon, lat) or {}
     props = {
         "category": code,
         "status": "duplicate" if duplicate_of else "reported",
         "description": description,
-        "address": address or ctx.places.address(ctx.store, lon, lat) or None,
+        **place_fields(ctx, lon, lat, address),
         "reported_at": ctx.iso(now),
-        "grid_code": cell.get("code"),
-        "responsible_unit": cell.get("responsible_unit"),
         "reporter": user.get("display_name") or user["name"],
         "duplicate_of": duplicate_of,
         "recurrence": recurrence_count(ctx.store, lon, lat, categories[code], now, ctx.tz) or None,

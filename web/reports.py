@@ -11,9 +11,11 @@ from datetime import datetime
 from flask import Blueprint, current_app, request
 
 from layers.accounts import CASE_LAYER
+from layers.cases import place_fields
 from layers.errors import Detail, Forbidden, TooManyRequests, ValidationFailed
 from layers.features import parse_new_features
 from web.auth import client_ip
+from web.cases import context as case_context
 from web.params import json_body
 from web.responses import json_response
 
@@ -79,5 +81,12 @@ def submit_report():
         | {"status": "reported", "reported_at": now, "reporter": "公众"},
     )
     [feature] = parse_new_features(store.layer(CASE_LAYER), body)
+    # Like any new case: its grid cell, responsible unit and (unless written) an address.
+    lon, lat = feature.geometry["coordinates"][:2]
+    places = place_fields(case_context(), lon, lat, feature.properties.get("address"))
+    [feature] = parse_new_features(
+        store.layer(CASE_LAYER),
+        dict(body, properties=body["properties"] | {k: v for k, v in places.items() if v is not None}),
+    )
     [created] = store.create(CASE_LAYER, [feature], "public")
     return json_response({"id": created.fid, "status": "reported"}, 201)

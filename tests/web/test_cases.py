@@ -387,3 +387,14 @@ def test_workflow_endpoint_and_legend_come_from_data(client):
     assert wf["states"]["closed"]["group"] == "closed" and {"dispatched", "in_progress"} <= set(wf["clock_states"])
     layer = client.get("/api/layers/blackspots").get_json()
     assert set(layer["properties"]["status"]["enum"]) == set(wf["states"])
+
+
+def test_public_reports_get_cell_unit_and_address_too(app, world, anonymous, store):
+    app.config["PUBLIC_REPORTS"] = True
+    report = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [113.315, 23.1049]},
+              "properties": {"category": "0102", "description": "路口垃圾堆积"}}  # fmt: skip
+    r = anonymous.post("/api/reports", json=report)
+    assert r.status_code == 201
+    case = world["planner"].get(f"/api/cases/{r.get_json()['id']}").get_json()
+    assert case["grid_code"] == EAST and case["responsible_unit"] == "东片网格工作站"
+    assert case["address"].startswith("风情街") and case["reporter"] == "公众"
