@@ -224,6 +224,17 @@ def _taken_at(exif_ifd: dict) -> tuple[datetime | None, list[dict]]:
     return taken.replace(tzinfo=timezone(timedelta(minutes=-minutes if match[1] == "-" else minutes))), []
 
 
+def _empty_exif(raw: bytes) -> bool:
+    """True for a well-formed EXIF block whose first directory has no entries (some apps write one)."""
+    data = raw[6:] if raw.startswith(b"Exif\x00\x00") else raw
+    if len(data) < 10 or data[:2] not in (b"MM", b"II"):
+        return False
+    order = "big" if data[:2] == b"MM" else "little"
+    offset = int.from_bytes(data[4:8], order)
+    count = data[offset : offset + 2]
+    return len(count) == 2 and int.from_bytes(count, order) == 0
+
+
 def _metadata(image: Image.Image) -> tuple[datetime | None, float | None, float | None, float | None, list[dict]]:
     """(taken_at, lon, lat, alt_m, warnings) from the EXIF of the still undecoded image."""
     try:
@@ -231,7 +242,8 @@ def _metadata(image: Image.Image) -> tuple[datetime | None, float | None, float 
         gps, exif_ifd = dict(exif.get_ifd(_GPS_IFD)), dict(exif.get_ifd(_EXIF_IFD))
     except Exception:  # noqa: BLE001 - a malformed EXIF block must not cost the photo itself
         return None, None, None, None, [_warning("exif_unreadable")]
-    if not exif and image.info.get("exif"):  # Pillow skips a corrupt block with a UserWarning, not an error
+    # Pillow skips a corrupt block with a UserWarning, not an error; an empty but valid block is no problem.
+    if not exif and image.info.get("exif") and not _empty_exif(image.info["exif"]):
         return None, None, None, None, [_warning("exif_unreadable")]
     taken_at, time_warnings = _taken_at(exif_ifd)
     lon, lat, alt_m, gps_warnings = _position(gps)

@@ -32,3 +32,11 @@ def admin():
 @bp.get("/field")
 def field():
     return _page("field.html")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The field view's service worker, from the site root so that its scope may cover ``/field``."""
+    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,5 +1,6 @@
 // The user menu in the app bar: who is logged in (display name and role title), and "change password",
-// "user administration" (with the users.manage permission only), "map" (off the map page) and "log out".
+// "user administration" (with the users.manage permission only), "field view" (for those who report or
+// work on cases, off the field view), "map" (off the map page) and "log out".
 // A disclosure button with a list under it; nobody logged in (public reading) shows a "log in" link.
 
 import { el } from "./dom.js";
@@ -13,7 +14,7 @@ export class UserMenu {
    * @param {import("./api.js").Api} options.api
    * @param {import("./i18n.js").I18n} options.i18n
    * @param {object|null} options.user the user of /api/session
-   * @param {"map"|"admin"} options.page the page this menu is on
+   * @param {"map"|"admin"|"field"} options.page the page this menu is on
    */
   constructor({ container, api, i18n, user, page }) {
     this.container = container;
@@ -96,6 +97,10 @@ export class UserMenu {
     if (this.page !== "admin" && hasPermission(user, "users.manage")) {
       items.push(el("a", { className: "user-menu-item", text: t("user.admin"),
         attrs: { id: "user-menu-admin", href: "/admin" } }));
+    }
+    if (this.page !== "field" && ["cases.report", "cases.work", "cases.verify"].some((p) => hasPermission(user, p))) {
+      items.push(el("a", { className: "user-menu-item", text: t("user.field"),
+        attrs: { id: "user-menu-field", href: "/field" } }));
     }
     if (this.page !== "map") {
       items.push(el("a", { className: "user-menu-item", text: t("user.map"), attrs: { id: "user-menu-map", href: "/" } }));

@@ -592,3 +592,9 @@ def test_damaged_photos_only_raise_the_projects_errors(index, edits, cut):
         assert 400 <= error.status < 500 and error.details[0]["field"] == "file"
     else:
         assert_no_metadata(photo.image)
+
+
+def test_an_empty_but_valid_exif_block_is_no_problem():
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(out, "JPEG", exif=Image.Exif().tobytes())
+    assert process_photo(out.getvalue()).warnings == []
