@@ -72,6 +72,17 @@ export function buildFeatureContent({ definition, feature, i18n, timeZone }) {
       ? el("table", { className: "popup-properties" }, [el("tbody", {}, rows)])
       : el("p", { className: "popup-empty", text: i18n.t("popup.no_properties") }),
     meta.length ? el("p", { className: "popup-meta", text: meta.join(" · ") }) : null,
+    caseLink(definition, feature, i18n),
+  ]);
+}
+
+/** Cases open in the field view, where their photos, timeline and next steps are. */
+function caseLink(definition, feature, i18n) {
+  if (definition.id !== "blackspots" || feature.id === undefined || feature.id === null) {
+    return null;
+  }
+  return el("p", { className: "popup-case-link" }, [
+    el("a", { attrs: { href: `/field#case/${encodeURIComponent(feature.id)}` }, text: i18n.t("popup.open_case") }),
   ]);
 }
 

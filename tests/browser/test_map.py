@@ -142,6 +142,8 @@ def test_clicking_a_point_opens_its_popup(demo_server, desktop, artifacts):
     assert layer["properties"]["category"]["enum_labels"][props["category"]]["zh-CN"] in text
     assert layer["properties"]["status"]["title"]["zh-CN"] in text
     assert CJK.search(text)
+    link = popup.locator(".popup-case-link a")
+    assert link.inner_text() == "在外业工作台中办理" and link.get_attribute("href") == f"/field#case/{spot['id']}"
     desktop.assert_no_errors()
     desktop.page.wait_for_timeout(400)  # let the popup's fade-in finish
     desktop.page.screenshot(path=str(artifacts / "desktop_point_popup_zh.png"))
