@@ -25,8 +25,9 @@ from layers.case_places import Places
 from layers.catalog import load_catalogue
 from layers.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.categories import case_layer_definition
+from layers.leaders import Leaders
 from layers.sqlite_store import SQLiteStore
-from web import analysis, api, auth, cases, compress, errors, pages, photos, reports, security, users
+from web import analysis, api, auth, cases, compress, errors, leaders, pages, photos, reports, security, users
 from web.cache import LRUCache
 from web.params import IdConverter
 from web.reports import RateLimiter
@@ -108,6 +109,7 @@ def create_app(config: dict | None = None) -> Flask:
     _sync_catalogue(store)
     app.extensions["store"] = store
     app.extensions["places"] = Places()
+    app.extensions["leaders"] = Leaders()
     app.extensions["clock"] = clock
     app.extensions["points_cache"] = LRUCache(16)
     app.extensions["report_limiter"] = RateLimiter(int(app.config["PUBLIC_REPORTS_PER_HOUR"]), 3600)
@@ -117,7 +119,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.register(app)
     security.register(app)
     compress.register(app)
-    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, pages.bp):
+    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -408,6 +408,32 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
             values = np.concatenate([kept, new])[order].tolist()
         return PointArrays(fids[order], x, y, values)
 
+    def version_rows(
+        self, layer_id: str, properties: Sequence[str], *, changed_since: int | None = None
+    ) -> tuple[int, list[tuple]]:
+        extracts = "".join(", json_extract(properties, ?)" for _ in properties)
+        sql = (
+            "SELECT fid, version, op, valid_from, valid_to, json_extract(geometry, '$.coordinates[0]'),"
+            f" json_extract(geometry, '$.coordinates[1]'){extracts} FROM version WHERE layer = ?"
+        )
+        params: list = [f"$.{name}" for name in properties] + [layer_id]
+        if changed_since is not None:
+            sql += " AND fid IN (SELECT fid FROM version WHERE layer = ? AND layer_rev > ?)"
+            params += [layer_id, changed_since]
+        conn = self._conn()
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")  # one snapshot: the revision and the rows agree
+        try:
+            row = conn.execute("SELECT revision FROM layer WHERE id = ?", (layer_id,)).fetchone()
+            if row is None:
+                raise KeyError(layer_id)
+            rows = conn.execute(sql + " ORDER BY fid, version", params).fetchall()
+        finally:
+            if own:
+                conn.execute("COMMIT")
+        return row[0], rows
+
     def extent(self) -> Bbox | None:
         # A full scan of the feature table, so while writes stream in it is refreshed at most every
         # EXTENT_MAX_AGE_S seconds (it only guides swap detection and the map's first view).

@@ -198,6 +198,15 @@ class Store(ABC):
         """Every point of a point layer, as now or ``at`` an instant."""
 
     @abstractmethod
+    def version_rows(
+        self, layer_id: str, properties: Sequence[str], *, changed_since: int | None = None
+    ) -> tuple[int, list[tuple]]:
+        """Every version of a layer's features, compactly, for statistics over its history: the layer's
+        revision and rows ``(fid, version, op, valid_from, valid_to, x, y, *values of properties)`` ordered by
+        fid and version (``x``/``y`` are a point's coordinates, None for other geometries). With
+        ``changed_since`` (a revision), only the rows of features written after it, all their versions."""
+
+    @abstractmethod
     def extent(self) -> Bbox | None:
         """Bounding box of every live feature of every layer, or None when empty."""
 

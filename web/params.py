@@ -83,7 +83,7 @@ def parse_int(name: str, text: str | None, default: int, low: int, high: int) ->
     return value
 
 
-def parse_at(text: str | None, tz) -> int | None:
+def parse_at(text: str | None, tz, name: str = "at") -> int | None:
     if text is None:
         return None
     try:
@@ -93,7 +93,7 @@ def parse_at(text: str | None, tz) -> int | None:
         return value
     except (ValueError, OverflowError, OSError):
         raise bad(
-            "at", "expected an ISO 8601 date or date-time, like 2026-03-01 or 2026-03-01T09:00:00+08:00"
+            name, "expected an ISO 8601 date or date-time, like 2026-03-01 or 2026-03-01T09:00:00+08:00"
         ) from None
 
 
