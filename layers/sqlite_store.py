@@ -390,7 +390,7 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
         rows = conn.execute(
             "SELECT fid, op, minx, miny, json_extract(properties, ?) FROM version"
             " WHERE layer = ? AND layer_rev > ? ORDER BY vid",
-            (f"$.{value_property or ''}", layer_id, since),
+            ("$" if value_property is None else f"$.{value_property}", layer_id, since),  # "$." is no JSON path
         ).fetchall()
         latest = {fid: (op, x, y, value) for fid, op, x, y, value in rows}  # the last version of each wins
         changed = np.fromiter(latest, dtype=np.int64, count=len(latest))

@@ -231,3 +231,29 @@ def test_refuses_a_database_of_another_schema_version(tmp_path):
     store.close()
     with pytest.raises(RuntimeError, match="schema version 99"):
         SQLiteStore(tmp_path)
+
+
+def test_point_arrays_without_a_value_property_survive_a_write(db):
+    db.create("bins", [point(113.3, 23.1, name="一号")], "t")
+    assert db.points("bins").fids.tolist() == [1]
+    db.create("bins", [point(113.31, 23.11, name="二号")], "t")
+    patched = db.points("bins")  # patched from the cached arrays: once built an invalid JSON path "$."
+    assert patched.fids.tolist() == [1, 2] and patched.values is None
+
+
+def test_nested_writes_are_one_transaction_and_version_rows(db):
+    with pytest.raises(RuntimeError), db.atomic():
+        db.create("bins", [point(113.3, 23.1, name="一号")], "t")
+        db.create("bins", [point(113.31, 23.11, name="二号")], "t")
+        raise RuntimeError("the outer write fails")
+    assert db.layer("bins")["feature_count"] == 0
+    with db.atomic():
+        [a] = db.create("bins", [point(113.3, 23.1, name="一号")], "t")
+        db.update("bins", a.fid, point(113.4, 23.2, name="一号改"), 1, "t")
+    revision, rows = db.version_rows("bins", ["name"])
+    assert [(r[0], r[1], r[2], r[5], r[6], r[7]) for r in rows] == [
+        (a.fid, 1, "create", 113.3, 23.1, "一号"), (a.fid, 2, "update", 113.4, 23.2, "一号改")]
+    assert rows[0][4] == rows[1][3] and rows[1][4] is None  # the first version ends where the second starts
+    [b] = db.create("bins", [point(113.5, 23.3, name="三号")], "t")
+    _, changed = db.version_rows("bins", ["name"], changed_since=revision)
+    assert [r[0] for r in changed] == [b.fid]
