@@ -93,8 +93,11 @@ def compare(history: pd.DataFrame, from_us: int, to_us: int, groups: Mapping[str
 
 
 def _months(us: pd.Series, tz: str) -> pd.Series:
+    """``YYYY-MM`` of each instant in ``tz`` (unset instants, -1, become missing)."""
     stamps = pd.to_datetime(us.where(us >= 0), unit="us", utc=True).dt.tz_convert(tz)
-    return stamps.dt.strftime("%Y-%m")
+    key = stamps.dt.year * 100 + stamps.dt.month  # integers, then text once per distinct month
+    labels = {k: f"{int(k) // 100:04d}-{int(k) % 100:02d}" for k in key.dropna().unique()}
+    return key.map(labels)
 
 
 def _median_hours(frame: pd.DataFrame, key: str) -> list[dict]:

@@ -71,25 +71,23 @@ class CaseTimeline:
     def history(self, store: Store, tz: ZoneInfo) -> pd.DataFrame:
         layer = store.layer(CASE_LAYER)
         revision = layer["revision"] if layer else 0
-        with self._lock:
-            cached = self._cached
+        cached = self._cached
         if cached is not None and cached[0] == revision:
             return cached[1]
-        if cached is None:
-            revision, rows = store.version_rows(CASE_LAYER, PROPERTIES)
-            frame = frame_from_rows(rows, tz)
-        else:
+        with self._lock:  # one reader builds or patches; the others wait for its table
+            cached = self._cached
+            if cached is not None and cached[0] >= revision:
+                return cached[1]
+            self._cached = self._read(store, tz, cached)
+            return self._cached[1]
+
+    def _read(self, store: Store, tz: ZoneInfo, cached: tuple[int, pd.DataFrame] | None) -> tuple[int, pd.DataFrame]:
+        if cached is not None:
             revision, rows = store.version_rows(CASE_LAYER, PROPERTIES, changed_since=cached[0])
             changed = {r[0] for r in rows}
-            if len(changed) > MAX_PATCH:
-                revision, rows = store.version_rows(CASE_LAYER, PROPERTIES)
-                frame = frame_from_rows(rows, tz)
-            else:
+            if len(changed) <= MAX_PATCH:
                 kept = cached[1][~cached[1]["fid"].isin(changed)]
-                fresh = frame_from_rows(rows, tz) if rows else kept.iloc[:0]
-                frame = pd.concat([kept, fresh], ignore_index=True).sort_values(
-                    ["fid", "valid_from"], kind="stable", ignore_index=True)  # fmt: skip
-        with self._lock:
-            if self._cached is None or self._cached[0] < revision:
-                self._cached = (revision, frame)
-        return frame
+                # No re-sort: the statistics select by validity interval, not by row order.
+                return revision, pd.concat([kept, frame_from_rows(rows, tz)], ignore_index=True) if rows else kept
+        revision, rows = store.version_rows(CASE_LAYER, PROPERTIES)
+        return revision, frame_from_rows(rows, tz)
