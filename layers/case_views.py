@@ -93,8 +93,9 @@ def summary(version: FeatureVersion, categories: dict[str, dict], now_us: int, t
 
 
 def events(history: list[FeatureVersion], tz: ZoneInfo) -> tuple[list[dict], list[dict]]:
-    """(transitions, notes) from a case's versions: a version whose status differs from the previous one is
-    a transition (the first one is the report itself); one that changes only the note is a note."""
+    """(transitions, notes) from a case's versions: a version that changes a workflow field other than the
+    note is a transition (the first one is the report itself; a re-dispatch keeps the status but changes
+    the dispatch time, assignee or deadline); one that changes only the note is a note."""
     transitions, notes, before = [], [], None
     for v in history:
         if v.op == "delete":
@@ -117,7 +118,7 @@ def events(history: list[FeatureVersion], tz: ZoneInfo) -> tuple[list[dict], lis
             "version": v.version,
             "note": props.get("note"),
         }
-        if before is None or props.get("status") != before.get("status"):
+        if before is None or any(props.get(k) != before.get(k) for k in MANAGED if k != "note"):
             transitions.append({"from": before.get("status") if before else None, "to": props.get("status")} | entry)
         elif props.get("note") and props.get("note") != before.get("note"):
             notes.append(entry)

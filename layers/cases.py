@@ -18,9 +18,10 @@ from layers.errors import Conflict, Detail, Forbidden, NotFound, ValidationFaile
 from layers.features import Limits, parse_new_features, parse_replacement
 from layers.permissions import require
 from layers.photo_checks import PHOTO_CODES, checks
-from layers.store import Bbox, FeatureVersion, StaleVersion, Store, UnknownFeature, parse_instant
+from layers.store import Bbox, FeatureVersion, StaleVersion, Store, UnknownFeature, format_instant, parse_instant
 
 MAX_TEXT = 2000
+LAST_DEADLINE_US = 253_402_128_000_000_000  # 9999-12-30T00:00:00Z: a day short of the last date any zone can show
 MAX_PHOTOS_PER_REPORT = 10
 REPORT_FIELDS = {"category", "lon", "lat", "description", "address", "photo_ids", "duplicate_of"}
 TRANSITION_FIELDS = {"to", "note", "assignee", "deadline", "duplicate_of"}
@@ -203,7 +204,7 @@ def create_case(ctx: CaseContext, user: dict, body) -> tuple[FeatureVersion, lis
     if (
         not isinstance(photo_ids, list)
         or len(photo_ids) > MAX_PHOTOS_PER_REPORT
-        or any(isinstance(p, bool) or not isinstance(p, int) for p in photo_ids)
+        or any(isinstance(p, bool) or not isinstance(p, int) or not 1 <= p < 2**63 for p in photo_ids)
     ):
         problems.append(Detail("photo_ids", "invalid_value", f"a list of at most {MAX_PHOTOS_PER_REPORT} photo ids"))
         photo_ids = []
@@ -293,12 +294,16 @@ def _check_dispatch(ctx: CaseContext, body: dict, props: dict, problems: list[De
             due = None
         if due is not None and due <= now:
             problems.append(Detail("deadline", "out_of_range", "must lie in the future"))
+        elif due is not None and due >= LAST_DEADLINE_US:  # later ones cannot be written back as dates
+            problems.append(Detail("deadline", "out_of_range", "must lie before 9999-12-30"))
         hours = None if due is None else (due - now) / 3.6e9
     else:
         hours = float(ctx.categories()[props["category"]]["deadline_hours"])
     if hours is not None and not problems:
         changes["deadline"] = ctx.iso(now + int(hours * 3.6e9))
     changes["dispatched_at"] = ctx.iso(now)
+    if changes["dispatched_at"] == props.get("dispatched_at"):  # a re-dispatch within the same second must
+        changes["dispatched_at"] = format_instant(now, ctx.tz)  # still show in the history (events())
     return changes
 
 
@@ -314,7 +319,7 @@ def transition(ctx: CaseContext, user: dict, fid: int, body, base_version: int |
         Detail(k, "unknown_field", "not a field of a transition") for k in sorted(set(body) - TRANSITION_FIELDS)
     ]
     to = body.get("to")
-    if to not in workflow.STATES:
+    if not isinstance(to, str) or to not in workflow.STATES:
         problems.append(Detail("to", "invalid_value", f"must be one of {', '.join(workflow.STATES)}"))
     note = _text(body, "note", problems)
     _refuse("The transition was refused.", "状态变更内容有误。", problems)

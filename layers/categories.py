@@ -41,13 +41,13 @@ def check_category(body, code: str) -> dict:
         )
     problems: list[Detail] = []
     problems += [Detail(k, "unknown_field", "not a category field") for k in sorted(set(body) - FIELDS)]
-    if not CODE_RE.match(code):
+    if not CODE_RE.fullmatch(code):
         problems.append(Detail("code", "invalid_value", "4–6 digits or capital letters, e.g. 2101"))
     if body.get("code", code) != code:
         problems.append(Detail("code", "mismatch", f"the body says {body.get('code')!r}, the address {code!r}"))
-    if body.get("scheme") not in SCHEMES:
+    if not isinstance(body.get("scheme"), str) or body["scheme"] not in SCHEMES:
         problems.append(Detail("scheme", "invalid_value", f"must be one of {', '.join(SCHEMES)}"))
-    if body.get("group") not in GROUPS:
+    if not isinstance(body.get("group"), str) or body["group"] not in GROUPS:
         problems.append(Detail("group", "invalid_value", f"must be one of {', '.join(GROUPS)}"))
     name = body.get("name")
     if not isinstance(name, dict) or any(
@@ -56,9 +56,9 @@ def check_category(body, code: str) -> dict:
         problems.append(Detail("name", "missing_translation", "needs 'zh-CN' and 'en' texts of 1–60 characters"))
     _number(body, "deadline_hours", 1, MAX_DEADLINE_HOURS, problems)
     _number(body, "duplicate_radius_m", 0, MAX_RADIUS_M, problems)
-    if body.get("icon") not in ICONS:
+    if not isinstance(body.get("icon"), str) or body["icon"] not in ICONS:
         problems.append(Detail("icon", "invalid_value", f"must be one of {', '.join(sorted(ICONS))}"))
-    if not isinstance(body.get("color"), str) or not COLOR_RE.match(body["color"]):
+    if not isinstance(body.get("color"), str) or not COLOR_RE.fullmatch(body["color"]):
         problems.append(Detail("color", "invalid_value", "must be a colour like #e53935"))
     if not isinstance(body.get("active", True), bool):
         problems.append(Detail("active", "wrong_type", "must be true or false"))

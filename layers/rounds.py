@@ -51,8 +51,10 @@ def _cases(ctx: CaseContext, user: dict, body: dict) -> list:
         found = [v for v in found if scope_ok(ctx, user, props_of(v), *lonlat(v))]
     else:
         ids = body["case_ids"]
-        if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
-            raise _refuse("case_ids", "wrong_type", "a list of case ids")
+        if not isinstance(ids, list) or any(
+            isinstance(i, bool) or not isinstance(i, int) or not 1 <= i < 2**63 for i in ids
+        ):
+            raise _refuse("case_ids", "wrong_type", "a list of case ids (positive integers)")
         if len(set(ids)) != len(ids):
             raise _refuse("case_ids", "duplicate", "each case once")
         found = []

@@ -22,9 +22,12 @@ def fingerprint(request: Request) -> str:
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     if request.mimetype == "multipart/form-data":
         fields = sorted((k, v) for k, values in request.form.lists() for v in values)
-        files = sorted((k, hashlib.sha256(f.read()).hexdigest()) for k, f in request.files.items(multi=True))
-        for f in request.files.values():
+        files = []
+        for k, f in request.files.items(multi=True):
+            f.seek(0)  # the view may have read it already
+            files.append((k, hashlib.sha256(f.read()).hexdigest()))
             f.seek(0)
+        files.sort()
         digest.update(json.dumps([fields, files], ensure_ascii=False).encode())
     else:
         digest.update(request.get_data())
