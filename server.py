@@ -27,7 +27,21 @@ from layers.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.categories import case_layer_definition
 from layers.leaders import Leaders
 from layers.sqlite_store import SQLiteStore
-from web import analysis, api, auth, cases, compress, errors, leaders, pages, photos, reports, security, users
+from web import (
+    analysis,
+    api,
+    auth,
+    cases,
+    compress,
+    errors,
+    leaders,
+    ogc,
+    pages,
+    photos,
+    reports,
+    security,
+    users,
+)
 from web.cache import LRUCache
 from web.params import IdConverter
 from web.reports import RateLimiter
@@ -119,7 +133,8 @@ def create_app(config: dict | None = None) -> Flask:
     auth.register(app)
     security.register(app)
     compress.register(app)
-    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp, pages.bp):
+    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp, ogc.bp,
+                      pages.bp):  # fmt: skip
         app.register_blueprint(blueprint)
     return app
 

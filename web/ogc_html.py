@@ -1,0 +1,214 @@
+"""The HTML pages of ``/ogc`` (OGC API – Features' HTML encoding): plain server-rendered documents, every
+value escaped, Chinese first with English, and no script, inline style or outside asset (the
+Content-Security-Policy forbids them). Each page shows the data of its JSON twin and every link as ``<a>``.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from layers.ogc import text_of
+
+GEOMETRY_CHARS = 4000  # a building's outline is shown whole; a long road is cut (the JSON has it all)
+L = {
+    "home": "OGC API 首页 / Landing page",
+    "conformance": "符合的标准类别 / Conformance classes",
+    "collections": "图层集合 / Collections",
+    "features": "要素 / Features",
+    "feature": "要素 / Feature",
+    "api": "API 定义 / API definition",
+    "links": "链接 / Links",
+    "id": "编号 / Id",
+    "title": "名称 / Title",
+    "description": "说明 / Description",
+    "extent": "范围（经纬度）/ Extent (lon/lat)",
+    "geometry": "几何 / Geometry",
+    "property": "属性 / Property",
+    "value": "值 / Value",
+    "matched": "符合条件 / Matched",
+    "returned": "本页 / On this page",
+    "time": "生成时间 / Generated at",
+    "valid": "此版本有效期 / This version valid",
+    "path": "路径 / Path",
+    "parameters": "参数 / Parameters",
+    "responses": "响应 / Responses",
+    "map": "打开地图 / Open the map",
+    "schema": "要素结构 / Feature schema",
+    "type": "类型 / Type",
+    "rules": "约束 / Rules",
+}
+_SHOWN = ("type", "format", "title")
+
+
+def _a(href: str, text: str) -> str:
+    return f'<a href="{escape(href)}">{escape(text)}</a>'
+
+
+def _link_list(links: list[dict]) -> str:
+    items = "".join(
+        f"<li>{_a(link['href'], link.get('title') or link['href'])} "
+        f"<small>rel={escape(link['rel'])} type={escape(link.get('type', ''))}</small></li>"
+        for link in links
+    )
+    return f"<h2>{L['links']}</h2><ul>{items}</ul>"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    """``head`` is escaped here; the cells of ``rows`` are HTML already (escape them when building)."""
+    th = "".join(f"<th>{escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def page(title: str, base: str, crumbs: list[tuple[str, str]], body: str) -> str:
+    """A whole HTML 5 document; ``crumbs`` are (href, text) pairs leading to this page."""
+    trail = " › ".join([_a(base, L["home"])] + [_a(href, text) for href, text in crumbs])
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title></head><body><nav>{trail}</nav><main><h1>{escape(title)}</h1>"
+        f"{body}</main></body></html>"
+    )
+
+
+def landing(doc: dict, base: str) -> str:
+    body = f"<p>{escape(doc['description'])}</p>" + _link_list(doc["links"])
+    return page(doc["title"], base, [], body)
+
+
+def conformance(doc: dict, base: str) -> str:
+    items = "".join(f"<li>{_a(uri, uri)}</li>" for uri in doc["conformsTo"])
+    return page(L["conformance"], base, [], f"<ul>{items}</ul>" + _link_list(doc["links"]))
+
+
+def _extent(doc: dict) -> str:
+    boxes = doc.get("extent", {}).get("spatial", {}).get("bbox") or []
+    return escape(", ".join(f"{v:.6f}" for v in boxes[0])) if boxes else "—"
+
+
+def _items_href(doc: dict, media_type: str) -> str:
+    return next(link["href"] for link in doc["links"] if link["rel"] == "items" and link["type"] == media_type)
+
+
+def collections(doc: dict, base: str) -> str:
+    rows = [
+        [
+            _a(next(link["href"] for link in c["links"] if link["type"] == "text/html"), c["id"]),
+            escape(c["title"]),
+            escape(c.get("description", "")),
+            _extent(c),
+            _a(_items_href(c, "text/html"), "HTML") + " · " + _a(_items_href(c, "application/geo+json"), "GeoJSON"),
+        ]
+        for c in doc["collections"]
+    ]
+    head = [L["id"], L["title"], L["description"], L["extent"], L["features"]]
+    return page(L["collections"], base, [], _table(head, rows) + _link_list(doc["links"]))
+
+
+def collection(doc: dict, base: str) -> str:
+    rows = [
+        [escape(L["id"]), escape(doc["id"])],
+        [escape(L["title"]), escape(doc["title"])],
+        [escape(L["description"]), escape(doc.get("description", ""))],
+        [escape(L["extent"]), _extent(doc)],
+        ["CRS", "<br>".join(escape(c) for c in doc.get("crs", []))],
+    ]
+    body = _table([L["property"], L["value"]], rows)
+    body += f"<p>{_a(_items_href(doc, 'text/html'), L['features'])}</p>" + _link_list(doc["links"])
+    return page(doc["title"], base, [(f"{base}/collections?f=html", L["collections"])], body)
+
+
+def schema(doc: dict, layer: dict, base: str) -> str:
+    """The feature schema: one row per property with its type and rules."""
+    rows = [
+        [
+            escape(name),
+            escape(spec.get("type", "") + (f" ({spec['format']})" if "format" in spec else "")),
+            escape(spec.get("title", "")),
+            escape(", ".join(f"{k}={json.dumps(spec[k], ensure_ascii=False)}" for k in spec if k not in _SHOWN)),
+        ]
+        for name, spec in doc["properties"]["properties"]["properties"].items()
+    ]
+    body = _table([L["property"], L["type"], L["title"], L["rules"]], rows)
+    body += f"<p>{_a(doc['$id'] + '?f=json', 'JSON Schema')}</p>"
+    path = f"{base}/collections/{layer['id']}"
+    crumbs = [(f"{base}/collections?f=html", L["collections"]), (f"{path}?f=html", text_of(layer.get("title")))]
+    return page(f"{doc['title']}：{L['schema']}", base, crumbs, body)
+
+
+def _value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape(value)
+    return escape(json.dumps(value, ensure_ascii=False))
+
+
+def _column_title(name: str, spec: dict) -> str:
+    title = text_of(spec.get("title"))
+    return f"{title} ({name})" if title else name
+
+
+def items(doc: dict, layer: dict, features: list[dict], base: str) -> str:
+    """An items page: counts, paging links, and a table of the features' properties."""
+    path = f"{base}/collections/{layer['id']}"
+    names = list(layer.get("properties", {}))
+    rows = [
+        [_a(f"{path}/items/{f['id']}?f=html", str(f["id"]))]
+        + [_value((f.get("properties") or {}).get(name)) for name in names]
+        + [escape((f.get("geometry") or {}).get("type", ""))]
+        for f in features
+    ]
+    head = [L["id"]] + [_column_title(n, layer["properties"][n]) for n in names] + [L["geometry"]]
+    paging = " · ".join(_a(link["href"], link["title"]) for link in doc["links"] if link["rel"] in ("prev", "next"))
+    summary = (
+        f"<p>{L['matched']}: {doc['numberMatched']} · {L['returned']}: {doc['numberReturned']} · "
+        f"{L['time']}: {escape(doc['timeStamp'])}</p>"
+    )
+    body = summary + (f"<p>{paging}</p>" if paging else "") + _table(head, rows) + _link_list(doc["links"])
+    crumbs = [(f"{base}/collections?f=html", L["collections"]), (f"{path}?f=html", text_of(layer.get("title")))]
+    return page(f"{text_of(layer.get('title'))}：{L['features']}", base, crumbs, body)
+
+
+def feature(doc: dict, layer: dict, base: str) -> str:
+    specs = layer.get("properties", {})
+    properties = doc.get("properties") or {}
+    rows = [[escape(_column_title(name, specs.get(name, {}))), _value(value)] for name, value in properties.items()]
+    valid = f"{doc['valid_from']} – {doc['valid_to'] or '…'}"
+    rows += [[escape(L["valid"]), escape(valid)], ["version", escape(str(doc["version"]))]]
+    geometry = json.dumps(doc.get("geometry"), ensure_ascii=False)
+    if len(geometry) > GEOMETRY_CHARS:
+        geometry = geometry[:GEOMETRY_CHARS] + " …"
+    body = _table([L["property"], L["value"]], rows) + f"<h2>{L['geometry']}</h2><pre>{escape(geometry)}</pre>"
+    body += f"<p>{_a(base.removesuffix('/ogc') + '/', L['map'])}</p>" + _link_list(doc["links"])
+    path = f"{base}/collections/{layer['id']}"
+    crumbs = [
+        (f"{base}/collections?f=html", L["collections"]),
+        (f"{path}?f=html", text_of(layer.get("title"))),
+        (f"{path}/items?f=html", L["features"]),
+    ]
+    return page(f"{text_of(layer.get('title'))} #{doc['id']}", base, crumbs, body)
+
+
+def openapi(doc: dict, base: str) -> str:
+    """The service documentation: every path with its parameters and responses, from the OpenAPI document."""
+    params = doc["components"]["parameters"]
+    rows = []
+    for path, item in doc["paths"].items():
+        operation = item["get"]
+        names = [
+            params[p["$ref"].rsplit("/", 1)[1]]["name"] if "$ref" in p else p["name"] for p in operation["parameters"]
+        ]
+        rows.append(
+            [
+                f"<code>GET {escape(path)}</code>",
+                escape(operation["summary"]),
+                escape(", ".join(names)),
+                escape(", ".join(operation["responses"])),
+            ]
+        )
+    head = [L["path"], L["description"], L["parameters"], L["responses"]]
+    body = f"<p>{escape(doc['info']['description'])}</p>"
+    body += f"<p>{_a(base + '/openapi?f=json', 'OpenAPI 3.0 JSON')}</p>" + _table(head, rows)
+    return page(L["api"], base, [], body)
