@@ -36,6 +36,7 @@ from web import (
     errors,
     leaders,
     ogc,
+    open311,
     pages,
     photos,
     reports,
@@ -134,7 +135,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.register(app)
     compress.register(app)
     for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp, ogc.bp,
-                      pages.bp):  # fmt: skip
+                      open311.bp, pages.bp):  # fmt: skip
         app.register_blueprint(blueprint)
     return app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from layers.errors import AppError
@@ -58,8 +58,9 @@ def register(app: Flask) -> None:
     @app.after_request
     def _bare_refusals(response: Response) -> Response:
         # Conditional and range requests on static files (412, 416) are answered by Werkzeug without
-        # raising; give them the same shape as every other refusal.
-        if response.status_code >= 400 and response.mimetype != "application/json":
+        # raising; give them the same shape as every other refusal. Open311 answers in its own format
+        # (XML errors for .xml requests), the one documented exception (docs/open311.md).
+        if response.status_code >= 400 and response.mimetype != "application/json" and request.blueprint != "open311":
             status = response.status_code
             code, message_zh = _HTTP_CODES.get(status, ("http_error", "请求失败。"))
             body = {
