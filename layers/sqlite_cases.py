@@ -46,9 +46,17 @@ CREATE TABLE IF NOT EXISTS idempotency (
     status INTEGER NOT NULL,
     body TEXT NOT NULL,
     created_at INTEGER NOT NULL,
+    headers TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (actor, key)
 );
 """
+
+
+def migrate_case_tables(conn) -> None:
+    """Columns added since the tables were first created (CREATE TABLE IF NOT EXISTS adds none)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(idempotency)")}
+    if "headers" not in columns:
+        conn.execute("ALTER TABLE idempotency ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'")
 _PHOTO_COLS = (
     "id, case_fid, kind, sha256, phash, image_key, thumb_key, width, height, source_type, taken_at, lon, lat,"
     " uploaded_by, uploaded_at, attached_at, warnings"

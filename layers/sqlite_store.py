@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 
 from layers.sqlite_accounts import ACCOUNT_SCHEMA, SQLiteAccounts
-from layers.sqlite_cases import CASE_SCHEMA, SQLiteCases
+from layers.sqlite_cases import CASE_SCHEMA, SQLiteCases, migrate_case_tables
 from layers.store import (
     AccountStore,
     Bbox,
@@ -113,6 +113,7 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
         self._extent_cache: tuple[int, Bbox | None, float] | None = None
         conn = self._conn()
         conn.executescript(_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA)
+        migrate_case_tables(conn)
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
         if found != str(SCHEMA_VERSION):

@@ -347,9 +347,11 @@ class CaseStore(ABC):
         """``(photo id, case id, sha256, phash)`` of every photo."""
 
     @abstractmethod
-    def idempotent_result(self, actor: str, key: str) -> tuple[str, int, str] | None:
-        """The stored ``(fingerprint, status, body)`` of a request key, or None."""
+    def idempotent_result(self, actor: str, key: str) -> tuple[str, int, str, dict] | None:
+        """The stored ``(fingerprint, status, body, headers)`` of a request key, or None."""
 
     @abstractmethod
-    def save_idempotent_result(self, actor: str, key: str, fingerprint: str, status: int, body: str) -> None:
+    def save_idempotent_result(
+        self, actor: str, key: str, fingerprint: str, status: int, body: str, headers: dict | None = None
+    ) -> None:
         """Remember a request key's response (inside the transaction that made the change)."""

@@ -45,7 +45,10 @@ def _key(request: Request) -> str | None:
     return key
 
 
-def _replay(stored: tuple[str, int, str], fp: str) -> Response:
+KEPT_HEADERS = ("ETag", "Location")  # what a repeat needs besides the body
+
+
+def _replay(stored: tuple[str, int, str, dict], fp: str) -> Response:
     if stored[0] != fp:
         raise ValidationFailed(
             "This Idempotency-Key was used for a different request.",
@@ -53,7 +56,8 @@ def _replay(stored: tuple[str, int, str], fp: str) -> Response:
             code="idempotency_key_reused",
             details=[Detail("Idempotency-Key", "idempotency_key_reused", "use a new key for a new request")],
         )
-    return Response(stored[2], status=stored[1], mimetype="application/json", headers={"Idempotent-Replayed": "true"})
+    headers = stored[3] | {"Idempotent-Replayed": "true"}
+    return Response(stored[2], status=stored[1], mimetype="application/json", headers=headers)
 
 
 def run_once(request: Request, action: Callable[[], Response], prepare: Callable[[], object] | None = None) -> Response:
@@ -72,5 +76,6 @@ def run_once(request: Request, action: Callable[[], Response], prepare: Callable
             return _replay(stored, fp)
         response = action(prepared) if prepare else action()
         if response.status_code < 400:
-            store.save_idempotent_result(actor, key, fp, response.status_code, response.get_data(as_text=True))
+            kept = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+            store.save_idempotent_result(actor, key, fp, response.status_code, response.get_data(as_text=True), kept)
         return response

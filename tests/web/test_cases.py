@@ -308,6 +308,7 @@ def test_idempotency_key_makes_a_repeat_harmless(world, store):
     again = world["west"].post("/api/cases", json=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["id"] == first.get_json()["id"]
+    assert again.headers["Location"] == first.headers["Location"] and again.headers["ETag"] == first.headers["ETag"]
     assert store.layer("blackspots")["feature_count"] == 1
     other = world["west"].post("/api/cases", json=dict(body, lon=113.306), headers=headers)
     assert other.status_code == 422 and error(other)["code"] == "idempotency_key_reused"
