@@ -57,6 +57,8 @@ def migrate_case_tables(conn) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(idempotency)")}
     if "headers" not in columns:
         conn.execute("ALTER TABLE idempotency ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'")
+
+
 _PHOTO_COLS = (
     "id, case_fid, kind, sha256, phash, image_key, thumb_key, width, height, source_type, taken_at, lon, lat,"
     " uploaded_by, uploaded_at, attached_at, warnings"
@@ -220,17 +222,23 @@ class SQLiteCases:
         return self._conn().execute("SELECT id, case_fid, sha256, phash FROM photo").fetchall()
 
     # -- idempotency ------------------------------------------------------------------------------
-    def idempotent_result(self, actor: str, key: str) -> tuple[str, int, str] | None:
-        """``(fingerprint, status, body)`` stored for a request key, or None."""
-        return (
+    def idempotent_result(self, actor: str, key: str) -> tuple[str, int, str, dict] | None:
+        """``(fingerprint, status, body, headers)`` stored for a request key, or None."""
+        row = (
             self._conn()
-            .execute("SELECT fingerprint, status, body FROM idempotency WHERE actor = ? AND key = ?", (actor, key))
+            .execute(
+                "SELECT fingerprint, status, body, headers FROM idempotency WHERE actor = ? AND key = ?", (actor, key)
+            )
             .fetchone()
         )
+        return None if row is None else (row[0], row[1], row[2], json.loads(row[3]))
 
-    def save_idempotent_result(self, actor: str, key: str, fingerprint: str, status: int, body: str) -> None:
+    def save_idempotent_result(
+        self, actor: str, key: str, fingerprint: str, status: int, body: str, headers: dict | None = None
+    ) -> None:
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO idempotency (actor, key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (actor, key, fingerprint, status, body, self._now(None)),
+                "INSERT INTO idempotency (actor, key, fingerprint, status, body, created_at, headers)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (actor, key, fingerprint, status, body, self._now(None), json.dumps(headers or {})),
             )
