@@ -257,3 +257,16 @@ def test_nested_writes_are_one_transaction_and_version_rows(db):
     [b] = db.create("bins", [point(113.5, 23.3, name="三号")], "t")
     _, changed = db.version_rows("bins", ["name"], changed_since=revision)
     assert [r[0] for r in changed] == [b.fid]
+
+
+def test_an_older_idempotency_table_gains_its_headers_column(tmp_path):
+    db = SQLiteStore(tmp_path)
+    conn = sqlite3.connect(db.path)
+    conn.executescript("DROP TABLE idempotency; CREATE TABLE idempotency (actor TEXT NOT NULL, key TEXT NOT NULL,"
+                       " fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,"
+                       " created_at INTEGER NOT NULL, PRIMARY KEY (actor, key));"
+                       " INSERT INTO idempotency VALUES ('a', 'k', 'f', 201, '{}', 1);")  # fmt: skip
+    conn.close()
+    db.close()
+    reopened = SQLiteStore(tmp_path)
+    assert reopened.idempotent_result("a", "k") == ("f", 201, "{}", {})
