@@ -34,7 +34,7 @@ def _check(history: object) -> pd.DataFrame:
 def snapshot(history: pd.DataFrame, at_us: int) -> pd.DataFrame:
     """The cases as they stood at ``at_us``: one row per case alive then (its version valid at that instant).
 
-    >>> h = pd.DataFrame({c: [0] for c in COLUMNS} | {"fid": [1, 1], "valid_from": [0, 10],
+    >>> h = pd.DataFrame({c: [0, 0] for c in COLUMNS} | {"fid": [1, 1], "valid_from": [0, 10],
     ...     "valid_to": [10, OPEN_END], "deleted": [False, False], "status": ["reported", "filed"]})
     >>> snapshot(h, 5)["status"].tolist(), snapshot(h, 10)["status"].tolist()
     (['reported'], ['filed'])
