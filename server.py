@@ -44,6 +44,9 @@ from web import (
     users,
 )
 from web.cache import LRUCache
+from web.exports import bp as exports_bp
+from web.imports import bp as imports_bp
+from web.imports import page_bp as import_page_bp
 from web.params import IdConverter
 from web.reports import RateLimiter
 
@@ -72,6 +75,9 @@ DEFAULTS = {
     "JSON_AS_ASCII": False,
     "PHOTO_MAX_BYTES": 20 * 1024 * 1024,
     "PHOTO_MAX_PIXELS": 60_000_000,
+    "IMPORT_MAX_BYTES": 200 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 2_000_000,
+    "IMPORT_TTL_S": 24 * 3600,
 }
 
 
@@ -135,7 +141,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.register(app)
     compress.register(app)
     for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp, ogc.bp,
-                      open311.bp, pages.bp):  # fmt: skip
+                      open311.bp, pages.bp, imports_bp, import_page_bp, exports_bp):  # fmt: skip
         app.register_blueprint(blueprint)
     return app
 
@@ -158,6 +164,16 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--grid", nargs="*", default=[], metavar="CODE", help="15-digit grid cell codes")
     create.add_argument("--password-stdin", action="store_true", help="read a login password from standard input")
     create.add_argument("--data", default=argparse.SUPPRESS)
+    imp = commands.add_parser("import", help="preview a file for a layer (counts per problem); --commit stores it")
+    imp.add_argument("file")
+    imp.add_argument("--layer", required=True, help="the layer to import into, e.g. bins")
+    imp.add_argument("--crs", help="the file's coordinate system: EPSG:xxxx, gcj02 or bd09")
+    imp.add_argument("--sheet", help="XLSX sheet")
+    imp.add_argument("--source-layer", help="GeoPackage/KML/shapefile layer in the file")
+    imp.add_argument("--options", default="{}", help="more options as JSON (mapping, defaults, values, …)")
+    imp.add_argument("--refused", metavar="CSV", help="write the refused rows with their reasons to CSV")
+    imp.add_argument("--commit", action="store_true", help="store the valid rows (all or nothing)")
+    imp.add_argument("--data", default=argparse.SUPPRESS)
     for name, text in (
         ("backup", "copy the database to FILE while the server runs"),
         ("restore", "replace the database with FILE (stop the server first)"),
@@ -238,6 +254,25 @@ def _restore(args) -> int:
     return 0
 
 
+def _import(args) -> int:
+    from layers.import_cli import run_import
+
+    try:
+        options = json.loads(args.options)
+    except ValueError as exc:
+        print(f"错误 / error: --options: {exc}", file=sys.stderr)
+        return 2
+    given = {"layer": args.layer, "crs": args.crs, "sheet": args.sheet, "source_layer": args.source_layer}
+    options = {**options, **{k: v for k, v in given.items() if v is not None}}
+    instance = Path(args.data) / "config.json"
+    config = json.loads(instance.read_text(encoding="utf-8")) if instance.is_file() else {}
+    tz = ZoneInfo(config.get("TIMEZONE", DEFAULTS["TIMEZONE"]))
+    status, lines = run_import(_store(args), args.data, tz, args.file, options, commit=args.commit,
+                               refused=args.refused)  # fmt: skip
+    print("\n".join(lines), file=sys.stdout if status == 0 else sys.stderr)
+    return status
+
+
 def _announce_accounts(store: SQLiteStore, data: str, demo_users: list | None) -> None:
     if demo_users:
         lines = [f"    {name:<10} {role:<13} {password}" for name, role, password in demo_users]
@@ -305,7 +340,7 @@ def _serve(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    commands = {"create-user": _create_user, "backup": _backup, "restore": _restore}
+    commands = {"create-user": _create_user, "backup": _backup, "restore": _restore, "import": _import}
     return commands.get(args.command, _serve)(args)
 
 

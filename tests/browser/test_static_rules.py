@@ -16,7 +16,8 @@ STATIC = ROOT / "static"
 JS = STATIC / "js"
 OURS = sorted(path for path in JS.glob("*.js") if path.name != "chinacoords.js")
 # Each page and its entry module.
-PAGES = {"index.html": "main.js", "login.html": "login.js", "admin.html": "admin.js", "field.html": "fieldMain.js"}
+PAGES = {"index.html": "main.js", "login.html": "login.js", "admin.html": "admin.js", "field.html": "fieldMain.js",
+         "import.html": "importMain.js"}
 IMPORT = re.compile(r"""^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']""", re.M)
 
 

@@ -17,6 +17,7 @@ from shapely.geometry import LineString, MultiLineString, Point
 from shapely.ops import substring
 
 from geo.gaps import bin_gap_thresholds, lamp_gap_thresholds, line_gaps, working_points
+from geo.osm import OSM_ROAD_CLASS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -355,11 +356,7 @@ def test_gaps_are_the_long_intervals_between_sorted_positions(centimetres, lengt
 
 # -- real data ---------------------------------------------------------------------------------------
 MONACO = DATA / "monaco" / "monaco-20211203.osm.pbf"
-# OSM highway -> our road class (a choice for this test): pedestrian streets are Monaco's shopping streets.
-OSM_CLASS = {"primary": "arterial", "primary_link": "arterial", "secondary": "arterial",
-             "tertiary": "secondary", "tertiary_link": "secondary", "residential": "branch",
-             "unclassified": "branch", "service": "branch", "pedestrian": "commercial", "footway": "alley",
-             "steps": "alley", "path": "alley", "corridor": "alley", "track": "alley"}  # fmt: skip
+OSM_CLASS = OSM_ROAD_CLASS  # OSM highway -> our road class, from the one mapping in geo/osm.py
 
 
 def check_consistent(gaps: gpd.GeoDataFrame, summary: dict, thresholds: dict) -> None:
