@@ -48,6 +48,8 @@ from web.exports import bp as exports_bp
 from web.imports import bp as imports_bp
 from web.imports import page_bp as import_page_bp
 from web.params import IdConverter
+from web.report import bp as report_bp
+from web.report import page_bp as report_page_bp
 from web.reports import RateLimiter
 
 ROOT = Path(__file__).resolve().parent
@@ -141,7 +143,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.register(app)
     compress.register(app)
     for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp, ogc.bp,
-                      open311.bp, pages.bp, imports_bp, import_page_bp, exports_bp):  # fmt: skip
+                      open311.bp, pages.bp, imports_bp, import_page_bp, exports_bp, report_bp,
+                      report_page_bp):  # fmt: skip
         app.register_blueprint(blueprint)
     return app
 

@@ -3,15 +3,12 @@ beside the page or inlined into it), with no tile layer, no CDN and no request t
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import math
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,17 +20,16 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
-__all__ = ["LEAFLET_DIR", "STYLES", "write_map"]
+from geo.webmap_assets import INLINE, LEAFLET_DIR, PAGE_CSS, PAGE_JS, check_local, copy_assets, inline_assets
+from geo.webmap_panel import panel_html
 
-#: The vendored Leaflet (npm leaflet@1.9.4: the UMD build dist/leaflet.js, leaflet.css, images).
-LEAFLET_DIR = Path(__file__).resolve().parents[1] / "static" / "vendor" / "leaflet-1.9.4"
-_ASSETS = ("leaflet.js", "leaflet.css", "LICENSE", "images/layers.png", "images/layers-2x.png",
-           "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png")  # fmt: skip
+__all__ = ["LEAFLET_DIR", "STYLES", "page_html", "write_map"]
+
 _CANVAS_FROM = 5000  # features: SVG above this many gets slow, canvas does not
 _COLOUR = re.compile(r"^(#[0-9A-Fa-f]{3,8}|[A-Za-z]{3,20}|rgba?\([0-9., %]+\))$")
 _PATH_OPTIONS = {"color": "color", "fill_color": "fillColor", "weight": "weight", "opacity": "opacity",
                  "fill_opacity": "fillOpacity", "dash_array": "dashArray", "radius": "radius"}  # fmt: skip
-_STYLE_KEYS = set(_PATH_OPTIONS) | {"by", "classes", "numbered", "label", "tooltip", "preset", "fit"}
+_STYLE_KEYS = set(_PATH_OPTIONS) | {"by", "classes", "numbered", "label", "tooltip", "preset", "fit", "choice"}
 
 
 def _coverage_status(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -74,36 +70,6 @@ STYLES: dict[str, dict] = {
     "hotspots": {"by": "class", "color": "#9e9e9e", "weight": 0.5, "fill_opacity": 0.75,
                  "classes": {k: {"fill_color": c, "label": (zh, en)} for k, (c, zh, en) in _GI.items()}},
 }  # fmt: skip
-
-_SUMMARY_LABELS = {
-    "targets": ("目标数", "targets"), "covered": ("已覆盖", "covered"), "uncovered": ("未覆盖", "not covered"),
-    "unreachable": ("不可达", "unreachable"), "coverage_ratio": ("覆盖率", "coverage"),
-    "radius_m": ("服务半径（米）", "radius (m)"), "metric": ("距离", "distance"),
-    "households_total": ("户数", "households"), "households_covered": ("已覆盖户数", "households covered"),
-    "total_gap_m": ("缺口总长（米）", "total gap length (m)"), "gaps": ("缺口段数", "gaps"),
-    "lines_checked": ("已检查线路", "lines checked"), "lines_skipped": ("跳过线路", "lines skipped"),
-    "lines_unchecked": ("未检查线路", "lines not checked"),
-    "checked_length_m": ("检查长度（米）", "length checked (m)"),
-    "unchecked_classes": ("无阈值的道路等级", "classes without a threshold"),
-    "max_gap_m": ("阈值（米）", "threshold (m)"), "snap_m": ("吸附距离（米）", "snap distance (m)"),
-    "source": ("依据", "source"), "preset": ("预设", "preset"),
-    "exclude_broken": ("损坏路灯计为缺失", "broken lamps count as missing"), "method": ("方法", "method"),
-    "problem": ("问题", "problem"), "status": ("状态", "status"), "coverable": ("可覆盖", "coverable"),
-    "uncoverable": ("无法覆盖", "cannot be covered"), "covered_before": ("新增前已覆盖", "covered before"),
-    "covered_after": ("新增后已覆盖", "covered after"), "count": ("建议点位数", "sites proposed"),
-    "objective": ("目标值", "objective"), "gap_ratio": ("与最优（或界）的差距", "gap to the optimum or bound"),
-    "points": ("点数", "points"), "cells": ("网格数", "cells"), "size_m": ("网格大小（米）", "cell size (m)"),
-    "cell": ("网格形状", "cell shape"), "classes": ("分类", "classes"), "crs": ("量算坐标系", "metric CRS"),
-    "by_class": ("按道路等级", "by road class"), "by_line": ("按道路", "by line"),
-    "by_grid": ("按网格", "by grid cell"), "broken_left_out": ("略去的损坏点", "broken points left out"),
-    "quality": ("质量", "quality"), "distance_band_m": ("邻域距离（米）", "neighbour distance (m)"),
-    "uncoverable_ids": ("无法覆盖的目标", "targets out of reach"),
-}  # fmt: skip
-_VALUE_LABELS = {"euclidean": ("直线", "straight line"), "network": ("沿街道", "along the streets"),
-                 "hex": ("六边形", "hexagons"), "square": ("正方形", "squares"), "greedy": ("贪心", "greedy"),
-                 "exact": ("精确（HiGHS）", "exact (HiGHS)"), "optimal": ("已证最优", "proved optimal"),
-                 "max_coverage": ("最大覆盖", "maximum coverage"), "set_cover": ("集合覆盖", "set cover")}  # fmt: skip
-
 
 # -- layer specifications --------------------------------------------------------------------------------
 def _bilingual(value: object, name: str) -> str:
@@ -196,7 +162,8 @@ def _layer_spec(k: int, layer: object) -> dict:
     spec = {"title": title, "base": base, "classes": classes, "numbered": numbered is not None,
             "tooltip": style.get("tooltip") if style.get("tooltip") in gdf.columns else None}  # fmt: skip
     return {"title": title, "spec": spec, "data": _collection(gdf, keys, numbered), "legend": legend,
-            "bounds": gdf.to_crs(4326).total_bounds if len(gdf) and style.get("fit", True) else None}  # fmt: skip
+            "bounds": gdf.to_crs(4326).total_bounds if len(gdf) and style.get("fit", True) else None,
+            "choice": bool(style.get("choice"))}  # fmt: skip
 
 
 # -- features as GeoJSON ---------------------------------------------------------------------------------
@@ -245,84 +212,6 @@ def _script_json(value: object) -> str:
 
 
 # -- the page ----------------------------------------------------------------------------------------------
-_CSS = """
-.leaflet-container { background: #f4f2ee; }
-.webmap-panel { position: absolute; top: 10px; right: 10px; z-index: 1000; box-sizing: border-box;
-  max-width: min(380px, calc(100% - 70px)); max-height: calc(100% - 40px); overflow: auto; padding: 8px 12px;
-  background: rgba(255, 255, 255, 0.95); border-radius: 6px; box-shadow: 0 1px 5px rgba(0, 0, 0, 0.35);
-  font: 13px/1.45 system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #222; }
-.webmap-panel h1 { font-size: 15px; margin: 0 0 6px; }
-.webmap-panel h2 { font-size: 13px; margin: 8px 0 2px; }
-.webmap-panel ul { list-style: none; margin: 0; padding: 0; }
-.webmap-panel summary { font-weight: 600; margin-top: 8px; cursor: pointer; }
-.webmap-swatch { display: inline-block; box-sizing: border-box; width: 16px; height: 11px; margin-right: 6px;
-  vertical-align: middle; border: 2px solid; }
-.webmap-table { border-collapse: collapse; }
-.webmap-table th, .webmap-table td { text-align: left; vertical-align: top; padding: 1px 8px 1px 0; }
-.webmap-table th { font-weight: 600; color: #555; }
-.webmap-number { background: none; border: none; }
-.webmap-number span { display: flex; align-items: center; justify-content: center; box-sizing: border-box;
-  width: 26px; height: 26px; border-radius: 50%; border: 2px solid #fff; color: #fff;
-  font: bold 12px/1 system-ui, sans-serif; box-shadow: 0 1px 3px rgba(0, 0, 0, 0.5); }
-"""
-
-# Every value reaches the page through textContent: data can hold no markup.
-_JS = """
-var webmap = (function () {
-  function text(value) {
-    if (value === null || value === undefined) { return "\\u2014"; }
-    if (typeof value === "number" && !Number.isInteger(value)) { return String(Math.round(value * 100) / 100); }
-    return typeof value === "object" ? JSON.stringify(value) : String(value);
-  }
-  function table(properties) {
-    var t = document.createElement("table");
-    t.className = "webmap-table";
-    Object.keys(properties).forEach(function (key) {
-      var row = t.insertRow(), th = document.createElement("th");
-      th.textContent = key;
-      row.appendChild(th);
-      row.insertCell().textContent = text(properties[key]);
-    });
-    return t;
-  }
-  function styleOf(spec, feature) {
-    var cls = spec.classes[feature.webmap.k];
-    return Object.assign({}, spec.base, cls ? cls.style : {});
-  }
-  function tip(spec, feature) {
-    var cls = spec.classes[feature.webmap.k], parts = [spec.title], div = document.createElement("div");
-    if (spec.numbered) { parts.push("#" + feature.webmap.n); }
-    if (cls) { parts.push(cls.label); }
-    if (spec.tooltip && feature.properties[spec.tooltip] !== null) {
-      parts.push(text(feature.properties[spec.tooltip]));
-    }
-    div.textContent = parts.join(" \\u00b7 ");
-    return div;
-  }
-  function numbered(spec, feature, latlng) {
-    var badge = document.createElement("span"), style = styleOf(spec, feature);
-    badge.textContent = feature.webmap.n;
-    badge.style.background = style.fillColor || style.color || "#6a1b9a";
-    return L.marker(latlng, {icon: L.divIcon({className: "webmap-number", html: badge, iconSize: [26, 26]})});
-  }
-  function add(group, spec, data) {
-    return L.geoJSON(data, {
-      style: function (feature) { return styleOf(spec, feature); },
-      pointToLayer: function (feature, latlng) {
-        return spec.numbered ? numbered(spec, feature, latlng) : L.circleMarker(latlng, styleOf(spec, feature));
-      },
-      onEachFeature: function (feature, layer) {
-        layer.bindTooltip(function () { return tip(spec, feature); }, {sticky: !spec.numbered});
-        layer.bindPopup(function () { return table(feature.properties); }, {maxWidth: 420});
-      }
-    }).addTo(group);
-  }
-  return {add: add};
-})();
-"""
-_INLINE = {"css": "/*webmap:leaflet.css*/", "js": "/*webmap:leaflet.js*/", "icons": "/*webmap:icons*/"}
-
-
 class _Head(MacroElement):
     """The page's own style and drawing helper, and in a single-file page the placeholders for Leaflet."""
 
@@ -330,10 +219,10 @@ class _Head(MacroElement):
 
     def __init__(self, inline: bool) -> None:
         super().__init__()
-        leaflet = (f'<style data-webmap="leaflet.css">{_INLINE["css"]}</style>\n'
-                   f'<script data-webmap="leaflet.js">{_INLINE["js"]}</script>\n'
-                   f'<script>{_INLINE["icons"]}</script>\n') if inline else ""  # fmt: skip
-        self.head = f"{leaflet}<style>{_CSS}</style>\n<script>{_JS}</script>\n"
+        leaflet = (f'<style data-webmap="leaflet.css">{INLINE["css"]}</style>\n'
+                   f'<script data-webmap="leaflet.js">{INLINE["js"]}</script>\n'
+                   f'<script>{INLINE["icons"]}</script>\n') if inline else ""  # fmt: skip
+        self.head = f"{leaflet}<style>{PAGE_CSS}</style>\n<script>{PAGE_JS}</script>\n"
 
 
 class _Layer(MacroElement):
@@ -382,72 +271,6 @@ class _Panel(MacroElement):
         self.panel = panel
 
 
-def _format(key: str, value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "是 yes" if value else "否 no"
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            return "—"
-        return f"{100 * value:.1f} %" if key.endswith("_ratio") else f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, str) and value in _VALUE_LABELS:
-        return " / ".join(_VALUE_LABELS[value])
-    return str(value)
-
-
-def _label(key: str) -> tuple[str, str]:
-    if key in _SUMMARY_LABELS:
-        return _SUMMARY_LABELS[key]
-    for suffix, (zh, en) in (("_total", ("合计", "total")), ("_covered", ("已覆盖", "covered"))):
-        if key.endswith(suffix) and len(key) > len(suffix):
-            return f"{key[: -len(suffix)]} {zh}", en
-    return key, key
-
-
-def _summary_rows(summary: Mapping, prefix: tuple[str, str] | None = None) -> list[tuple[str, str]]:
-    """(label, value) rows in zh-CN and English; nested dicts are flattened, lists of records counted."""
-    rows = []
-    for key, value in summary.items():
-        zh, en = _label(str(key))
-        label = f"{zh} {en}" if zh != en else zh
-        if prefix is not None:
-            label = f"{prefix[0]} · {label}"
-        if isinstance(value, Mapping) and {"zh-CN", "en"} <= set(value):
-            rows.append((label, f"{value['zh-CN']} / {value['en']}"))
-        elif isinstance(value, Mapping):
-            rows.extend(_summary_rows(value, (label, en)))
-        elif isinstance(value, (list, tuple)):
-            if all(not isinstance(v, (Mapping, list, tuple)) for v in value):
-                shown = ", ".join(_format(str(key), v) for v in value[:20]) + (" …" if len(value) > 20 else "")
-                rows.append((label, shown or "—"))
-            else:
-                rows.append((label, f"{len(value)} 项 items"))
-        else:
-            rows.append((label, _format(str(key), value)))
-    return rows
-
-
-def _panel_html(title: str, specs: list[dict], summary: Mapping | None) -> str:
-    esc = html.escape
-    parts = [f'<div class="webmap-panel" lang="zh-CN"><h1>{esc(title)}</h1>']
-    for spec in specs:
-        parts.append(f"<h2>{esc(spec['title'])}</h2><ul>")
-        for label, style, count in spec["legend"]:
-            fill, stroke = style.get("fillColor", style.get("color", "#3388ff")), style.get("color", "#3388ff")
-            parts.append(f'<li><span class="webmap-swatch" style="background:{esc(fill)};border-color:{esc(stroke)}">'
-                         f"</span>{esc(label)} ({count:,})</li>")  # fmt: skip
-        parts.append("</ul>")
-    if summary:
-        parts.append('<details open><summary>摘要 Summary</summary><table class="webmap-table">')
-        parts.extend(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _summary_rows(summary))
-        parts.append("</table></details>")
-    parts.append("</div>")
-    return "\n".join(parts)
-
-
 def _html_path(path: object) -> Path:
     if not isinstance(path, (str, Path)):
         raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
@@ -457,73 +280,6 @@ def _html_path(path: object) -> Path:
     if not out.parent.is_dir():
         raise ValueError(f"the directory of path does not exist: {str(out.parent)!r}")
     return out
-
-
-def _data_uri(name: str) -> str:
-    return "data:image/png;base64," + base64.b64encode((LEAFLET_DIR / name).read_bytes()).decode("ascii")
-
-
-def _inline_leaflet_css() -> str:
-    """leaflet.css with its images as data: URIs, as a single-file page holds it."""
-    css = (LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8")
-    return re.sub(r"url\((images/[\w.-]+\.png)\)", lambda m: f"url({_data_uri(m.group(1))})", css)
-
-
-def _inline_assets(page: str) -> str:
-    js = (LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8")
-    css = _inline_leaflet_css()
-    if "</script" in js.lower() or "</style" in css.lower():
-        raise RuntimeError("the vendored Leaflet cannot be inlined: it would close its own element")
-    icons = ('L.Icon.Default.imagePath = ""; L.Icon.Default.mergeOptions({'
-             f'iconUrl: "{_data_uri("images/marker-icon.png")}", '
-             f'iconRetinaUrl: "{_data_uri("images/marker-icon-2x.png")}", '
-             f'shadowUrl: "{_data_uri("images/marker-shadow.png")}"}});')  # fmt: skip
-    head_end = page.index("</head>")
-    for key, content in (("css", css), ("js", js), ("icons", icons)):
-        if not 0 <= page.find(_INLINE[key]) < head_end:
-            raise RuntimeError(f"the page lost its {key} placeholder")
-        page = page.replace(_INLINE[key], content, 1)  # the head's: the same text in the data stays text
-        head_end = page.index("</head>")
-    return page
-
-
-class _References(HTMLParser):
-    """What a page would load: src/href of its tags and url()/@import in its styles (scripts hold data)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.refs, self._in_style = [], False
-
-    def handle_starttag(self, tag, attrs):
-        self._in_style = tag == "style"
-        self.refs += [v or "" for k, v in attrs if k in ("src", "href", "srcset", "poster", "data", "action")]
-        self._css(" ".join(v or "" for k, v in attrs if k == "style"))
-
-    def handle_endtag(self, tag):
-        self._in_style = False
-
-    def handle_data(self, data):
-        if self._in_style:
-            self._css(data)
-
-    def _css(self, css: str) -> None:
-        self.refs += re.findall(r"""url\(\s*["']?([^"')]*)""", css) + re.findall(r"@import\s+([^;]*)", css)
-
-
-def _check_local(page: str, files_url: str | None) -> None:
-    """Refuse a page that would load anything but the assets written with it (a CDN link, a tile URL)."""
-    parser = _References()
-    parser.feed(page)
-    parser.close()
-    foreign = [r for r in parser.refs if files_url is None or not r.startswith(files_url + "/")]
-    if foreign:
-        raise RuntimeError(f"the page would load {foreign[:3]}: only local Leaflet assets are allowed")
-
-
-def _copy_assets(folder: Path) -> None:
-    (folder / "images").mkdir(parents=True, exist_ok=True)
-    for name in _ASSETS:
-        shutil.copyfile(LEAFLET_DIR / name, folder / name)
 
 
 def _bounds(specs: list[dict]) -> list[list[float]] | None:
@@ -566,7 +322,9 @@ def write_map(
         ``radius`` (points, pixels), ``label``, ``tooltip`` (a column), ``numbered`` (a column: points as
         numbered badges), ``by`` (a column or a function of the frame) with ``classes``
         ``{value: {style keys..., "label": (zh, en)}}``, ``preset`` (a preset these keys change) and
-        ``fit`` (False: leave the layer out of the first view, e.g. context with far-off mistakes).
+        ``fit`` (False: leave the layer out of the first view, e.g. context with far-off mistakes) and
+        ``choice`` (True: one of the layers shown one at a time, like "before" and "after"; the first
+        such layer is shown first).
     summary : dict, optional
         Shown in zh-CN and English beside the legend.
     inline : bool
@@ -591,6 +349,32 @@ def write_map(
     True
     """
     out = _html_path(path)
+    files_url = None if inline else quote(f"{out.stem}_files")
+    page = _render(layers, summary, title, attribution, files_url)
+    if not inline:
+        copy_assets(out.parent / f"{out.stem}_files")
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def page_html(
+    layers: Sequence[tuple], *, summary: Mapping | None = None, title: object = None,
+    attribution: str | Sequence[str] = (),
+) -> str:
+    """The single-file page ``write_map(..., inline=True)`` writes, as text (to send, not to save).
+
+    >>> from shapely.geometry import Point
+    >>> bins = gpd.GeoDataFrame({"名称": ["东门"]}, geometry=[Point(113.3, 23.1)], crs="EPSG:4326")
+    >>> page = page_html([("垃圾桶", bins, "facilities")], title=("垃圾桶", "bins"))
+    >>> page.startswith("<!DOCTYPE html>"), "<title>垃圾桶 / bins</title>" in page
+    (True, True)
+    """
+    return _render(layers, summary, title, attribution, None)
+
+
+def _render(layers: Sequence[tuple], summary: Mapping | None, title: object, attribution: str | Sequence[str],
+            files_url: str | None) -> str:  # fmt: skip
+    """The page: Leaflet linked from ``files_url`` (a folder beside it) or, when None, inlined."""
     if isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence):
         raise TypeError(f"layers must be a list of (title, GeoDataFrame, style), got {type(layers).__name__}")
     if summary is not None and not isinstance(summary, Mapping):
@@ -600,22 +384,20 @@ def write_map(
         raise TypeError(f"attribution must be a string or strings, got {attribution!r}")
     specs = [_layer_spec(k, layer) for k, layer in enumerate(layers)]
     page_title = _bilingual(title, "title") if title is not None else specs[0]["title"] if specs else "地图 / Map"
-    files_url = None if inline else quote(f"{out.stem}_files")
     fmap = _folium_map(specs, files_url)
     fmap.get_root().title = html.escape(page_title)
-    _Head(inline).add_to(fmap)
-    for spec in specs:
-        group = folium.FeatureGroup(name=html.escape(spec["title"])).add_to(fmap)  # the control inserts HTML
+    _Head(files_url is None).add_to(fmap)
+    first_choice = next((k for k, spec in enumerate(specs) if spec["choice"]), None)
+    for k, spec in enumerate(specs):
+        # Choice layers are the layer control's radio buttons (one shown at a time), the others its check boxes.
+        group = folium.FeatureGroup(name=html.escape(spec["title"]), overlay=not spec["choice"],
+                                    show=not spec["choice"] or k == first_choice)  # the control inserts HTML
+        group.add_to(fmap)
         _Layer(spec["spec"], spec["data"]).add_to(group)
     if specs:
         folium.LayerControl(position="topleft", collapsed=len(specs) > 6).add_to(fmap)
-    _Panel(_panel_html(page_title, specs, summary)).add_to(fmap)
+    _Panel(panel_html(page_title, specs, summary)).add_to(fmap)
     _Setup(credits, _bounds(specs)).add_to(fmap)
     page = fmap.get_root().render()
-    _check_local(page, files_url)
-    if inline:
-        page = _inline_assets(page)
-    else:
-        _copy_assets(out.parent / f"{out.stem}_files")
-    out.write_text(page, encoding="utf-8")
-    return out
+    check_local(page, files_url)
+    return inline_assets(page) if files_url is None else page

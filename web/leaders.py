@@ -3,9 +3,13 @@ dashboard's tables as CSV or Excel downloads."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request
+from urllib.parse import quote
 
-from layers.leaders import Filters, check_period, compare_view, dashboard_view
+from flask import Blueprint, Response, current_app, g, request
+
+from layers import leader_tables
+from layers.leader_figures import by_unit, weekly_series
+from layers.leaders import GROUPS, Filters, check_period, compare_view, dashboard_view, names
 from layers.permissions import require
 from layers.store import format_instant
 from web.auth import require_login
@@ -48,15 +52,46 @@ def compare():
     body = compare_view(current_app.extensions["leaders"], store, tz, from_us, to_us, _filters(),
                         with_coverage=_flag("coverage"))  # fmt: skip
     body |= {"from": format_instant(from_us, tz), "to": format_instant(to_us, tz)}
+    if _flag("weeks"):
+        history = current_app.extensions["leaders"].history(store, tz, _filters())
+        body["weeks"] = [{"at": format_instant(w.pop("at_us"), tz)} | w
+                         for w in weekly_series(history, from_us, to_us, GROUPS)]  # fmt: skip
     return json_response(body)
 
 
-@bp.get("/dashboard")
-def dashboard():
+def _dashboard_figures() -> tuple[dict, int]:
     tz, store = current_app.config["TZINFO"], current_app.extensions["store"]
     at = parse_at(request.args.get("at"), tz)
     at = store.now() if at is None else at
     since = parse_at(request.args.get("since"), tz, "since")
-    body = dashboard_view(current_app.extensions["leaders"], store, tz, at, _filters(), since)
-    body |= {"at": format_instant(at, tz), "since": format_instant(since, tz)}
-    return json_response(body)
+    leaders, filters = current_app.extensions["leaders"], _filters()
+    body = dashboard_view(leaders, store, tz, at, filters, since)
+    body["by_unit"] = by_unit(leaders.history(store, tz, filters), at, GROUPS, body)
+    return body | {"at": format_instant(at, tz), "since": format_instant(since, tz)}, at
+
+
+@bp.get("/dashboard")
+def dashboard():
+    return json_response(_dashboard_figures()[0])
+
+
+def _choice(name: str, options: tuple, default: str | None = None) -> str:
+    value = request.args.get(name, default)
+    if value not in options:
+        raise bad(name, f"one of {', '.join(options)}")
+    return value
+
+
+@bp.get("/dashboard/export")
+def dashboard_export():
+    """One of the dashboard's tables as a CSV or Excel download, with the dashboard's own filters."""
+    name = _choice("table", leader_tables.TABLES)
+    fmt = _choice("format", tuple(leader_tables.FORMATS), "csv")
+    lang = _choice("lang", leader_tables.LANGUAGES, "zh-CN")
+    figures, at = _dashboard_figures()
+    tz, store = current_app.config["TZINFO"], current_app.extensions["store"]
+    header, rows = leader_tables.table(name, figures, lang=lang, store=store, at_us=at, tz=tz, names=names(store))
+    out = leader_tables.render(name, fmt, header, rows, at, tz)
+    disposition = f"attachment; filename=\"{out['filename_ascii']}\"; filename*=UTF-8''{quote(out['filename'])}"
+    return Response(out["data"], mimetype=out["media_type"],
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})  # fmt: skip

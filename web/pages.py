@@ -34,6 +34,18 @@ def field():
     return _page("field.html")
 
 
+@bp.get("/compare")
+def compare():
+    """Before and after (leaders): two dates side by side, what changed, the weeks between."""
+    return _page("compare.html")
+
+
+@bp.get("/dashboard")
+def dashboard():
+    """The leaders' dashboard: charts, tables and maps of the cases at a date."""
+    return _page("dashboard.html")
+
+
 @bp.get("/sw.js")
 def service_worker():
     """The field view's service worker, from the site root so that its scope may cover ``/field``."""

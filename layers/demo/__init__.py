@@ -9,7 +9,8 @@ blackspot cases with their full workflow history. Every place, name and phone nu
 The result depends only on ``seed`` and ``now_us``: the same pair always gives the same features, and
 every version is written back-dated through the Store interface, so map views ``at`` any instant of
 the past year show the community as it was then. Base layers appear about 13 months before "now"; ten
-bins are added three months ago and two lamps repaired later, so before/after maps differ.
+bins are added three months ago and two lamps repaired later, so before/after maps differ. The recurring
+blackspots carry synthetic before/after photos (``layers/demo/photos.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from shapely.geometry import Point
 from layers.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.demo.cases import Case
 from layers.demo.frame import NAME, Frame, iso_cst
+from layers.demo.photos import DemoPhotos
 from layers.demo.texts import DUPLICATE_SUFFIX
 from layers.demo.world import World, build_world
 from layers.demo.writer import Writer
@@ -45,9 +47,11 @@ def seed_demo(store: Store, *, seed: int = 20260301, now_us: int | None = None) 
     fids: dict[str, list[int]] = {}
     _schedule_base_layers(writer, world, fids)
     _schedule_later_changes(writer, world, fids)
-    _schedule_cases(writer, world)
+    case_fids = _schedule_cases(writer, world)
+    photos = DemoPhotos(world.cases, seed)  # drawn while the history is written
     writer.run()
     summary = _summary(writer, world, seed, now_us)
+    summary["history"]["photos"] = photos.attach(store, case_fids)
     store.set_meta("demo", {"name": NAME, "seed": seed, "fictional": True})
     return summary
 
@@ -103,7 +107,7 @@ def _case_versions(case: Case, unit: str, categories: dict[str, dict]) -> list[d
     return versions
 
 
-def _schedule_cases(writer: Writer, world: World) -> None:
+def _schedule_cases(writer: Writer, world: World) -> dict[int, list[int]]:
     """Each case is created when reported and then moved through its workflow, one version a step."""
     units = {cell.code: cell.properties()["responsible_unit"] for cell in world.cells}
     categories = {c["code"]: c for c in BUILTIN_CATEGORIES}
@@ -123,6 +127,7 @@ def _schedule_cases(writer: Writer, world: World) -> None:
                     feature.properties["duplicate_of"] = fids[id(case.original)][0]
                 writer.update("blackspots", fid[0], feature, at, author)
             writer.at(at, step)
+    return fids
 
 
 def _summary(writer: Writer, world: World, seed: int, now_us: int) -> dict:

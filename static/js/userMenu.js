@@ -1,6 +1,7 @@
 // The user menu in the app bar: who is logged in (display name and role title), and "change password",
 // "user administration" (with the users.manage permission only), "field view" (for those who report or
-// work on cases, off the field view), "map" (off the map page) and "log out".
+// work on cases, off the field view), "before & after" and "dashboard" (with dashboard.read, off those
+// pages), "map" (off the map page) and "log out".
 // A disclosure button with a list under it; nobody logged in (public reading) shows a "log in" link.
 
 import { el } from "./dom.js";
@@ -14,7 +15,7 @@ export class UserMenu {
    * @param {import("./api.js").Api} options.api
    * @param {import("./i18n.js").I18n} options.i18n
    * @param {object|null} options.user the user of /api/session
-   * @param {"map"|"admin"|"field"} options.page the page this menu is on
+   * @param {"map"|"admin"|"field"|"compare"|"dashboard"} options.page the page this menu is on
    */
   constructor({ container, api, i18n, user, page }) {
     this.container = container;
@@ -101,6 +102,13 @@ export class UserMenu {
     if (this.page !== "field" && ["cases.report", "cases.work", "cases.verify"].some((p) => hasPermission(user, p))) {
       items.push(el("a", { className: "user-menu-item", text: t("user.field"),
         attrs: { id: "user-menu-field", href: "/field" } }));
+    }
+    if (hasPermission(user, "dashboard.read")) {
+      for (const [page, key, href] of [["compare", "user.compare", "/compare"], ["dashboard", "user.dashboard", "/dashboard"]]) {
+        if (this.page !== page) {
+          items.push(el("a", { className: "user-menu-item", text: t(key), attrs: { id: `user-menu-${page}`, href } }));
+        }
+      }
     }
     if (this.page !== "map") {
       items.push(el("a", { className: "user-menu-item", text: t("user.map"), attrs: { id: "user-menu-map", href: "/" } }));

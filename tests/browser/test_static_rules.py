@@ -17,7 +17,8 @@ JS = STATIC / "js"
 OURS = sorted(path for path in JS.glob("*.js") if path.name != "chinacoords.js")
 # Each page and its entry module.
 PAGES = {"index.html": "main.js", "login.html": "login.js", "admin.html": "admin.js", "field.html": "fieldMain.js",
-         "import.html": "importMain.js"}
+         "import.html": "importMain.js", "compare.html": "compareMain.js", "dashboard.html": "dashboardMain.js",
+         "report.html": "report.js"}
 IMPORT = re.compile(r"""^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']""", re.M)
 
 

@@ -1,0 +1,109 @@
+// The dashboard's charts as ECharts options, from the /api/dashboard answer: cases by state (a ring), by
+// category and by grid cell (bars), reported and fixed per month, and coverage and dark roads over time.
+
+import { shortNames } from "./gridNames.js";
+
+const GROUP_COLORS = { open: "#d32f2f", fixed: "#f57c00", closed: "#66bb6a" };
+
+const grid = (extra = {}) => ({ left: 8, right: 16, top: 36, bottom: 8, containLabel: true, ...extra });
+const legend = { top: 0, type: "scroll" };
+
+/** Cases by state, coloured by state group. */
+export function statusOption(dash, groupOf, i18n) {
+  const data = Object.entries(dash.by_status || {}).map(([status, count]) => ({
+    name: i18n.pick(dash.state_labels?.[status], status), value: count,
+    itemStyle: { color: GROUP_COLORS[groupOf[status]] || "#90a4ae", borderColor: "#fff", borderWidth: 1 },
+  })).sort((a, b) => b.value - a.value);
+  return {
+    tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+    legend: { ...legend, left: 0 },
+    series: [{ type: "pie", radius: ["38%", "68%"], center: ["50%", "57%"], data,
+      label: { formatter: "{b}\n{c}" } }],
+  };
+}
+
+/** Open and fixed cases per category (the 12 with most cases). */
+export function categoryOption(dash, i18n) {
+  const rows = [...(dash.by_category || [])].sort((a, b) => b.cases - a.cases).slice(0, 12).reverse();
+  const names = rows.map((r) => i18n.pick(r.name, r.category));
+  return {
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    legend,
+    grid: grid(),
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", data: names, axisLabel: { width: 110, overflow: "truncate" } },
+    series: [
+      { name: i18n.t("leaders.dash.series.open"), type: "bar", stack: "cases", data: rows.map((r) => r.open), color: "#d32f2f" },
+      { name: i18n.t("leaders.dash.series.fixed"), type: "bar", stack: "cases", data: rows.map((r) => r.fixed), color: "#66bb6a" },
+      { name: i18n.t("leaders.dash.series.other"), type: "bar", stack: "cases",
+        data: rows.map((r) => Math.max(0, r.cases - r.open - r.fixed)), color: "#b0bec5" },
+    ],
+  };
+}
+
+/** Open, overdue and fixed cases per grid cell. */
+export function gridOption(dash, i18n) {
+  const rows = [...(dash.by_grid || [])].sort((a, b) => a.grid_code.localeCompare(b.grid_code));
+  const names = shortNames(rows.map((r) => i18n.pick(r.name, r.grid_code || "—")));
+  return {
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    legend,
+    grid: grid({ bottom: 4 }),
+    xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 6 ? 30 : 0, width: 90, overflow: "truncate" } },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [
+      { name: i18n.t("leaders.dash.series.open"), type: "bar", data: rows.map((r) => r.open), color: "#d32f2f" },
+      { name: i18n.t("leaders.dash.series.overdue"), type: "bar", data: rows.map((r) => r.overdue), color: "#6a1b9a" },
+      { name: i18n.t("leaders.dash.series.fixed"), type: "bar", data: rows.map((r) => r.fixed), color: "#66bb6a" },
+    ],
+  };
+}
+
+/** Cases reported and fixed per month. */
+export function monthOption(dash, i18n) {
+  const rows = dash.by_month || [];
+  return {
+    tooltip: { trigger: "axis" },
+    legend,
+    grid: grid(),
+    xAxis: { type: "category", data: rows.map((r) => r.month) },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [
+      { name: i18n.t("leaders.dash.series.reported"), type: "bar", data: rows.map((r) => r.reported), color: "#1565c0" },
+      { name: i18n.t("leaders.dash.series.fixed"), type: "line", smooth: true, data: rows.map((r) => r.fixed), color: "#2e7d32" },
+    ],
+  };
+}
+
+/**
+ * Coverage ratios (left axis, %) and road lengths without lamps or bins (right axis, km) at a few dates.
+ * @param {Array<{date: string, coverage: object}>} points
+ */
+export function coverageOption(points, i18n) {
+  const ratio = (layer) => points.map((p) => {
+    const value = p.coverage?.[layer]?.coverage_ratio;
+    return value === null || value === undefined ? null : Math.round(value * 1000) / 10;
+  });
+  const km = (layer) => points.map((p) => {
+    const value = p.coverage?.[layer]?.gap_length_m;
+    return value === null || value === undefined ? null : Math.round(value / 10) / 100;
+  });
+  return {
+    tooltip: { trigger: "axis" },
+    legend,
+    grid: grid(),
+    xAxis: { type: "category", data: points.map((p) => p.date) },
+    yAxis: [
+      { type: "value", name: i18n.t("leaders.dash.axis.percent"), min: 0, max: 100 },
+      { type: "value", name: i18n.t("leaders.dash.axis.km"), min: 0 },
+    ],
+    series: [
+      { name: i18n.t("leaders.dash.series.collection_points"), type: "line", data: ratio("collection_points"), color: "#1f5e3b" },
+      { name: i18n.t("leaders.dash.series.toilets"), type: "line", data: ratio("toilets"), color: "#00838f" },
+      { name: i18n.t("leaders.dash.series.dark"), type: "line", yAxisIndex: 1, data: km("streetlights"), color: "#37474f",
+        lineStyle: { type: "dashed" } },
+      { name: i18n.t("leaders.dash.series.binless"), type: "line", yAxisIndex: 1, data: km("bins"), color: "#8d6e63",
+        lineStyle: { type: "dashed" } },
+    ],
+  };
+}
