@@ -1,7 +1,7 @@
 // The user menu in the app bar: who is logged in (display name and role title), and "change password",
 // "user administration" (with the users.manage permission only), "field view" (for those who report or
-// work on cases, off the field view), "before & after" and "dashboard" (with dashboard.read, off those
-// pages), "map" (off the map page) and "log out".
+// work on cases, off the field view), "before & after", "dashboard" and "report" (with dashboard.read),
+// "import" (with data.import), each off its own page, "map" (off the map page) and "log out".
 // A disclosure button with a list under it; nobody logged in (public reading) shows a "log in" link.
 
 import { el } from "./dom.js";
@@ -15,7 +15,7 @@ export class UserMenu {
    * @param {import("./api.js").Api} options.api
    * @param {import("./i18n.js").I18n} options.i18n
    * @param {object|null} options.user the user of /api/session
-   * @param {"map"|"admin"|"field"|"compare"|"dashboard"} options.page the page this menu is on
+   * @param {"map"|"admin"|"field"|"compare"|"dashboard"|"report"|"import"} options.page the page this menu is on
    */
   constructor({ container, api, i18n, user, page }) {
     this.container = container;
@@ -103,11 +103,15 @@ export class UserMenu {
       items.push(el("a", { className: "user-menu-item", text: t("user.field"),
         attrs: { id: "user-menu-field", href: "/field" } }));
     }
-    if (hasPermission(user, "dashboard.read")) {
-      for (const [page, key, href] of [["compare", "user.compare", "/compare"], ["dashboard", "user.dashboard", "/dashboard"]]) {
-        if (this.page !== page) {
-          items.push(el("a", { className: "user-menu-item", text: t(key), attrs: { id: `user-menu-${page}`, href } }));
-        }
+    const pages = [
+      ["compare", "user.compare", "/compare", "dashboard.read"],
+      ["dashboard", "user.dashboard", "/dashboard", "dashboard.read"],
+      ["report", "user.report", "/report", "dashboard.read"],
+      ["import", "user.import", "/import", "data.import"],
+    ];
+    for (const [page, key, href, permission] of pages) {
+      if (this.page !== page && hasPermission(user, permission)) {
+        items.push(el("a", { className: "user-menu-item", text: t(key), attrs: { id: `user-menu-${page}`, href } }));
       }
     }
     if (this.page !== "map") {

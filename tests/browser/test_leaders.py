@@ -286,6 +286,8 @@ def test_menu_and_pages_link_to_each_other(demo_server, desktop):
     page.locator("#user-menu-button").click()
     assert page.locator("#user-menu-compare").inner_text() == "对比"
     assert page.locator("#user-menu-dashboard").get_attribute("href") == "/dashboard"
+    assert page.locator("#user-menu-report").get_attribute("href") == "/report"
+    assert page.locator("#user-menu-import").count() == 0  # leaders read; importing is a planner's
     page.locator("#user-menu-compare").click()
     page.wait_for_url(demo_server.url + "/compare")
     page.wait_for_selector("body[data-ready='1']", timeout=READY_TIMEOUT_MS)
