@@ -270,3 +270,16 @@ def test_an_older_idempotency_table_gains_its_headers_column(tmp_path):
     db.close()
     reopened = SQLiteStore(tmp_path)
     assert reopened.idempotent_result("a", "k") == ("f", 201, "{}", {})
+
+
+def test_a_bulk_create_uses_a_large_page_cache_and_restores_it(db, monkeypatch):
+    import layers.sqlite_store as module
+
+    monkeypatch.setattr(module, "BULK_FEATURES", 3)
+    before = db._conn().execute("PRAGMA cache_size").fetchone()[0]
+    created = db.create("bins", [point(113.3 + i / 1000, 23.1, name=f"{i}号") for i in range(5)], "t")
+    assert [v.fid for v in created] == [1, 2, 3, 4, 5] and db.layer("bins")["feature_count"] == 5
+    assert db._conn().execute("PRAGMA cache_size").fetchone()[0] == before
+    with pytest.raises(Exception):  # noqa: B017 - any refusal; the cache must come back all the same
+        db.create("no_such_layer", [point(113.3, 23.1)] * 4, "t")
+    assert db._conn().execute("PRAGMA cache_size").fetchone()[0] == before
