@@ -2,7 +2,8 @@
 items, feature), their links, and the parsing of the query parameters. ``web/ogc.py`` binds it to HTTP.
 
 Only CRS84 is served, a feature's temporal geometry is the validity interval of its versions, and a
-``datetime`` instant reads the layer as it was then (the store's ``at``). See ``docs/ogc.md``.
+``datetime`` instant reads the layer as it was then (the store's ``at``); an interval gives every feature that
+existed during it, as it was last within it. See ``docs/ogc.md``.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class Query:
     fmt: str | None = None
     bbox: Bbox | None = None
     at: int | None = None
+    during: tuple[int | None, int | None] | None = None  # a datetime interval
     filters: dict = field(default_factory=dict)
     limit: int = DEFAULT_LIMIT
     offset: int = 0
@@ -107,13 +109,7 @@ def parse_bbox(text: str) -> Bbox:
     return (minx, miny, maxx, maxy)
 
 
-def parse_datetime(text: str, tz: ZoneInfo | timezone = UTC) -> int:
-    """An instant (RFC 3339 date-time, or a date) as microseconds; intervals are refused with the reason."""
-    if "/" in text or text.strip() == "..":
-        raise ValueError(
-            "time intervals are not supported: send one instant (e.g. 2026-03-01T09:00:00+08:00) to read the "
-            "layer as it was then"
-        )
+def _instant(text: str, tz: ZoneInfo | timezone) -> int:
     # An unencoded "+" in a query string arrives as a space: "…T09:00:00 08:00" can only mean "+08:00".
     text = re.sub(r"(T[\d:.,]+) (\d\d(?::?\d\d)?)$", r"\1+\2", text.strip())
     try:
@@ -123,6 +119,22 @@ def parse_datetime(text: str, tz: ZoneInfo | timezone = UTC) -> int:
     if not AT_MIN_US <= value <= AT_MAX_US:
         raise ValueError("out of range: instants from 1900 to 2200")
     return value
+
+
+def parse_datetime(text: str, tz: ZoneInfo | timezone = UTC) -> int | tuple[int | None, int | None]:
+    """An instant (RFC 3339 date-time, or a date) as microseconds, or an interval ``start/end`` (either end
+    may be ``..`` or empty: open) as a ``(start, end)`` pair with None for an open end."""
+    if "/" not in text:
+        if text.strip() == "..":
+            raise ValueError("'..' is an open end of an interval, like ../2026-03-01; alone it is no instant")
+        return _instant(text, tz)
+    parts = text.split("/")
+    if len(parts) != 2:
+        raise ValueError("an interval has one '/': start/end, either end '..' for open")
+    start, end = (None if p.strip() in ("", "..") else _instant(p, tz) for p in parts)
+    if start is not None and end is not None and start > end:
+        raise ValueError("the interval's start is after its end")
+    return (start, end)
 
 
 def parse_limit(text: str, max_limit: int) -> int:
@@ -221,7 +233,8 @@ def parse_query(
         pairs=pairs,
         fmt=values.get("f"),
         bbox=values.get("bbox"),
-        at=values.get("datetime"),
+        at=values["datetime"] if isinstance(values.get("datetime"), int) else None,
+        during=values["datetime"] if isinstance(values.get("datetime"), tuple) else None,
         filters=filters,
         limit=values.get("limit", DEFAULT_LIMIT),
         offset=values.get("offset", 0),
@@ -352,3 +365,15 @@ def feature_links(base: str, layer_id: str, fid: int, query: Query, fmt: str) ->
 def feature_json(version: FeatureVersion, links: list[dict], tz: ZoneInfo) -> str:
     """A stored feature as GeoJSON with its ``links`` as a foreign member."""
     return version.to_json(tz)[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
+
+
+def version_during(history: list, start: int | None, end: int | None):
+    """Of one feature's versions (oldest first), the last one valid at some moment of [start, end], or None."""
+    found = None
+    for v in history:
+        if v.op == "delete":
+            continue
+        ends = v.valid_to
+        if (end is None or v.valid_from <= end) and (start is None or ends is None or ends > start):
+            found = v
+    return found

@@ -37,6 +37,7 @@ from layers.store import (
 )
 
 SCHEMA_VERSION = 1
+_START, _END = -(2**62), 2**62  # open ends of a time interval
 EXTENT_MAX_AGE_S = 30
 # Beyond this many writes since the cached arrays, re-reading everything is cheaper than patching.
 POINTS_MAX_DELTA_REVISIONS = 1000
@@ -219,7 +220,9 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
         return row[0]
 
     # -- reading ----------------------------------------------------------------------------------
-    def _where(self, layer_id: str, at: int | None, bbox: Bbox | None, filters: dict | None):
+    def _where(
+        self, layer_id: str, at: int | None, bbox: Bbox | None, filters: dict | None, during: tuple | None = None
+    ):
         """FROM/WHERE for live features or for versions valid ``at``, plus parameters, and a cheaper
         FROM for counting when no property filter needs the version row.
 
@@ -228,7 +231,20 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
         would grow with the layer instead of with the box.
         """
         params: list = []
-        if at is None:
+        if during is not None:
+            # The last version of each feature that was valid at some moment of [start, end]: it overlaps
+            # the interval, and no later version of the feature starts before the interval ends.
+            start, end = during
+            box_alias, key, rtree = "v", "v.vid", "hist_rtree"
+            counted = "version v"
+            clauses = [
+                "v.layer = ?", "v.op != 'delete'", "v.valid_from <= ?", "(v.valid_to IS NULL OR v.valid_to > ?)",
+                "NOT EXISTS (SELECT 1 FROM version w WHERE w.fid = v.fid AND w.op != 'delete'"
+                " AND w.version > v.version AND w.valid_from <= ?)",
+            ]  # fmt: skip
+            params += [layer_id, _END if end is None else end, _START if start is None else start,
+                       _END if end is None else end]  # fmt: skip
+        elif at is None:
             box_alias, key, rtree = "f", "f.fid", "cur_rtree"
             counted = "feature f"
             clauses = ["f.layer = ?", "f.deleted = 0"]
@@ -246,7 +262,7 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
                 f"{box_alias}.minx <= ?", f"{box_alias}.maxx >= ?", f"{box_alias}.miny <= ?", f"{box_alias}.maxy >= ?",
             ]  # fmt: skip
             params += [maxx, minx, maxy, miny] * 2
-        source = f"{counted} JOIN version v ON v.vid = f.vid" if at is None else counted
+        source = f"{counted} JOIN version v ON v.vid = f.vid" if at is None and during is None else counted
         for name, value in (filters or {}).items():
             if isinstance(value, (list, tuple, set, frozenset)):
                 values = sorted(value)
@@ -269,16 +285,19 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
         limit: int = 1000,
         offset: int = 0,
         exact_geometry: bool = True,
+        during: tuple[int | None, int | None] | None = None,
     ) -> Page:
+        if at is not None and during is not None:
+            raise ValueError("give at or during, not both")
         conn = self._conn()
         layer = self.layer(layer_id)
         if layer is None:
             raise KeyError(layer_id)
-        source, counted, where, params = self._where(layer_id, at, bbox, filters)
+        source, counted, where, params = self._where(layer_id, at, bbox, filters, during)
         points_only = set(layer["geometry_types"]) <= {"Point"}
         if bbox is not None and exact_geometry and not points_only:
             return self._query_exact(conn, source, where, params, bbox, limit, offset)
-        if bbox is None and at is None and not filters:
+        if bbox is None and at is None and during is None and not filters:
             total = layer["feature_count"]
         else:
             total = conn.execute(f"SELECT count(*) FROM {counted} WHERE {where}", params).fetchone()[0]

@@ -162,8 +162,11 @@ class Store(ABC):
         limit: int = 1000,
         offset: int = 0,
         exact_geometry: bool = True,
+        during: tuple[int | None, int | None] | None = None,
     ) -> Page:
-        """Features of a layer (as now, or ``at`` an instant) ordered by id, with the total count.
+        """Features of a layer (as now, or ``at`` an instant) ordered by id, with the total count. With
+        ``during`` (start, end; None for an open end) instead: every feature that existed at some moment of
+        that interval, in its last version valid within it.
         ``filters`` maps a property to a value, or to a list of values any of which matches."""
 
     @abstractmethod

@@ -148,7 +148,8 @@ def items(layer_id: str):
     layer = _layer(layer_id)
     query, fmt = _query(ogc.ITEMS_PARAMS, layer=layer, max_limit=current_app.config["MAX_LIMIT"])
     page = _store().query(
-        layer_id, bbox=query.bbox, at=query.at, filters=query.filters, limit=query.limit, offset=query.offset
+        layer_id, bbox=query.bbox, at=query.at, during=query.during, filters=query.filters, limit=query.limit,
+        offset=query.offset,
     )
     now, tz = current_app.extensions["clock"](), _tz()
     head = ogc.items_head(_base(), layer_id, query, fmt, page.total, len(page.features), now, tz)
@@ -162,7 +163,12 @@ def item(layer_id: str, fid: int):
     layer = _layer(layer_id)
     query, fmt = _query(ogc.FEATURE_PARAMS)
     try:
-        version = _store().get(layer_id, fid, query.at)
+        if query.during is None:
+            version = _store().get(layer_id, fid, query.at)
+        else:
+            version = ogc.version_during(_store().history(layer_id, fid), *query.during)
+            if version is None:
+                raise UnknownFeature(fid)
     except UnknownFeature:
         raise NotFound(
             f"No feature {fid} in collection '{layer_id}'.",

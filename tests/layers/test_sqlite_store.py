@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 
@@ -283,3 +284,26 @@ def test_a_bulk_create_uses_a_large_page_cache_and_restores_it(db, monkeypatch):
     with pytest.raises(Exception):  # noqa: B017 - any refusal; the cache must come back all the same
         db.create("no_such_layer", [point(113.3, 23.1)] * 4, "t")
     assert db._conn().execute("PRAGMA cache_size").fetchone()[0] == before
+
+
+def test_query_during_an_interval(db):
+    [a] = db.create("bins", [point(113.3, 23.1, name="旧")], "t", at=1_000)
+    db.update("bins", a.fid, point(113.3, 23.1, name="新"), 1, "t", at=2_000)
+    [b] = db.create("bins", [point(113.4, 23.2, name="乙")], "t", at=3_000)
+    db.delete("bins", b.fid, 1, "t", at=4_000)
+
+    def names(start, end, **kw):
+        page = db.query("bins", during=(start, end), **kw)
+        return [(v.fid, json.loads(v.properties)["name"]) for v in page.features], page.total
+
+    assert names(None, 999) == ([], 0)
+    assert names(None, 1_500) == ([(a.fid, "旧")], 1)
+    assert names(1_000, 1_999) == ([(a.fid, "旧")], 1)
+    assert names(1_500, 2_500) == ([(a.fid, "新")], 1)  # the last version within the interval
+    assert names(3_500, 3_600) == ([(a.fid, "新"), (b.fid, "乙")], 2)
+    assert names(4_000, None) == ([(a.fid, "新")], 1)  # b was deleted at 4,000
+    assert names(None, None) == ([(a.fid, "新"), (b.fid, "乙")], 2)
+    assert names(None, None, bbox=(113.35, 23.15, 113.45, 23.25)) == ([(b.fid, "乙")], 1)
+    assert names(1_500, 2_500, filters={"name": "旧"}) == ([], 0)  # the filter sees the last version
+    with pytest.raises(ValueError):
+        db.query("bins", at=1_500, during=(1_000, 2_000))

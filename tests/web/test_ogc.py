@@ -330,11 +330,46 @@ def test_datetime_instant_reads_the_layer_as_it_was(client, clock):
     old = client.get(f"/ogc/collections/bins/items/{a}?datetime={iso(t0 + second)}")
     assert old.headers["ETag"] == f'"{a}.1"' and old.get_json()["properties"]["status"] == "ok"
     check_error(client.get(f"/ogc/collections/bins/items/{b}?datetime={iso(t1)}"), 404, "featureId")
-    for interval in (f"{iso(t0)}/{iso(t2)}", f"../{iso(t1)}", f"{iso(t1)}/..", "../..", f"{iso(t0)}/"):
-        error = check_error(client.get(f"/ogc/collections/bins/items?datetime={interval}"), 400, "datetime")
-        assert "intervals are not supported" in error["details"][0]["reason"]
     check_error(client.get("/ogc/collections/bins/items?datetime=yesterday"), 400, "datetime")
     check_error(client.get("/ogc/collections/bins/items?datetime=1066-10-14"), 400, "datetime")
+
+
+def test_datetime_interval_gives_what_existed_then_as_it_was_last(client, clock):
+    second = 10**6
+    t0, t1, t2, t3 = (START_US + k * 10 * second for k in (1, 2, 3, 4))
+    clock.set(t0)
+    (a,) = post(client, "bins", [point(113.3, 23.1, status="ok", name="A")])
+    clock.set(t1)
+    client.patch(f"/api/layers/bins/features/{a}", json={"properties": {"status": "damaged"}},
+                 headers={"If-Match": f'"{a}.1"'})  # fmt: skip
+    clock.set(t2)
+    (b,) = post(client, "bins", [point(113.31, 23.1, name="B")])
+    clock.set(t3)
+    assert client.delete(f"/api/layers/bins/features/{b}", headers={"If-Match": f'"{b}.1"'}).status_code == 204
+
+    def state(interval):
+        body = client.get(f"/ogc/collections/bins/items?datetime={interval}").get_json()
+        return {f["id"]: (f["properties"].get("status"), f["version"]) for f in body["features"]}, body["numberMatched"]
+
+    s_ = second
+    assert state(f"../{iso(t0 - s_)}") == ({}, 0)
+    assert state(f"../{iso(t0 + s_)}") == ({a: ("ok", 1)}, 1)
+    assert state(f"{iso(t0)}/{iso(t1 - s_)}") == ({a: ("ok", 1)}, 1)
+    assert state(f"{iso(t0)}/{iso(t2 - s_)}") == ({a: ("damaged", 2)}, 1)  # before B
+    assert state(f"{iso(t0)}/{iso(t2 + s_)}") == ({a: ("damaged", 2), b: (None, 1)}, 2)
+    assert state(f"{iso(t2 + s_)}/{iso(t3 + s_)}") == ({a: ("damaged", 2), b: (None, 1)}, 2)  # B deleted in it
+    assert state(f"{iso(t3 + s_)}/..") == ({a: ("damaged", 2)}, 1)  # B was gone by then
+    assert state("../..") == state(f"{iso(t0)}/") == ({a: ("damaged", 2), b: (None, 1)}, 2)
+    box = "&bbox=113.305,23.09,113.32,23.11"  # only B
+    body = client.get(f"/ogc/collections/bins/items?datetime=../..{box}").get_json()
+    assert [f["id"] for f in body["features"]] == [b]
+    old = client.get(f"/ogc/collections/bins/items/{a}?datetime=../{iso(t0 + s_)}")
+    assert old.headers["ETag"] == f'"{a}.1"'
+    assert client.get(f"/ogc/collections/bins/items/{b}?datetime={iso(t2)}/..").get_json()["id"] == b
+    check_error(client.get(f"/ogc/collections/bins/items/{b}?datetime=../{iso(t1)}"), 404, "featureId")
+    check_error(client.get(f"/ogc/collections/bins/items?datetime={iso(t2)}/{iso(t0)}"), 400, "datetime")
+    check_error(client.get(f"/ogc/collections/bins/items?datetime={iso(t0)}/{iso(t1)}/{iso(t2)}"), 400, "datetime")
+    check_error(client.get("/ogc/collections/bins/items?datetime=.."), 400, "datetime")
 
 
 # -- one feature -------------------------------------------------------------------------------------
