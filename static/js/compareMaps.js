@@ -6,6 +6,7 @@
 // data-change-new, data-play-open, ...), which the tests compare with the API.
 
 import { CaseDots } from "./caseDots.js";
+import { openCasePopup } from "./casePopup.js";
 import { CHANGES, GROUPS } from "./caseColors.js";
 import { ChangeRings } from "./changeRings.js";
 import { createBaseMap, paneRenderer } from "./baseMap.js";
@@ -13,6 +14,16 @@ import { el } from "./dom.js";
 import { syncMaps } from "./mapSync.js";
 import { Swipe } from "./swipe.js";
 import { TimeSlider } from "./timeSlider.js";
+
+/** A shared link's map view, ``#zoom/lat/lng`` as the main map writes it, or null. */
+function viewFromHash(hash) {
+  const match = /^#(\d{1,2})\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(hash || "");
+  if (!match) {
+    return null;
+  }
+  const [zoom, lat, lng] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return Math.abs(lat) <= 90 && Math.abs(lng) <= 180 ? { center: [lat, lng], zoom } : null;
+}
 
 export const VIEWS = ["side", "swipe", "play"];
 
@@ -41,7 +52,7 @@ export class CompareMaps {
     this.groups = new Set(GROUPS);
     this.changes = new Set(CHANGES);
     this.layers = []; // {layer: CaseDots|ChangeRings, prefix} now drawn
-    this.lastView = null; // {center, zoom} carried from one view to the next
+    this.lastView = viewFromHash(window.location.hash); // {center, zoom} carried from one view to the next
     this.generation = 0;
   }
 
@@ -154,7 +165,7 @@ export class CompareMaps {
       return;
     }
     analysis.addTo(map);
-    const dots = new CaseDots({ renderer, groups: this.groups }).addTo(map);
+    const dots = new CaseDots({ renderer, groups: this.groups, onClick: this.popupAt(map, at) }).addTo(map);
     dots.setSnapshot(snapshot);
     this.layers.push({ layer: dots, prefix: side });
     const data = this.container.dataset;
@@ -168,6 +179,13 @@ export class CompareMaps {
       this.writeChanges(rings.counts);
     }
     this.analysisLegend(side, chosen);
+  }
+
+  /** A click handler opening a case's popup as it was at ``at`` (a function, so the slider can move it). */
+  popupAt(map, at) {
+    const when = typeof at === "function" ? at : () => at;
+    return ({ item, latlng }) => openCasePopup({ map, api: this.context.api, i18n: this.i18n, item, latlng,
+      at: when(), timeZone: this.context.config.timezone });
   }
 
   writeCounts(prefix, counts) {
@@ -201,7 +219,8 @@ export class CompareMaps {
     this.container.append(el("div", { className: "lv-map-box" }, [element, this.playLabel]));
     const { map } = this.newMap(element);
     const { renderer } = paneRenderer(map, "lv-play", 450);
-    const dots = new CaseDots({ renderer, groups: this.groups }).addTo(map);
+    const weeksAt = () => this.compare.weeks?.[this.slider?.index ?? -1]?.at;
+    const dots = new CaseDots({ renderer, groups: this.groups, onClick: this.popupAt(map, weeksAt) }).addTo(map);
     this.layers.push({ layer: dots, prefix: "play" });
     this.playDots = dots;
     const weeks = this.compare.weeks || [];

@@ -447,3 +447,20 @@ def test_english_labels_and_a_field_worker_is_refused(demo_server, desktop, new_
     worker.page.wait_for_selector("body[data-ready]", state="attached")
     assert worker.page.get_attribute("body", "data-ready") == "forbidden"
     assert "没有查看" in worker.page.locator("#notice").inner_text()
+
+
+def test_clicking_a_case_dot_shows_the_case_as_it_was(demo_server, desktop):
+    from .test_map import isolated_blackspot
+
+    spot = isolated_blackspot(demo_server)
+    lng, lat = spot["geometry"]["coordinates"]
+    open_page(desktop, demo_server.url + f"/compare#19/{lat:.7f}/{lng:.7f}")
+    page = desktop.page
+    box = page.locator("#map-after").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    popup = page.locator(f'.lv-case-popup[data-case-id="{spot["id"]}"]')
+    popup.wait_for(timeout=15_000)
+    text = popup.inner_text()
+    assert f"#{spot['id']}" in text and "状态" in text
+    assert popup.locator("a").get_attribute("href") == f"/field#case/{spot['id']}"
+    desktop.assert_no_errors()
