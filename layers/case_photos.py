@@ -9,7 +9,7 @@ import json
 from layers import workflow
 from layers.accounts import CASE_LAYER
 from layers.case_views import props_of
-from layers.cases import CaseContext, _get, _require_scope
+from layers.cases import CaseContext, get_case, require_scope
 from layers.errors import Conflict, Detail, ValidationFailed
 from layers.permissions import require
 from layers.photo_checks import checks
@@ -45,11 +45,11 @@ def check_kind(kind) -> str:
 
 def add_case_photo(ctx: CaseContext, user: dict, fid: int, kind: str, photo: ProcessedPhoto) -> dict:
     """Attach a processed photo to a case as its ``kind`` photo; return the stored record."""
-    case = _get(ctx, fid)
+    case = get_case(ctx, fid)
     props = props_of(case)
     lon, lat = json.loads(case.geometry)["coordinates"][:2]
     require(user, "cases.report" if kind == "before" else "cases.work")
-    _require_scope(ctx, user, props, lon, lat)
+    require_scope(ctx, user, props, lon, lat)
     status = props.get("status")
     if workflow.group_of(status) == "closed" or (kind == "after" and status not in AFTER_ALLOWED):
         raise Conflict(

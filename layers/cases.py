@@ -110,7 +110,7 @@ def scope_ok(ctx: CaseContext, user: dict, props: dict, lon: float, lat: float) 
     return bool(cell) and cell.get("code") in set(user.get("grid_codes") or [])
 
 
-def _require_scope(ctx: CaseContext, user: dict, props: dict, lon: float, lat: float) -> None:
+def require_scope(ctx: CaseContext, user: dict, props: dict, lon: float, lat: float) -> None:
     if not scope_ok(ctx, user, props, lon, lat):
         raise Forbidden(
             "This case is outside your grid cells and not assigned to you.",
@@ -120,7 +120,7 @@ def _require_scope(ctx: CaseContext, user: dict, props: dict, lon: float, lat: f
         )
 
 
-def _get(ctx: CaseContext, fid: int) -> FeatureVersion:
+def get_case(ctx: CaseContext, fid: int) -> FeatureVersion:
     try:
         return ctx.store.get(CASE_LAYER, fid)
     except UnknownFeature:
@@ -210,7 +210,7 @@ def create_case(ctx: CaseContext, user: dict, body) -> tuple[FeatureVersion, lis
         photo_ids = []
     duplicate_of = _id(body, "duplicate_of", problems)
     _refuse("The report was refused.", "上报内容有误，未保存。", problems)
-    _require_scope(ctx, user, {}, lon, lat)
+    require_scope(ctx, user, {}, lon, lat)
     photos = [_own_loose_photo(ctx, user, pid, f"photo_ids[{i}]") for i, pid in enumerate(photo_ids)]
     duplicate_of = _original(ctx, duplicate_of, code, "duplicate_of")
     now = ctx.store.now()
@@ -323,7 +323,7 @@ def transition(ctx: CaseContext, user: dict, fid: int, body, base_version: int |
         problems.append(Detail("to", "invalid_value", f"must be one of {', '.join(workflow.STATES)}"))
     note = _text(body, "note", problems)
     _refuse("The transition was refused.", "状态变更内容有误。", problems)
-    current = _get(ctx, fid)
+    current = get_case(ctx, fid)
     if base_version is not None and base_version != current.version:
         raise StaleVersion(current)
     props = props_of(current)
@@ -332,7 +332,7 @@ def transition(ctx: CaseContext, user: dict, fid: int, body, base_version: int |
     if step is None:
         raise _illegal(props["status"], to, user["role"])
     require(user, step["permission"])
-    _require_scope(ctx, user, props, lon, lat)
+    require_scope(ctx, user, props, lon, lat)
     for key in ("assignee", "deadline"):
         if key in body and to != "dispatched":
             problems.append(Detail(key, "not_allowed", "only a dispatch sets it"))
@@ -405,7 +405,7 @@ def add_note(ctx: CaseContext, user: dict, fid: int, body, base_version: int | N
     if note is None and not problems:
         problems.append(Detail("note", "required", "write the note"))
     _refuse("The note was refused.", "备注内容有误。", problems)
-    current = _get(ctx, fid)
+    current = get_case(ctx, fid)
     if base_version is not None and base_version != current.version:
         raise StaleVersion(current)
     granted = permissions_of(user["role"])
@@ -413,7 +413,7 @@ def add_note(ctx: CaseContext, user: dict, fid: int, body, base_version: int | N
         require(user, "cases.work")
     props = props_of(current)
     lon, lat = json.loads(current.geometry)["coordinates"][:2]
-    _require_scope(ctx, user, props, lon, lat)
+    require_scope(ctx, user, props, lon, lat)
     with ctx.store.atomic():
         return ctx.store.update(
             CASE_LAYER,

@@ -15,7 +15,7 @@ from layers.features import Limits, apply_patch, new_layer_definition, parse_new
 from layers.permissions import require, require_feature_write
 from layers.schema import parse_filter_value
 from layers.store import LayerExists, StaleVersion, UnknownFeature, format_instant
-from web.auth import author, require_login
+from web.auth import author, read_gate, require_login
 from web.params import bad, if_match_version, json_body, parse_at, parse_bbox, parse_int
 from web.responses import json_response
 
@@ -28,11 +28,8 @@ PUBLIC_ENDPOINTS = {"api.health"}
 @bp.before_request
 def _read_gate():
     """Reading needs a login unless the READ_REQUIRES_LOGIN setting is off; writes always do."""
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return
-    if request.method in ("GET", "HEAD") and not current_app.config["READ_REQUIRES_LOGIN"]:
-        return
-    require_login()
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        read_gate()
 
 
 def _store():

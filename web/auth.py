@@ -104,6 +104,14 @@ def require_login() -> dict:
     return g.user
 
 
+def read_gate() -> None:
+    """Blueprints' ``before_request``: reading needs a login unless the READ_REQUIRES_LOGIN setting is off;
+    writes always do."""
+    if request.method in ("GET", "HEAD") and not current_app.config["READ_REQUIRES_LOGIN"]:
+        return
+    require_login()
+
+
 def author() -> str:
     return g.user["name"] if g.user else "anonymous"
 

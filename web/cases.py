@@ -9,12 +9,13 @@ from layers import case_query, rounds, workflow
 from layers.accounts import CASE_LAYER
 from layers.case_views import detail, lonlat, props_of, summary
 from layers.cases import CaseContext, add_note, create_case, transition
+from layers.cases import get_case as live_case
 from layers.categories import GROUPS, SCHEMES, case_layer_definition, check_category
 from layers.errors import Detail, NotFound, PreconditionFailed
 from layers.features import Limits
 from layers.permissions import require
 from layers.store import StaleVersion, UnknownFeature, format_instant
-from web.auth import author, require_login
+from web.auth import author, read_gate
 from web.idempotency import run_once
 from web.params import bad, if_match_version, json_body, parse_at, parse_bbox, parse_int, parse_point
 from web.responses import json_response
@@ -23,11 +24,7 @@ bp = Blueprint("cases", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
 
 
-@bp.before_request
-def _read_gate():
-    if request.method in ("GET", "HEAD") and not current_app.config["READ_REQUIRES_LOGIN"]:
-        return
-    require_login()
+bp.before_request(read_gate)
 
 
 def context() -> CaseContext:
@@ -202,7 +199,7 @@ def post_note(fid: int):
 @bp.get("/cases/<id:fid>/duplicates")
 def case_duplicates(fid: int):
     ctx = context()
-    version = _detail_version(ctx, fid)
+    version = live_case(ctx, fid)
     props = summary(version, ctx.categories(), ctx.store.now(), ctx.tz)
     found = ctx.store.query(CASE_LAYER, filters={"duplicate_of": fid}, limit=10_000).features
     categories, now = ctx.categories(), ctx.store.now()
@@ -223,17 +220,6 @@ def case_duplicates(fid: int):
             "radius_m": categories[props["category"]]["duplicate_radius_m"],
         }
     )
-
-
-def _detail_version(ctx: CaseContext, fid: int):
-    try:
-        return ctx.store.get(CASE_LAYER, fid)
-    except UnknownFeature:
-        raise NotFound(
-            f"No case {fid}.",
-            message_zh=f"不存在问题 {fid}。",
-            details=[Detail("id", "not_found", f"no live case {fid}")],
-        ) from None
 
 
 @bp.get("/cases/candidates")

@@ -25,7 +25,8 @@ def _gate():
     require(g.user, "dashboard.read")
 
 
-def _filters() -> Filters:
+def parse_filters() -> Filters:
+    """The grid and category filters the leaders' pages keep in their URL."""
     out = Filters()
     for key, attr in (("grid", "grids"), ("category", "categories")):
         text = request.args.get(key)
@@ -49,11 +50,11 @@ def compare():
     tz, store = current_app.config["TZINFO"], current_app.extensions["store"]
     start, end = parse_at(request.args.get("from"), tz, "from"), parse_at(request.args.get("to"), tz, "to")
     from_us, to_us = check_period(start, end, store.now())
-    body = compare_view(current_app.extensions["leaders"], store, tz, from_us, to_us, _filters(),
+    body = compare_view(current_app.extensions["leaders"], store, tz, from_us, to_us, parse_filters(),
                         with_coverage=_flag("coverage"))  # fmt: skip
     body |= {"from": format_instant(from_us, tz), "to": format_instant(to_us, tz)}
     if _flag("weeks"):
-        history = current_app.extensions["leaders"].history(store, tz, _filters())
+        history = current_app.extensions["leaders"].history(store, tz, parse_filters())
         body["weeks"] = [{"at": format_instant(w.pop("at_us"), tz)} | w
                          for w in weekly_series(history, from_us, to_us, GROUPS)]  # fmt: skip
     return json_response(body)
@@ -64,7 +65,7 @@ def _dashboard_figures() -> tuple[dict, int]:
     at = parse_at(request.args.get("at"), tz)
     at = store.now() if at is None else at
     since = parse_at(request.args.get("since"), tz, "since")
-    leaders, filters = current_app.extensions["leaders"], _filters()
+    leaders, filters = current_app.extensions["leaders"], parse_filters()
     body = dashboard_view(leaders, store, tz, at, filters, since)
     body["by_unit"] = by_unit(leaders.history(store, tz, filters), at, GROUPS, body)
     return body | {"at": format_instant(at, tz), "since": format_instant(since, tz)}, at

@@ -10,7 +10,7 @@ from layers.case_views import photo_view
 from layers.errors import Detail, NotFound, ValidationFailed
 from layers.permissions import require
 from layers.photos import PhotoLimits
-from web.auth import require_login
+from web.auth import read_gate
 from web.cases import context
 from web.idempotency import run_once
 from web.responses import json_response
@@ -19,11 +19,7 @@ bp = Blueprint("photos", __name__, url_prefix="/api")
 FORM_FIELDS = {"kind"}
 
 
-@bp.before_request
-def _read_gate():
-    if request.method in ("GET", "HEAD") and not current_app.config["READ_REQUIRES_LOGIN"]:
-        return
-    require_login()
+bp.before_request(read_gate)
 
 
 def _upload() -> bytes:

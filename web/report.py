@@ -11,7 +11,7 @@ from layers.permissions import require
 from layers.report import before_after_page, build_report, file_name
 from web.auth import require_login
 from web.exports import content_disposition
-from web.leaders import _filters as filters  # the same grid/category filters as /api/compare
+from web.leaders import parse_filters as filters  # the same grid/category filters as /api/compare
 from web.params import parse_at
 from web.report_html import render_report
 from web.responses import json_response
