@@ -110,6 +110,31 @@ class LayerExists(Exception):
     """A layer with this id already exists."""
 
 
+class CreatedVersions(Sequence):
+    """The first versions of features created together, made only when read: a million-row import
+    needs just the count and the first and last ids, not a million objects."""
+
+    def __init__(self, first_fid: int, layer: str, valid_from: int, author: str, geometries: list, properties: list):
+        self._first, self._layer, self._at, self._author = first_fid, layer, valid_from, author
+        self._geometries, self._properties = geometries, properties
+
+    def __len__(self) -> int:
+        return len(self._geometries)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = range(len(self))[index]  # IndexError and negative indexes as a list has them
+        return FeatureVersion(self._first + i, self._layer, 1, "create", self._at, None, self._author,
+                              self._geometries[i], self._properties[i])  # fmt: skip
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"CreatedVersions({self._layer!r}, fids {self._first}..{self._first + len(self) - 1})"
+
+
 @dataclass(frozen=True)
 class NewFeature:
     """A validated feature to store: geometry dict, properties dict and its bounding box."""
@@ -180,8 +205,8 @@ class Store(ABC):
     @abstractmethod
     def create(
         self, layer_id: str, features: Sequence[NewFeature], author: str, at: int | None = None
-    ) -> list[FeatureVersion]:
-        """Store new features all-or-nothing and return their first versions."""
+    ) -> Sequence[FeatureVersion]:
+        """Store new features all-or-nothing and return their first versions (in the order given)."""
 
     @abstractmethod
     def update(

@@ -269,6 +269,10 @@ def consistency_problems(conn: sqlite3.Connection) -> list[str]:
         rows = conn.execute(sql).fetchall()
         if rows:
             problems.append(f"{what}: {[r[0] for r in rows[:10]]} ({len(rows)} in all)")
+    for tree in ("cur_rtree", "hist_rtree"):
+        check = conn.execute(f"SELECT rtreecheck('{tree}')").fetchone()[0]
+        if check != "ok":
+            problems.append(f"{tree} is not a valid R*Tree: {check}")
     live = conn.execute("SELECT count(*) FROM feature WHERE deleted = 0").fetchone()[0]
     rtree = conn.execute("SELECT count(*) FROM cur_rtree").fetchone()[0]
     if rtree != live:

@@ -5,8 +5,9 @@ One data directory lives through three crashes, each at a different moment (see 
 
 1. ``early``: 0.3 s after the writers start (the first requests to a freshly started server);
 2. ``steady``: after 400 acknowledged single writes, in a steady stream of creates, updates and bulk creates;
-3. ``mid-commit``: a 5,000-feature bulk create (one all-or-nothing transaction) is the only writer, and the
-   kill comes as soon as the ``-wal`` file changes, i.e. while its frames are being written.
+3. ``mid-commit``: a 25,000-feature bulk create (one all-or-nothing transaction, large enough for the store
+   to pack its R*Trees anew) is the only writer, and the kill comes as soon as the ``-wal`` file changes,
+   i.e. while its frames are being written.
 
 Writers are four threads of single writes (creates, PATCHes and DELETEs of their own features, PATCHes of
 shared features with If-Match) and one thread of bulk creates (2,000 features each). Each write carries a unique
@@ -27,6 +28,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from layers.sqlite_store import BULK_FEATURES
 
 from ._support import DB_NAME, Client, ServerProcess, consistency_problems, create_token, open_db, position, props_for
 
@@ -264,7 +267,9 @@ MOMENTS = [
     Moment("early: 0.3 s into the stream", SINGLE_WRITERS, 2_000, 0.2, lambda log, data: lambda: time.sleep(0.3)),
     Moment("steady: after 400 acknowledged single writes", SINGLE_WRITERS, 2_000, 0.2,
            lambda log, data: lambda: _wait_for(lambda: log.round_acks >= 400)),
-    Moment("mid-commit: at the first WAL write of a 5,000-feature bulk create", 0, 5_000, 0.0, _first_wal_write),
+    # Larger than BULK_FEATURES, so the kill lands in a create that packs both R*Trees anew.
+    Moment(f"mid-commit: at the first WAL write of a {BULK_FEATURES + 5_000:,}-feature bulk create", 0,
+           BULK_FEATURES + 5_000, 0.0, _first_wal_write),
 ]
 
 

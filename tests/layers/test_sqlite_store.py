@@ -307,3 +307,79 @@ def test_query_during_an_interval(db):
     assert names(1_500, 2_500, filters={"name": "旧"}) == ([], 0)  # the filter sees the last version
     with pytest.raises(ValueError):
         db.query("bins", at=1_500, during=(1_000, 2_000))
+
+
+def _mixed_history(store: SQLiteStore, n: int, seed: int) -> None:
+    """Points and lines, some updated (closed versions in hist_rtree) and some deleted."""
+    import random
+
+    rnd = random.Random(seed)
+    pts = [point(113.2 + rnd.random() / 5, 23.05 + rnd.random() / 7, name=f"点{i}") for i in range(n)]
+    created = store.create("bins", pts, "seed")
+    roads = store.create("roads", [line([[113.2 + i / 500, 23.1], [113.21 + i / 500, 23.12]], name=f"路{i}")
+                                   for i in range(n // 10)], "seed")  # fmt: skip
+    for v in created[: n // 5]:
+        store.update("bins", v.fid, point(113.25 + rnd.random() / 50, 23.1, name="移动"), 1, "seed")
+    for v in list(created[n // 5 : n // 4]) + list(roads[:3]):
+        store.delete(v.layer, v.fid, 1, "seed")
+
+
+def _answers(store: SQLiteStore, moments: list[int]) -> list:
+    boxes = [None, (113.2, 23.05, 113.3, 23.1), (113.24, 23.09, 113.26, 23.11), (113.2, 23.1, 113.22, 23.13)]
+    out = []
+    for layer in ("bins", "roads"):
+        for box in boxes:
+            for at in [None, *moments]:
+                page = store.query(layer, bbox=box, at=at, limit=100_000)
+                out.append((layer, box, at, page.total, [(v.fid, v.version, v.properties) for v in page.features]))
+            page = store.query(layer, bbox=box, during=(moments[0], moments[-1]), limit=100_000)
+            out.append((layer, box, "during", page.total, [(v.fid, v.version) for v in page.features]))
+    return out
+
+
+def test_a_bulk_create_packs_the_rtrees_and_every_query_answers_as_with_row_inserts(tmp_path, monkeypatch):
+    import layers.sqlite_store as module
+    from layers import rtree_bulk
+    from tests.durability._support import consistency_problems
+
+    loads = []
+    real_load = rtree_bulk.load
+    monkeypatch.setattr(rtree_bulk, "load", lambda conn, table, ids, boxes: (loads.append(table),
+                                                                               real_load(conn, table, ids, boxes)))
+    results = {}
+    for name, threshold in (("rows", 10**9), ("packed", 100)):
+        monkeypatch.setattr(module, "BULK_FEATURES", threshold)
+        ticks = iter(range(1_000_000, 10**12, 1_000))
+        store = SQLiteStore(tmp_path / name, clock=lambda: next(ticks))  # noqa: B023 - used within the loop
+        store.sync_builtin_layers(load_catalogue())
+        _mixed_history(store, 200, seed=1)
+        middle = store.now()
+        # A big create into a layer that already has live, updated and deleted features: both R*Trees are
+        # rebuilt with the old entries and the new ones.
+        more = [point(113.2 + i / 4000, 23.06 + (i % 37) / 300, name=f"新{i}") for i in range(400)]
+        created = store.create("bins", more, "bulk")
+        assert len(created) == 400 and created[0].fid + 399 == created[-1].fid
+        assert [v.fid for v in created[:2]] == [created[0].fid, created[0].fid + 1]
+        _mixed_history(store, 100, seed=2)  # ordinary writes after the rebuild
+        conn = sqlite3.connect(store.path)
+        assert consistency_problems(conn) == []
+        conn.close()
+        results[name] = _answers(store, [1_000_000 + 5_000, middle, store.now()])
+        store.close()
+    # In the packed store: the first 200 points (empty trees) and the 400 (trees of ~300 and ~360 entries);
+    # the later 100 go in row by row (trees over three times their size).
+    assert loads == ["cur_rtree", "hist_rtree"] * 2
+    assert results["packed"] == results["rows"]
+
+
+def test_a_bulk_create_into_a_much_larger_tree_inserts_row_by_row(db, monkeypatch):
+    import layers.sqlite_store as module
+    from layers import rtree_bulk
+
+    monkeypatch.setattr(module, "BULK_FEATURES", 10)
+    db.create("bins", [point(113.3 + i / 10_000, 23.1) for i in range(100)], "seed")  # packs (100 >= 10)
+    monkeypatch.setattr(rtree_bulk, "load", lambda *a: pytest.fail("a 20-feature create must not rebuild 100+"))
+    created = db.create("bins", [point(113.2 + i / 10_000, 23.2) for i in range(20)], "more")  # 100 > 3 * 20
+    assert len(created) == 20
+    assert db.query("bins", bbox=(113.19, 23.19, 113.21, 23.21)).total == 20
+    assert db._conn().execute("SELECT rtreecheck('cur_rtree'), rtreecheck('hist_rtree')").fetchone() == ("ok", "ok")
