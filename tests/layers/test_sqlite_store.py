@@ -383,3 +383,20 @@ def test_a_bulk_create_into_a_much_larger_tree_inserts_row_by_row(db, monkeypatc
     assert len(created) == 20
     assert db.query("bins", bbox=(113.19, 23.19, 113.21, 23.21)).total == 20
     assert db._conn().execute("SELECT rtreecheck('cur_rtree'), rtreecheck('hist_rtree')").fetchone() == ("ok", "ok")
+
+
+def test_a_bulk_create_that_fails_midway_leaves_nothing_and_the_next_one_works(db, monkeypatch):
+    import layers.sqlite_store as module
+
+    monkeypatch.setattr(module, "BULK_FEATURES", 10)
+    good = [point(113.3 + i / 1000, 23.1, name=f"{i}") for i in range(30)]
+    broken = NewFeature({"type": "Point", "coordinates": [113.3, 23.1]}, {}, (113.3, 23.1, 113.3, {"x": 1}))
+    with pytest.raises(sqlite3.Error):
+        db.create("bins", [*good, broken, *good], "t")  # fails while staging the 31st row
+    assert db.layer("bins")["feature_count"] == 0 and db.layer("bins")["revision"] == 0
+    conn = db._conn()
+    assert conn.execute("SELECT count(*) FROM version").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM temp.sqlite_master").fetchone()[0] == 0  # the staging table is gone
+    created = db.create("bins", good, "t")
+    assert len(created) == 30 and db.query("bins", bbox=(113.29, 23.09, 113.4, 23.11)).total == 30
+    assert conn.execute("SELECT rtreecheck('cur_rtree'), rtreecheck('hist_rtree')").fetchone() == ("ok", "ok")
