@@ -82,10 +82,12 @@ def check_geometry_types(geoms: np.ndarray, allowed: tuple[str, ...]) -> tuple[n
     missing = np.flatnonzero(~present)
     out.append(problems(missing, "empty_geometry", "geometry", "no geometry (or no coordinates)"))
     idx = np.flatnonzero(present)
-    geoms[idx] = shapely.force_2d(geoms[idx])
-    empty = idx[shapely.is_empty(geoms[idx])]
+    with_z = idx[shapely.has_z(geoms[idx])]
+    geoms[with_z] = shapely.force_2d(geoms[with_z])
+    is_empty = shapely.is_empty(geoms[idx])
+    empty = idx[is_empty]
     out.append(problems(empty, "empty_geometry", "geometry", "the geometry is empty"))
-    idx = np.setdiff1d(idx, empty)
+    idx = idx[~is_empty]
     types = np.asarray(shapely.get_type_id(geoms[idx]))
     names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
                       "MultiPolygon", "GeometryCollection"], dtype=object)[types]  # fmt: skip
@@ -101,8 +103,10 @@ def check_geometry_types(geoms: np.ndarray, allowed: tuple[str, ...]) -> tuple[n
     idx = idx[~wrong]
     invalid = idx[~shapely.is_valid(geoms[idx])]
     out.append(problems(invalid, "invalid_geometry", "geometry", list(shapely.is_valid_reason(geoms[invalid]))))
+    is_invalid = np.zeros(len(geoms), dtype=bool)
+    is_invalid[invalid] = True
     lines = idx[np.isin(names[~wrong], ["LineString", "MultiLineString"])]
-    lines = lines[~np.isin(lines, invalid)]
+    lines = lines[~is_invalid[lines]]
     flat = lines[shapely.length(geoms[lines]) == 0]
     out.append(problems(flat, "invalid_geometry", "geometry", "the line has zero length (all positions equal)"))
     refused = np.zeros(len(geoms), dtype=bool)
@@ -139,19 +143,33 @@ def check_extent(geoms: np.ndarray, extent: tuple[float, float, float, float] | 
     ], ignore_index=True)  # fmt: skip
 
 
-def _metric(geoms: np.ndarray, *others: np.ndarray) -> tuple[pyproj.Transformer, np.ndarray, list] | None:
-    arrays = [a for a in (geoms, *others) if len(a)]
-    bounds = np.array([shapely.total_bounds(a) for a in arrays])
+def _metric_transformer(boxes: list) -> pyproj.Transformer | None:
+    """WGS 84 → the UTM zone of the union of ``boxes`` (minx, miny, maxx, maxy), or None."""
+    bounds = np.array(boxes, dtype=np.float64).reshape(-1, 4)
     if not len(bounds) or not np.isfinite(bounds).all():
         return None
-    box = (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
     try:
-        crs = metric_crs_for_bounds(*box)
+        crs = metric_crs_for_bounds(bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
     except ValueError:
         return None
-    t = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
+def _metric(geoms: np.ndarray, *others: np.ndarray) -> tuple[pyproj.Transformer, np.ndarray, list] | None:
+    t = _metric_transformer([shapely.total_bounds(a) for a in (geoms, *others) if len(a)])
+    if t is None:
+        return None
     project = lambda a: shapely.transform(a, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))  # noqa: E731
     return t, project(geoms), [project(o) for o in others]
+
+
+def _metric_points(*arrays: np.ndarray) -> list[np.ndarray] | None:
+    """Point coordinates (n × 2, WGS 84) in metres in their UTM zone: the arrays, not geometries, are
+    projected (a million points in ~0.2 s instead of ~1 s through shapely.transform)."""
+    t = _metric_transformer([[a[:, 0].min(), a[:, 1].min(), a[:, 0].max(), a[:, 1].max()] for a in arrays if len(a)])
+    if t is None:
+        return None
+    return [np.column_stack(t.transform(a[:, 0], a[:, 1])) if len(a) else a for a in arrays]
 
 
 def _point_duplicates(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
@@ -160,8 +178,11 @@ def _point_duplicates(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
     earlier = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return earlier
-    _, first, inverse = np.unique(xy, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
+    # Exact repeats by hashing each position (as one complex number) in one pass; codes number the
+    # distinct positions in order of first appearance, so a new position is where the code exceeds
+    # every earlier one.
+    inverse, _ = pd.factorize(xy[:, 0] + 1j * xy[:, 1])
+    first = np.flatnonzero(np.r_[True, inverse[1:] > np.maximum.accumulate(inverse)[:-1]])
     exact = first[inverse]
     earlier[exact != np.arange(n)] = exact[exact != np.arange(n)]
     if tolerance_m > 0 and len(first) > 1:
@@ -190,17 +211,21 @@ def duplicates(geoms: np.ndarray, tolerance_m: float, stored: np.ndarray | None 
     present = np.flatnonzero(~shapely.is_missing(geoms))
     if not len(present) or tolerance_m < 0:
         return empty_problems()
-    projected = _metric(geoms[present], stored)
-    if projected is None:
-        return empty_problems()
-    _, mine, (theirs,) = projected
+    mine, theirs = geoms[present], stored
     points = bool(np.all(shapely.get_type_id(mine) == 0)) and bool(
         not len(theirs) or np.all(shapely.get_type_id(theirs) == 0))
     out = [empty_problems()]
     if points:
-        xy = shapely.get_coordinates(mine)
+        projected = _metric_points(shapely.get_coordinates(mine), shapely.get_coordinates(theirs).reshape(-1, 2))
+        if projected is None:
+            return empty_problems()
+        xy, their_xy = projected
         earlier = _point_duplicates(xy, tolerance_m)
     else:
+        projected = _metric(mine, theirs)
+        if projected is None:
+            return empty_problems()
+        _, mine, (theirs,) = projected
         earlier = np.full(len(mine), -1, dtype=np.int64)
         a, b = shapely.STRtree(mine).query(mine, predicate="dwithin", distance=max(tolerance_m, 1e-9))
         keep = (b < a) & (shapely.hausdorff_distance(mine[a], mine[b]) <= tolerance_m)
@@ -212,8 +237,7 @@ def duplicates(geoms: np.ndarray, tolerance_m: float, stored: np.ndarray | None 
                         [f"within {tolerance_m:g} m of row {present[j] + 1}" for j in earlier[dup]]))  # fmt: skip
     if len(theirs):
         if points:
-            dist, j = cKDTree(shapely.get_coordinates(theirs)).query(shapely.get_coordinates(mine),
-                                                                    distance_upper_bound=tolerance_m)  # fmt: skip
+            dist, j = cKDTree(their_xy).query(xy, distance_upper_bound=tolerance_m)
             hit = np.flatnonzero(np.isfinite(dist))
             match = j[hit]
         else:

@@ -184,10 +184,23 @@ def convert_column(spec: dict, raw: pd.Series, translate: dict | None, tz: ZoneI
     fast = _text_column(spec, raw, translate)
     if fast is not None:
         return fast
+    enum = spec.get("enum")
+    if isinstance(raw.dtype, pd.StringDtype):  # text only (a CSV): distinct cells found in one pass
+        codes, uniques = pd.factorize(raw)
+        results = [(None, None, None) if _missing(u) else _one(spec, u, translate, tz, enum) for u in uniques]
+        values = np.empty(len(results) + 1, dtype=object)
+        values[:-1] = [r[0] for r in results]  # element by element: a converted value may be a list
+        values[-1] = None
+        failed = np.array([r[1] is not None for r in results] + [False])
+        codes = np.where(codes < 0, len(results), codes)
+        bad = [(i, results[codes[i]][1], results[codes[i]][2]) for i in np.flatnonzero(failed[codes]).tolist()]
+        out = values[codes].tolist()
+        for i, _, _ in bad:
+            out[i] = None
+        return out, bad
     cache: dict = {}
     out: list = [None] * len(raw)
     bad: list[tuple[int, str, str]] = []
-    enum = spec.get("enum")
     for i, value in enumerate(raw.tolist()):
         if _missing(value):
             continue
@@ -203,26 +216,26 @@ def convert_column(spec: dict, raw: pd.Series, translate: dict | None, tz: ZoneI
 
 
 def _text_column(spec: dict, raw: pd.Series, translate: dict | None):
-    """Text into a text property, vectorised (a CSV's names and addresses are mostly distinct, so caching
-    distinct cells saves nothing): the same result as the cell-by-cell path, or None when it does not apply."""
+    """Text into a text property, in plain list passes (a CSV's names and addresses are mostly distinct, so
+    caching distinct cells saves nothing): the same result as the cell-by-cell path, or None when it does
+    not apply."""
     if spec.get("type") != "string" or translate or spec.get("pattern") or not isinstance(raw.dtype, pd.StringDtype):
         return None
-    text = raw.astype(object).where(raw.notna(), None)
-    stripped = raw.fillna("").str.strip()
-    present = (stripped != "").to_numpy(bool)
-    out = np.where(present, stripped.to_numpy(object), None)
+    cells = raw.tolist()
+    stripped = [c.strip() if type(c) is str else "" for c in cells]
+    out = [c or None for c in stripped]
     bad: list[tuple[int, str, str]] = []
     limit = spec.get("maxLength", MAX_STRING)
-    for i in np.flatnonzero(present & (stripped.str.len().to_numpy() > limit)).tolist():
-        bad.append((i, "invalid_value", f"{str(text.iat[i])[:60]!r}: longer than {limit} characters"))
+    for i in [i for i, c in enumerate(stripped) if len(c) > limit]:
+        bad.append((i, "invalid_value", f"{str(cells[i])[:60]!r}: longer than {limit} characters"))
         out[i] = None
     enum = spec.get("enum")
     if enum:
-        for i in np.flatnonzero(present & ~stripped.isin(enum).to_numpy(bool)).tolist():
-            if out[i] is not None:
-                bad.append((i, "unknown_category", f"{str(text.iat[i])[:60]!r}: {check_value(spec, out[i])}"))
-                out[i] = None
-    return list(out), sorted(bad)
+        allowed = set(enum)
+        for i in [i for i, c in enumerate(out) if c is not None and c not in allowed]:
+            bad.append((i, "unknown_category", f"{str(cells[i])[:60]!r}: {check_value(spec, out[i])}"))
+            out[i] = None
+    return out, sorted(bad)
 
 
 def _one(spec, value, translate, tz, enum):

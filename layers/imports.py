@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from geo.charsets import decode
 from geo.importing import SourceError, read_source
-from layers import uploads
+from layers import gcpause, uploads
 from layers.errors import Conflict, Detail, NotFound, PayloadTooLarge, ValidationFailed
 from layers.import_mapping import check_mapping, suggest_mapping
 from layers.import_preview import Evaluation, evaluate, new_features, refused_csv, rows_page
@@ -34,6 +34,9 @@ SESSION_ID_LEN = 32
 READ_OPTIONS = ("crs", "source_layer", "sheet", "x_column", "y_column", "wkt_column")
 OPTIONS = (*READ_OPTIONS, "layer", "address_column", "duplicate_m", "check_duplicates", "min_confidence", "extent",
            "mapping", "defaults", "values")  # fmt: skip
+# Reading, checking and storing files at least this large run with the garbage collector paused (gcpause).
+BULK_BYTES = 1 << 20
+BULK_ROWS = 20_000
 _CACHE_SIZE = 2
 
 
@@ -232,7 +235,8 @@ class Imports:
         read["layer"] = options.get("source_layer")
         read["osm_target"] = options.get("layer")
         try:
-            table = read_source(kind, files, **read)
+            with gcpause.paused(len(data) >= BULK_BYTES):
+                table = read_source(kind, files, **read)
         except SourceError as exc:
             field = {"layer": "source_layer"}.get(exc.field, exc.field)
             raise ValidationFailed(f"The file cannot be imported: {exc.en}.", message_zh=f"文件无法导入：{exc.zh}。",
@@ -264,7 +268,8 @@ class Imports:
             return None
         key = json.dumps([options, layer["revision"]], sort_keys=True, ensure_ascii=False)
         if session.evaluation is None or session.eval_key != key:
-            session.evaluation = evaluate(table, layer, self.store, options, self.tz)
+            with gcpause.paused(len(table.frame) >= BULK_ROWS):
+                session.evaluation = evaluate(table, layer, self.store, options, self.tz)
             session.eval_key = key
         return session.evaluation
 
@@ -369,12 +374,13 @@ class Imports:
                 raise Conflict("The layer changed since the preview; review the new preview before committing.",
                                message_zh="预览之后图层已有变化，请重新查看预览后再提交。", code="preview_stale",
                                details=[Detail("id", "preview_stale", f"{ev.counts()['valid']} rows are valid now")])
-            features = new_features(ev)
-            if not features:
-                raise _refuse("file", "nothing_to_import", "no row is valid", "No row can be imported.",
-                              "没有可导入的有效行。")  # fmt: skip
-            refused_file = refused_csv(ev)
-            created = self.store.create(options["layer"], features, user["name"])
+            with gcpause.paused(int(ev.valid.sum()) >= BULK_ROWS):
+                features = new_features(ev)
+                if not features:
+                    raise _refuse("file", "nothing_to_import", "no row is valid", "No row can be imported.",
+                                  "没有可导入的有效行。")  # fmt: skip
+                refused_file = refused_csv(ev)
+                created = self.store.create(options["layer"], features, user["name"])
             counts = ev.counts()
             (session.path / "refused.csv").write_bytes(refused_file)
             result = {"layer": options["layer"], "created": len(created), "refused": counts["refused"],

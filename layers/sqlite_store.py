@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from layers import rtree_bulk
+from layers import gcpause, rtree_bulk
+from layers.jsontext import dumps as _dumps
 from layers.sqlite_accounts import ACCOUNT_SCHEMA, SQLiteAccounts
 from layers.sqlite_cases import CASE_SCHEMA, SQLiteCases, migrate_case_tables
 from layers.store import (
@@ -93,26 +94,14 @@ _VERSION_COLS = "v.fid, v.layer, v.version, v.op, v.valid_from, v.valid_to, v.au
 _SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-# The C encoder behind ``_ENCODER.encode`` made once instead of on every call: three times faster for
-# the small property objects a bulk write stores by the million. Same text; no cycle check (stored
-# values come from parsed JSON or validated forms).
-_C_ENCODE = (
-    json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",",
-                                False, False, False)  # fmt: skip
-    if json.encoder.c_make_encoder is not None
-    else None
-)
+def _json_text(value: dict | str) -> str:
+    return str(value) if isinstance(value, str) else _dumps(value)
 
 
-def _dumps(value) -> str:
-    if _C_ENCODE is None:
-        return _ENCODER.encode(value)
-    return "".join(_C_ENCODE(value, 0))
-
-
-def _geometry_json(geometry: dict) -> str:
-    """``_dumps(geometry)``, written directly for a plain 2D point (the bulk of large imports)."""
+def _geometry_json(geometry: dict | str) -> str:
+    """``_dumps(geometry)``, written directly for a plain 2D point; text already encoded as it is."""
+    if isinstance(geometry, str):
+        return str(geometry)
     if len(geometry) == 2 and geometry.get("type") == "Point":
         coords = geometry.get("coordinates")
         if type(coords) is list and len(coords) == 2:
@@ -516,7 +505,8 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
         before = conn.execute("PRAGMA cache_size").fetchone()[0]
         conn.execute(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
         try:
-            return self._create(layer_id, features, author, at)
+            with gcpause.paused():
+                return self._create(layer_id, features, author, at)
         finally:
             conn.execute(f"PRAGMA cache_size={int(before)}")
 
@@ -530,7 +520,7 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
             fid0 = conn.execute("SELECT coalesce(max(fid), 0) FROM feature").fetchone()[0] + 1
             vid0 = conn.execute("SELECT coalesce(max(vid), 0) FROM version").fetchone()[0] + 1
             geoms = [_geometry_json(f.geometry) for f in features]
-            props = [_dumps(f.properties) for f in features]
+            props = [_json_text(f.properties) for f in features]
             boxes = [f.bbox for f in features]
             if n >= BULK_FEATURES:
                 self._insert_staged(conn, layer_id, fid0, vid0, now, author, rev, geoms, props, boxes)
@@ -621,7 +611,7 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
                 raise ValueError(f"at={at} is before the current version of feature {fid}")
             rev = self._bump(conn, layer_id, 0)
             vid = conn.execute("SELECT max(vid) FROM version").fetchone()[0] + 1
-            geom, props = _dumps(feature.geometry), _dumps(feature.properties)
+            geom, props = _geometry_json(feature.geometry), _json_text(feature.properties)
             minx, miny, maxx, maxy = feature.bbox
             version = current.version + 1
             conn.execute("UPDATE version SET valid_to = ? WHERE vid = ?", (now, old_vid))

@@ -137,10 +137,12 @@ class CreatedVersions(Sequence):
 
 @dataclass(frozen=True)
 class NewFeature:
-    """A validated feature to store: geometry dict, properties dict and its bounding box."""
+    """A validated feature to store: geometry dict, properties dict and its bounding box. Either may
+    instead be given as its compact JSON text (a ``str``, as ``layers.jsontext.dumps`` writes it), stored
+    as it is: bulk importers encode a million rows column by column."""
 
-    geometry: dict
-    properties: dict
+    geometry: dict | str
+    properties: dict | str
     bbox: Bbox
 
 

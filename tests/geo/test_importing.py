@@ -370,3 +370,33 @@ def test_source_errors():
     with pytest.raises(SourceError):
         read_source("kmz", {"a.txt": b"x"})
     assert pd.isna(pd.NA)
+
+
+def test_the_one_pass_number_parse_agrees_with_the_cell_by_cell_check():
+    """A CSV column of plain decimals is converted in one pass; over its alphabet it accepts and refuses
+    exactly what the strict pattern does (random cells of digits, signs, points, exponents, spaces)."""
+    import random
+
+    import pandas as pd
+
+    from geo.tables import _plain_decimals
+
+    rnd = random.Random(5)
+    cells = ["1", "1.", "1.e5", ".5", "+.5e-3", "-0", "1e", ".e5", "+-1", "1.2.3", "1e999", " 23 ", "", "1E+05"]
+    cells += ["".join(rnd.choice("0123456789+-.eE ") for _ in range(rnd.randint(0, 7))) for _ in range(5000)]
+    one_pass = 0
+    for cell in cells:
+        fast = _plain_decimals([cell, "1"])
+        # The same cell beside a cell of another alphabet takes the cell-by-cell path.
+        slow_values, slow_bad = parse_numbers(pd.Series([cell, "1", "x"], dtype="string"))
+        if fast is None:  # only ever when some cell is not a number
+            assert slow_bad[0], cell
+            continue
+        one_pass += 1
+        values, bad = fast
+        assert bool(bad[0]) == bool(slow_bad[0]), cell
+        assert (np.isnan(values[0]) and np.isnan(slow_values[0])) or values[0] == slow_values[0], cell
+    assert one_pass > 1000
+    values, bad = parse_numbers(pd.Series(["113.25", " 23.5", "", "1e999"], dtype="string"))
+    assert values[:2].tolist() == [113.25, 23.5] and np.isnan(values[2:]).all()
+    assert bad.tolist() == [False, False, False, True]
