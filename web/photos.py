@@ -47,26 +47,32 @@ def upload_case_photo(fid: int):
     ctx = context()
     data = _upload()
     kind = check_kind(request.form.get("kind"))
-    require(g.user, "cases.report" if kind == "before" else "cases.work")
 
     def act(photo):
         record = add_case_photo(ctx, g.user, fid, kind, photo)
         return json_response(photo_view(record, ctx.tz), 201)
 
-    return run_once(request, act, prepare=lambda: prepare(data, _limits()))
+    return run_once(request, act, prepare=lambda: _checked(data, "cases.report" if kind == "before" else "cases.work"))
 
 
 @bp.post("/photos")
 def upload_photo():
     """A photo taken first: its EXIF position and time can place the report that follows."""
     ctx = context()
-    require(g.user, "cases.report")
     data = _upload()
 
     def act(photo):
         return json_response(photo_view(add_loose_photo(ctx, g.user, photo), ctx.tz), 201)
 
-    return run_once(request, act, prepare=lambda: prepare(data, _limits()))
+    return run_once(request, act, prepare=lambda: _checked(data, "cases.report"))
+
+
+def _checked(data: bytes, permission: str):
+    """The permission, then the photo's processing: both only once the request is known not to repeat an
+    earlier one, so a phone resending a photo after the user's role changed gets the first answer again
+    (as the case transitions and notes do) instead of a refusal for a photo that is stored."""
+    require(g.user, permission)
+    return prepare(data, _limits())
 
 
 def _photo(photo_id: int) -> dict:

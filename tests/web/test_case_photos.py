@@ -157,3 +157,19 @@ def test_after_photo_needs_a_dispatched_case_and_closed_cases_take_none(world):
 def test_unknown_photo_is_404(world):
     assert world["west"].get("/api/photos/999").status_code == 404
     assert world["west"].get("/api/photos/999/thumb").status_code == 404
+
+
+def test_a_resent_upload_is_answered_as_before_even_after_the_role_changed(world, app, store):
+    """The phone's outbox resends a photo whose answer it lost; meanwhile the worker became a leader (who
+    may not work on cases): the repeat gets the stored answer, a new upload is refused."""
+    fid = report(world["west"]).get_json()["id"]
+    data = jpeg((30, 160, 200))
+    first = photo_upload(world["west"], fid, "before", data, key="photo-role-000001")
+    assert first.status_code == 201
+    store.update_user("wang_w", {"role": "leader"})
+    again = photo_upload(world["west"], fid, "before", data, key="photo-role-000001")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+    fresh = photo_upload(world["west"], fid, "before", data, key="photo-role-000002")
+    assert fresh.status_code == 403 and fresh.get_json()["error"]["code"] == "forbidden"
+    assert len(store.case_photos(fid)) == 1
