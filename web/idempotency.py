@@ -17,10 +17,11 @@ KEY_RE = re.compile(r"^[A-Za-z0-9_.:\-]{8,100}$")
 
 
 def fingerprint(request: Request) -> str:
-    """What makes two requests "the same": method, path and content. A multipart body is compared by its
-    fields and files, since a browser draws a new boundary each time it sends the same form."""
+    """What makes two requests "the same": method, path and content. A form body is compared by its fields
+    (and files): a browser draws a new multipart boundary each time it sends the same form, and a parsed
+    form's raw bytes are no longer there to read."""
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    if request.mimetype == "multipart/form-data":
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):  # parsed, not re-read
         fields = sorted((k, v) for k, values in request.form.lists() for v in values)
         files = []
         for k, f in request.files.items(multi=True):
@@ -45,7 +46,7 @@ def _key(request: Request) -> str | None:
     return key
 
 
-KEPT_HEADERS = ("ETag", "Location")  # what a repeat needs besides the body
+KEPT_HEADERS = ("ETag", "Location", "Content-Type")  # what a repeat needs besides the body
 
 
 def _replay(stored: tuple[str, int, str, dict], fp: str) -> Response:
@@ -57,7 +58,9 @@ def _replay(stored: tuple[str, int, str, dict], fp: str) -> Response:
             details=[Detail("Idempotency-Key", "idempotency_key_reused", "use a new key for a new request")],
         )
     headers = stored[3] | {"Idempotent-Replayed": "true"}
-    return Response(stored[2], status=stored[1], mimetype="application/json", headers=headers)
+    # Answers stored before Content-Type was kept were all JSON; Open311's may be XML.
+    mimetype = None if "Content-Type" in headers else "application/json"
+    return Response(stored[2], status=stored[1], mimetype=mimetype, headers=headers)
 
 
 def run_once(request: Request, action: Callable[[], Response], prepare: Callable[[], object] | None = None) -> Response:

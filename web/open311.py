@@ -20,6 +20,7 @@ from layers.errors import AppError, Detail, Forbidden, NotFound, UnsupportedMedi
 from layers.open311_reports import locate_address, parse_report, service_notice
 from web.auth import require_login
 from web.cases import context as case_context
+from web.idempotency import run_once
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -162,17 +163,23 @@ def post_request(fmt: str):
         raise UnsupportedMediaType(details=[Detail("Content-Type", "unsupported_media_type",
                                                    "send application/x-www-form-urlencoded")])  # fmt: skip
     ctx = case_context()
-    frames = {kind: ctx.places.frame(ctx.store, layer) for kind, layer in GAZETTEER.items()}
-    report = parse_report(request.form.to_dict(flat=False), ctx.categories(),
-                          lambda address: locate_address(address, frames), list(request.files))  # fmt: skip
-    created, _ = create_case(ctx, g.user, report.body)
-    props, (lon, lat) = props_of(created), lonlat(created)
-    category = ctx.categories()[props["category"]]
-    nearby = [c["id"] for c in case_query.candidates(ctx, lon, lat, category, exclude={created.fid})]
-    notice = service_notice(props["status"], category, props.get("duplicate_of"), nearby, report.place, _lang())
-    location = f"{request.url_root.rstrip('/')}{bp.url_prefix}/requests/{created.fid}.{fmt}"
-    answer = [{"service_request_id": str(created.fid), "service_notice": notice, "account_id": None}]
-    return _render("service_requests", answer, 201, {"Location": location})
+
+    def act() -> Response:
+        frames = {kind: ctx.places.frame(ctx.store, layer) for kind, layer in GAZETTEER.items()}
+        report = parse_report(request.form.to_dict(flat=False), ctx.categories(),
+                              lambda address: locate_address(address, frames), list(request.files))  # fmt: skip
+        created, _ = create_case(ctx, g.user, report.body)
+        props, (lon, lat) = props_of(created), lonlat(created)
+        category = ctx.categories()[props["category"]]
+        nearby = [c["id"] for c in case_query.candidates(ctx, lon, lat, category, exclude={created.fid})]
+        notice = service_notice(props["status"], category, props.get("duplicate_of"), nearby, report.place, _lang())
+        location = f"{request.url_root.rstrip('/')}{bp.url_prefix}/requests/{created.fid}.{fmt}"
+        answer = [{"service_request_id": str(created.fid), "service_notice": notice, "account_id": None}]
+        return _render("service_requests", answer, 201, {"Location": location})
+
+    # Not in GeoReport v2, but what a client that may resend needs: the same report with the same key
+    # answers as the first time and makes no second case (the key is the caller's, per API token).
+    return run_once(request, act)
 
 
 # -- anything else under /open311/v2 ---------------------------------------------------------------------
