@@ -19,6 +19,7 @@ import { SyncStatus } from "./fieldSync.js";
 import { FieldViews } from "./fieldViews.js";
 import { I18n, safeStorage } from "./i18n.js";
 import { LanguageToggle } from "./languageToggle.js";
+import { outboxLogoutGuard } from "./logoutGuard.js";
 import { Outbox } from "./outbox.js";
 import { UserMenu } from "./userMenu.js";
 
@@ -221,9 +222,9 @@ async function start() {
   document.getElementById("demo-badge").hidden = !config.demo;
   i18n.apply(document);
   new LanguageToggle({ button: document.getElementById("language-toggle"), i18n }).start();
-  new UserMenu({ container: document.getElementById("user-menu"), api, i18n, user, page: "field" }).start();
-
   const outbox = new Outbox({ api, user: user.name });
+  new UserMenu({ container: document.getElementById("user-menu"), api, i18n, user, page: "field",
+    beforeLogout: outboxLogoutGuard({ outbox, i18n }) }).start();
   const book = new CaseBook({ api, outbox, workflow, user });
   const position = new Position();
   let views = null;

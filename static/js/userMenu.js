@@ -16,13 +16,16 @@ export class UserMenu {
    * @param {import("./i18n.js").I18n} options.i18n
    * @param {object|null} options.user the user of /api/session
    * @param {"map"|"admin"|"field"|"compare"|"dashboard"|"report"|"import"} options.page the page this menu is on
+   * @param {function(): Promise<boolean>} [options.beforeLogout] asked first; false keeps the user logged in
+   *   (the field view asks about changes its outbox has not sent yet)
    */
-  constructor({ container, api, i18n, user, page }) {
+  constructor({ container, api, i18n, user, page, beforeLogout = null }) {
     this.container = container;
     this.api = api;
     this.i18n = i18n;
     this.user = user;
     this.page = page;
+    this.beforeLogout = beforeLogout;
     this.button = null;
     this.list = null;
     this.onDocumentPointer = (event) => {
@@ -137,6 +140,9 @@ export class UserMenu {
 
   async logout() {
     this.setOpen(false);
+    if (this.beforeLogout && !(await this.beforeLogout())) {
+      return;
+    }
     try {
       await this.api.logout();
     } catch (error) {

@@ -17,7 +17,7 @@ import pytest
 
 from geo.chinacoords import bd09_to_wgs84, gcj02_to_wgs84
 
-from .browser_support import DEMO_ACCOUNTS, http, logged_in_state, wait_until
+from .browser_support import DEMO_ACCOUNTS, http, logged_in_state, login_through_page, wait_until
 from .conftest import PHONE
 from .field_support import (
     RESTORE_OUTBOX,
@@ -560,6 +560,68 @@ def test_offline_change_meeting_another_users_change_is_a_conflict(demo_server, 
     assert [n["note"] for n in kept["notes"]][-1] == "管理员再次补充"
     assert "这条备注会被放弃" not in str(kept)
     field.assert_only_refusals(412)
+
+
+def test_logging_out_with_unsent_changes_asks_first_and_they_go_out_at_the_next_login(
+        demo_server, worker, browser, artifacts):
+    """The outbox's changes belong to the user and stay on the phone across a logout; the user menu says
+    so before logging out, and after the next login of the same user they reach the server exactly once."""
+    [case] = cases_for(worker, "dispatched", 1, skip=3)
+    # A session of its own: logging out must not end the session the other tests share. No service worker:
+    # the outbox is what is tested, and the page's own routes must see its requests.
+    context = browser.new_context(**PHONE, geolocation={"longitude": case["lon"], "latitude": case["lat"]},
+                                  permissions=["geolocation"], service_workers="block")
+    try:
+        page = context.new_page()
+        login_through_page(page, demo_server.url, WORKER, DEMO_ACCOUNTS[WORKER][0], next_path="/field")
+        field = FieldPage(context, page, demo_server.url)
+        field.open()
+        field.open_case(case["id"])
+        before = _history(worker, case["id"])
+        # The server cannot be reached for this note (the phone thinks it is online).
+        page.route("**/api/cases/*/notes", lambda route: route.abort("internetdisconnected"))
+        note = "退出前未发出的备注"
+        page.fill("#detail-note", note)
+        page.locator('#view-detail [data-part="note-send"]').tap()
+        field.wait_badge(1)
+
+        page.locator("#user-menu-button").tap()
+        page.locator("#user-menu-logout").tap()
+        guard = page.locator("#logout-guard")
+        guard.wait_for(timeout=30_000)  # after one more try to send
+        assert guard.get_attribute("data-queued") == "1" and guard.get_attribute("data-set-aside") == "0"
+        text = guard.inner_text()
+        assert "还有 1 条修改没有发送" in text and "1 条修改还在等待网络" in text
+        assert "下次在这里登录" in text
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(artifacts / "field-logout-guard.png"))
+        page.locator("#logout-guard-stay").tap()
+        guard.wait_for(state="detached")
+        assert "/field" in page.url and field.badge_count() == 1
+        assert page.evaluate("fetch('/api/session').then(r => r.json()).then(b => b.user && b.user.name)") == WORKER
+
+        page.locator("#user-menu-button").tap()
+        page.locator("#user-menu-logout").tap()
+        guard.wait_for(timeout=30_000)
+        page.locator("#logout-guard-leave").tap()
+        page.wait_for_url(re.compile(r"/login\?reason=logged_out$"))
+        page.unroute("**/api/cases/*/notes")
+        assert _history(worker, case["id"]) == before  # nothing reached the server
+
+        login_through_page(page, demo_server.url, WORKER, DEMO_ACCOUNTS[WORKER][0], next_path="/field")
+        field.wait_ready()
+        field.wait_badge(0)
+        after = _history(worker, case["id"])
+        assert [n["note"] for n in after["notes"]][len(before["notes"]):] == [note]
+        assert after["version"] == before["version"] + 1
+
+        # Nothing left to send: the logout goes straight through.
+        page.locator("#user-menu-button").tap()
+        page.locator("#user-menu-logout").tap()
+        page.wait_for_url(re.compile(r"/login\?reason=logged_out$"))
+        assert page.locator("#logout-guard").count() == 0
+    finally:
+        context.close()
 
 
 def test_field_view_needs_a_login(demo_server, browser):
