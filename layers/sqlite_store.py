@@ -59,7 +59,9 @@ CREATE TABLE IF NOT EXISTS layer (
     created_at INTEGER NOT NULL,
     created_by TEXT NOT NULL,
     revision INTEGER NOT NULL DEFAULT 0,
-    feature_count INTEGER NOT NULL DEFAULT 0
+    feature_count INTEGER NOT NULL DEFAULT 0,
+    retired_at INTEGER,
+    retired_by TEXT
 );
 CREATE TABLE IF NOT EXISTS feature (
     fid INTEGER PRIMARY KEY,
@@ -92,6 +94,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS hist_rtree USING rtree(id, minx, maxx, miny, 
 """
 _VERSION_COLS = "v.fid, v.layer, v.version, v.op, v.valid_from, v.valid_to, v.author, v.geometry, v.properties"
 _SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def _migrate_layer_table(conn: sqlite3.Connection) -> None:
+    """Columns added to ``layer`` since it was first created: when and by whom a layer was retired."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(layer)")}
+    if "retired_at" not in columns:
+        conn.execute("ALTER TABLE layer ADD COLUMN retired_at INTEGER")
+        conn.execute("ALTER TABLE layer ADD COLUMN retired_by TEXT")
 
 
 def _json_text(value: dict | str) -> str:
@@ -137,6 +147,7 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
         conn = self._conn()
         conn.executescript(_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA)
         migrate_case_tables(conn)
+        _migrate_layer_table(conn)
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
         if found != str(SCHEMA_VERSION):
@@ -193,14 +204,21 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
         return definition
 
     def layers(self) -> list[dict]:
-        rows = self._conn().execute("SELECT definition, builtin, feature_count, revision FROM layer").fetchall()
+        rows = (
+            self._conn()
+            .execute("SELECT definition, builtin, feature_count, revision FROM layer WHERE retired_at IS NULL")
+            .fetchall()
+        )
         found = [self._layer_row_to_dict(r) for r in rows]
         return sorted(found, key=lambda d: (d.get("order", 1000), d["id"]))
 
     def layer(self, layer_id: str) -> dict | None:
         row = (
             self._conn()
-            .execute("SELECT definition, builtin, feature_count, revision FROM layer WHERE id = ?", (layer_id,))
+            .execute(
+                "SELECT definition, builtin, feature_count, revision FROM layer WHERE id = ? AND retired_at IS NULL",
+                (layer_id,),
+            )
             .fetchone()
         )
         return self._layer_row_to_dict(row) if row else None
@@ -215,6 +233,16 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
             except sqlite3.IntegrityError:
                 raise LayerExists(definition["id"]) from None
         return self.layer(definition["id"])
+
+    def retire_layer(self, layer_id: str, author: str) -> None:
+        with self._write() as conn:
+            done = conn.execute(
+                "UPDATE layer SET retired_at = ?, retired_by = ?, revision = revision + 1"
+                " WHERE id = ? AND builtin = 0 AND retired_at IS NULL",
+                (self.now(), author, layer_id),
+            ).rowcount
+        if not done:
+            raise KeyError(layer_id)
 
     def sync_builtin_layers(self, definitions: Iterable[dict]) -> None:
         with self._write() as conn:
@@ -488,6 +516,7 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
             return cached[1]
         row = conn.execute(
             "SELECT min(minx), min(miny), max(maxx), max(maxy) FROM feature WHERE deleted = 0"
+            " AND layer NOT IN (SELECT id FROM layer WHERE retired_at IS NOT NULL)"
         ).fetchone()
         box = None if row[0] is None else tuple(row)
         self._extent_cache = (revision, box, time.monotonic())

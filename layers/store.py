@@ -175,6 +175,12 @@ class Store(ABC):
         """Add a layer; raise LayerExists when the id is taken."""
 
     @abstractmethod
+    def retire_layer(self, layer_id: str, author: str) -> None:
+        """Take a layer that is not built in out of use: it is no longer listed or found (``layer`` gives
+        None, so every route answers 404), its features and their history stay in the store for the
+        record, and its id stays taken. Raise KeyError when there is no such live layer."""
+
+    @abstractmethod
     def sync_builtin_layers(self, definitions: Iterable[dict]) -> None:
         """Make the stored built-in definitions equal to the catalogue's (adds and updates)."""
 

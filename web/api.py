@@ -15,7 +15,7 @@ from layers.features import Limits, apply_patch, new_layer_definition, parse_new
 from layers.permissions import require, require_feature_write
 from layers.schema import parse_filter_value
 from layers.store import LayerExists, StaleVersion, UnknownFeature, format_instant
-from web.auth import author, read_gate, require_login
+from web.auth import author, client_ip, read_gate, require_login
 from web.params import bad, if_match_version, json_body, parse_at, parse_bbox, parse_int
 from web.responses import json_response
 
@@ -122,6 +122,26 @@ def create_layer():
             details=[Detail("id", "duplicate", "a layer with this id exists")],
         ) from None
     return json_response(layer, 201, {"Location": f"/api/layers/{layer['id']}"})
+
+
+@bp.delete("/layers/<layer_id>")
+def delete_layer(layer_id: str):
+    """Delete a saved analysis result (permission ``analysis.run``). Data layers keep their history: their
+    features are deleted one by one instead, and the built-in layers stay."""
+    layer = _layer(layer_id)
+    require(require_login(), "analysis.run")
+    if layer["builtin"] or not (layer.get("rules") or {}).get("analysis"):
+        raise Conflict(
+            f"Layer '{layer_id}' is not a saved analysis result.",
+            message_zh="只能删除保存的分析结果图层；数据图层请逐个删除要素，内置图层不能删除。",
+            code="not_deletable",
+            details=[Detail("layer", "not_deletable", "only saved analysis results can be deleted")],
+        )
+    store = _store()
+    store.retire_layer(layer_id, author())
+    detail = {"features": layer["feature_count"], "kind": layer["rules"]["analysis"].get("kind")}
+    store.audit(author(), "layer.delete", layer_id, detail, client_ip())
+    return Response(status=204)
 
 
 @bp.get("/layers/<layer_id>")

@@ -16,6 +16,9 @@ const ACTIONS = {
   "token.create": "audit.token_create",
   "token.revoke": "audit.token_revoke",
   "password.change": "audit.password_change",
+  "data.import": "audit.data_import",
+  "data.export": "audit.data_export",
+  "layer.delete": "audit.layer_delete",
 };
 const TIME = { dateStyle: "short", timeStyle: "medium" };
 

@@ -202,6 +202,11 @@ export class Api {
     return body.layers;
   }
 
+  /** Delete a saved analysis result (DELETE /api/layers/{id}; data layers answer 409). */
+  deleteLayer(id) {
+    return this.send("DELETE", `/layers/${encodeURIComponent(id)}`);
+  }
+
   /** One page of a layer's features; ``bbox`` is [minLon, minLat, maxLon, maxLat]. */
   featurePage(layerId, { bbox, limit, offset, signal } = {}) {
     const params = new URLSearchParams();

@@ -15,14 +15,17 @@ export class LayerPanel {
    * @param {Set<string>} options.visible ids shown on the map
    * @param {import("./i18n.js").I18n} options.i18n
    * @param {function(string, boolean): void} options.onToggle called when a checkbox changes
+   * @param {function(string): Promise<void>} [options.onDelete] deletes a saved analysis result (offered on
+   *   those rows only, when given); the panel is rebuilt by the caller afterwards
    */
-  constructor({ thematicList, baseList, definitions, visible, i18n, onToggle }) {
+  constructor({ thematicList, baseList, definitions, visible, i18n, onToggle, onDelete = null }) {
     this.thematicList = thematicList;
     this.baseList = baseList;
     this.definitions = definitions;
     this.visible = visible;
     this.i18n = i18n;
     this.onToggle = onToggle;
+    this.onDelete = onDelete;
     this.rows = new Map(); // id -> {row, title, count, note, legendSlot, checkbox, status}
     this.build();
   }
@@ -88,8 +91,52 @@ export class LayerPanel {
       },
     }, [label, note, legendSlot]);
     row.classList.toggle("is-off", !checkbox.checked);
-    const parts = { row, checkbox, title, count, note, legendSlot, definition, state: null };
+    const parts = { row, checkbox, title, count, note, legendSlot, definition, state: null, remove: null };
+    if (this.onDelete && definition.rules?.analysis && !definition.builtin) {
+      parts.remove = this.deleteButton(parts);
+      label.after(parts.remove);
+    }
     return parts;
+  }
+
+  /** "Delete", then "Really delete" for a few seconds: a second tap deletes the saved result. */
+  deleteButton(parts) {
+    const button = el("button", { className: "button button-danger layer-delete",
+      attrs: { type: "button", "data-layer-delete": parts.definition.id } });
+    let timer = null;
+    button.addEventListener("click", async () => {
+      if (button.dataset.confirm !== "1") {
+        button.dataset.confirm = "1";
+        this.relabelDelete(parts);
+        timer = setTimeout(() => {
+          delete button.dataset.confirm;
+          this.relabelDelete(parts);
+        }, 4000);
+        return;
+      }
+      clearTimeout(timer);
+      button.disabled = true;
+      try {
+        await this.onDelete(parts.definition.id);
+      } catch (error) {
+        button.disabled = false;
+        delete button.dataset.confirm;
+        this.relabelDelete(parts);
+        parts.note.textContent = this.i18n.t("analysis.delete_failed", { message: this.i18n.errorMessage(error) });
+        parts.note.hidden = false;
+        parts.note.classList.add("is-error");
+      }
+    });
+    return button;
+  }
+
+  relabelDelete(parts) {
+    if (!parts.remove) {
+      return;
+    }
+    const confirming = parts.remove.dataset.confirm === "1";
+    parts.remove.textContent = this.i18n.t(confirming ? "analysis.delete_confirm" : "analysis.delete");
+    parts.remove.title = this.i18n.t("analysis.delete_hint");
   }
 
   /** Rewrite every text in the current language (titles, counts, legends, notes). */
@@ -104,6 +151,7 @@ export class LayerPanel {
       const description = this.i18n.pick(definition.description, "");
       parts.row.title = description;
       parts.legendSlot.replaceChildren(...[buildLegend(definition, this.i18n)].filter(Boolean));
+      this.relabelDelete(parts);
       this.renderNote(parts);
     }
   }

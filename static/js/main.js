@@ -176,6 +176,13 @@ async function start() {
       }
       storage.setItem(HIDDEN_KEY, JSON.stringify([...hidden]));
     },
+    // Saved analysis results can be deleted by those who may run analyses.
+    onDelete: hasPermission(session.user, "analysis.run") ? async (id) => {
+      await api.deleteLayer(id);
+      hidden.delete(id);
+      storage.setItem(HIDDEN_KEY, JSON.stringify([...hidden]));
+      await reloadLayers();
+    } : null,
   });
 
   const pageLimit = Math.max(100, Math.min(Number(config.max_limit) || 1000, 5000));

@@ -244,6 +244,34 @@ def test_refusals_in_both_languages_and_the_phone_sheet(demo_server, new_page, p
     assert [e for e in phone.errors if e not in refused] == []
 
 
+def test_a_saved_result_is_deleted_from_the_layer_panel_with_a_second_tap(demo_server, new_page, planner_state,
+                                                                          desktop, artifacts):
+    saved = analysis(demo_server, "gaps", LAMP_GAPS | {"save": True})["saved_layer"]
+    # A leader sees the saved result but is offered no way to delete it.
+    desktop.open(demo_server.url + "/")
+    assert desktop.row(saved).count() == 1 and desktop.row(saved).locator(".layer-delete").count() == 0
+    assert desktop.page.locator(".layer-row[data-layer-id=bins] .layer-delete").count() == 0
+
+    planner = new_page("desktop", planner_state)
+    page = planner.page
+    planner.open(demo_server.url + "/")
+    row = planner.row(saved)
+    wait_until(page, f"document.querySelector('.layer-row[data-layer-id=\"{saved}\"]').dataset.status === 'ready'")
+    assert page.locator(".layer-row[data-layer-id=bins] .layer-delete").count() == 0  # data layers: never
+    button = row.locator(".layer-delete")
+    assert button.inner_text() == "删除"
+    button.click()
+    assert button.inner_text() == "确认删除" and button.get_attribute("data-confirm") == "1"
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "analysis-delete-confirm.png"))
+    assert saved in [layer["id"] for layer in demo_server.api("/layers")["layers"]]  # one tap deletes nothing
+    button.click()
+    row.wait_for(state="detached")
+    assert saved not in [layer["id"] for layer in demo_server.api("/layers")["layers"]]
+    assert page.evaluate(f"Boolean(document.querySelector('.layer-row[data-layer-id=\"{saved}\"]'))") is False
+    planner.assert_no_errors()
+
+
 def test_a_leader_has_no_analysis_panel(demo_server, desktop):
     page = desktop.page
     desktop.open(demo_server.url + "/")

@@ -400,3 +400,39 @@ def test_a_bulk_create_that_fails_midway_leaves_nothing_and_the_next_one_works(d
     created = db.create("bins", good, "t")
     assert len(created) == 30 and db.query("bins", bbox=(113.29, 23.09, 113.4, 23.11)).total == 30
     assert conn.execute("SELECT rtreecheck('cur_rtree'), rtreecheck('hist_rtree')").fetchone() == ("ok", "ok")
+
+
+def test_a_retired_layer_is_gone_from_every_reading_but_kept_on_record(db, tmp_path):
+    definition = {"id": "analysis_x", "title": {"zh-CN": "结果", "en": "Result"}, "geometry_types": ["Point"],
+                  "properties": {}, "rules": {"analysis": {"kind": "gaps"}}}  # fmt: skip
+    db.create_layer(definition, "planner")
+    db.create("bins", [point(113.3, 23.1)], "t")
+    db.create("analysis_x", [point(120.0, 30.0)], "planner")  # far away: it widens the extent
+    assert db.extent() == (113.3, 23.1, 120.0, 30.0)
+    db._extent_cache = None
+    db.retire_layer("analysis_x", "planner")
+    assert db.layer("analysis_x") is None and "analysis_x" not in [d["id"] for d in db.layers()]
+    assert db.extent() == (113.3, 23.1, 113.3, 23.1)
+    with pytest.raises(KeyError):
+        db.query("analysis_x")
+    with pytest.raises(KeyError):
+        db.retire_layer("analysis_x", "planner")  # once
+    with pytest.raises(KeyError):
+        db.retire_layer("bins", "planner")  # never a built-in layer
+    with pytest.raises(LayerExists):
+        db.create_layer(definition, "planner")
+    row = db._conn().execute("SELECT retired_by, feature_count FROM layer WHERE id = 'analysis_x'").fetchone()
+    assert row == ("planner", 1)
+
+
+def test_an_older_database_gets_the_retired_columns(tmp_path):
+    conn = sqlite3.connect(tmp_path / "chuangwei.sqlite3")
+    conn.executescript("CREATE TABLE layer (id TEXT PRIMARY KEY, definition TEXT NOT NULL, builtin INTEGER NOT NULL,"
+                       " created_at INTEGER NOT NULL, created_by TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 0,"
+                       " feature_count INTEGER NOT NULL DEFAULT 0);")  # fmt: skip
+    conn.close()
+    store = SQLiteStore(tmp_path)
+    store.sync_builtin_layers(load_catalogue())
+    assert {"retired_at", "retired_by"} <= {r[1] for r in store._conn().execute("PRAGMA table_info(layer)")}
+    assert store.layer("bins") is not None
+    store.close()

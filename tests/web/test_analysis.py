@@ -170,3 +170,37 @@ def test_the_street_graph_is_reused_until_the_roads_change(demo_app):
     )
     store.update("roads", road.fid, feature, road.version, "test")
     assert analysis._network(lines, analysis._network_key(store, "roads", None)) is not first
+
+
+def test_a_saved_result_can_be_deleted_and_data_layers_cannot(planner, demo_app):
+    store = demo_app.extensions["store"]
+    saved = run(planner, "gaps", save=True)["saved_layer"]
+    count = planner.get(f"/api/layers/{saved}").get_json()["feature_count"]
+    field_worker = token_client(demo_app, make_user(demo_app, "worker_del", "field_worker"))
+    leader = token_client(demo_app, make_user(demo_app, "leader_del", "leader"))
+    for client in (field_worker, leader):
+        refused = client.delete(f"/api/layers/{saved}")
+        assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    assert demo_app.test_client().delete(f"/api/layers/{saved}").status_code == 401
+    for layer in ("bins", "blackspots"):  # built in: their data keeps its history
+        refused = planner.delete(f"/api/layers/{layer}")
+        assert refused.status_code == 409 and refused.get_json()["error"]["details"][0]["field"] == "layer"
+    admin = token_client(demo_app, make_user(demo_app, "admin_del", "admin"))
+    custom = {"id": "survey_points", "title": {"zh-CN": "调查点", "en": "Survey points"}, "geometry_types": ["Point"],
+              "properties": {}}  # fmt: skip
+    assert admin.post("/api/layers", json=custom).status_code == 201
+    assert planner.delete("/api/layers/survey_points").get_json()["error"]["code"] == "not_deletable"
+
+    assert planner.delete(f"/api/layers/{saved}").status_code == 204
+    assert planner.get(f"/api/layers/{saved}").status_code == 404
+    assert planner.get(f"/api/layers/{saved}/features").status_code == 404
+    assert saved not in [layer["id"] for layer in planner.get("/api/layers").get_json()["layers"]]
+    assert saved not in [c["id"] for c in planner.get("/ogc/collections?f=json").get_json()["collections"]]
+    assert planner.delete(f"/api/layers/{saved}").status_code == 404  # once
+    # The record stays: who deleted what, and the features with their history.
+    entry = next(e for e in store.audit_log() if e["action"] == "layer.delete")
+    assert entry["actor"] == "planner1" and entry["target"] == saved and entry["detail"]["features"] == count
+    kept = store._conn().execute("SELECT count(*) FROM version WHERE layer = ?", (saved,)).fetchone()[0]
+    assert kept == count
+    # The id stays taken, so a later save never reuses it.
+    assert admin.post("/api/layers", json=custom | {"id": saved}).status_code == 409
