@@ -117,6 +117,10 @@ def _gaps_parser(sub) -> None:
     how.add_argument("--max-gap-m", type=_number(0), help="one threshold in metres for every line")
     how.add_argument("--preset", choices=("lamps", "bins"), help="thresholds per road class: CJJ 45 or CJJ 27")
     p.add_argument("--snap-m", type=_number(0, strict=False), default=15.0, help="point-to-line distance (m)")
+    p.add_argument("--snap-edge-m", type=_number(0), default=5.0,
+                   help="a line with a width counts points this far beyond its edge (m)")
+    p.add_argument("--no-width-snap", action="store_true", help="ignore line widths: --snap-m for every line")
+    p.add_argument("--width-column", default="width_m", help="line width column (m)")
     p.add_argument("--pole-height-m", type=_number(0), default=8.0, help="lamps: pole height H (m)")
     p.add_argument("--distribution", choices=("cutoff", "semi_cutoff", "non_cutoff"), default="semi_cutoff")
     p.add_argument("--include-broken", action="store_true", help="count broken points too (default: as missing)")
@@ -261,7 +265,9 @@ def _gaps(args: argparse.Namespace, inputs: _Inputs):
     if not args.include_broken and args.status_column in points.columns:
         working = gaps.working_points(points, args.status_column)
         broken, points = len(points) - len(working), working
-    result, summary = gaps.line_gaps(points, lines, thresholds, snap_m=args.snap_m, class_column=args.class_column,
+    edge = None if args.no_width_snap else args.snap_edge_m
+    result, summary = gaps.line_gaps(points, lines, thresholds, snap_m=args.snap_m, snap_edge_m=edge,
+                                     width_column=args.width_column, class_column=args.class_column,
                                      id_column=args.id_column, name_column=args.name_column, grid_gdf=grid,
                                      grid_code_column=args.grid_code_column)  # fmt: skip
     summary.update(extra, exclude_broken=not args.include_broken, broken_left_out=broken)

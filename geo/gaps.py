@@ -185,6 +185,8 @@ def line_gaps(
     max_gap_m: float | Mapping[object, float],
     *,
     snap_m: float = 15.0,
+    snap_edge_m: float | None = None,
+    width_column: str = "width_m",
     class_column: str = "class",
     id_column: str = "id",
     name_column: str = "name",
@@ -214,6 +216,13 @@ def line_gaps(
         are not checked, their classes listed in ``summary["unchecked_classes"]``.
     snap_m : float
         How far (m) a point may be from a line and count for it.
+    snap_edge_m : float, optional
+        For lines with a width (`width_column`, metres): how far beyond the line's edge a point may stand
+        and count, so a line counts points within ``max(snap_m, width / 2 + snap_edge_m)``. Lamps and
+        bins stand on the pavement of a wide road, farther from its centre line than `snap_m`; without
+        this they would be missed and the road reported dark. None: `snap_m` for every line.
+    width_column : str
+        Column of `lines_gdf` with each line's width in metres (missing or non-positive: `snap_m`).
     class_column, id_column, name_column : str
         Columns of `lines_gdf`; an absent id column gives the index, an absent name or class column
         gives None (a dict `max_gap_m` needs the class column).
@@ -232,7 +241,8 @@ def line_gaps(
         ``total_gap_m``, ``gaps``, ``lines_checked``, ``lines_skipped`` (null or zero length),
         ``lines_unchecked``, ``checked_length_m``, ``unchecked_classes``, ``by_class``, ``by_line``
         (lines with a gap), ``by_grid`` with a grid (largest gap total first), ``max_gap_m``,
-        ``snap_m``, ``crs`` (the metric CRS used).
+        ``snap_m``, ``snap_edge_m``, ``lines_snapped_by_width`` (lines whose width widened the snap),
+        ``crs`` (the metric CRS used).
 
     Examples
     --------
@@ -245,10 +255,12 @@ def line_gaps(
     """
     snap, thresholds = _check_inputs(points_gdf, lines_gdf, max_gap_m, snap_m, class_column, grid_gdf,
                                      grid_code_column)  # fmt: skip
+    edge = None if snap_edge_m is None else _positive(snap_edge_m, "snap_edge_m")
     lines = _line_table(lines_gdf, thresholds, class_column, id_column, name_column)
+    snap_by_line = _snap_by_line(lines_gdf, snap, edge, width_column)
     metric = _metric_crs(lines_gdf)
     net = _network(lines_gdf, lines["threshold"].to_numpy(), metric)
-    part, position = _positions(net, _xy(points_gdf.geometry.values, points_gdf.crs, metric), snap)
+    part, position = _positions(net, _xy(points_gdf.geometry.values, points_gdf.crs, metric), snap_by_line[net.owner])
     gap_part, start, end = _stretches(net, part, position)
     i0, start_xy = _locate(net, gap_part, start, "right")
     i1, end_xy = _locate(net, gap_part, end, "left")
@@ -263,7 +275,21 @@ def line_gaps(
     if grid_gdf is not None:
         mid_xy = _locate(net, gap_part, (start + end) / 2.0, "right")[1]
         gaps["grid_code"] = _grid_codes(grid_gdf, grid_code_column, _to(mid_xy, metric, grid_gdf.crs))
-    return gaps, _summary(lines, net, row, gaps, thresholds, snap, metric, grid_gdf is not None)
+    summary = _summary(lines, net, row, gaps, thresholds, snap, metric, grid_gdf is not None)
+    summary["snap_edge_m"] = edge
+    summary["lines_snapped_by_width"] = int((snap_by_line[np.unique(net.owner)] > snap).sum())
+    return gaps, summary
+
+
+def _snap_by_line(lines_gdf: gpd.GeoDataFrame, snap: float, edge: float | None, width_column: str) -> np.ndarray:
+    """Each line's snap distance: ``snap``, or half its width plus ``edge`` where that is farther."""
+    out = np.full(len(lines_gdf), snap)
+    if edge is None or width_column not in lines_gdf.columns:
+        return out
+    width = pd.to_numeric(lines_gdf[width_column], errors="coerce").to_numpy(dtype=float)
+    known = np.isfinite(width) & (width > 0)
+    out[known] = np.maximum(snap, width[known] / 2.0 + edge)
+    return out
 
 
 # -- input checks -----------------------------------------------------------------------------------
@@ -421,21 +447,24 @@ def _network(lines_gdf: gpd.GeoDataFrame, limit_by_line: np.ndarray, metric: pyp
                     length, limit_by_line[owner])  # fmt: skip
 
 
-def _positions(net: _Network, points_xy: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """(part, position) of every point within snap_m of a part, on its nearest segment of that part."""
+def _positions(net: _Network, points_xy: np.ndarray, snap_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(part, position) of every point within its part's snap_m of a part, on its nearest segment of that
+    part."""
     seg = np.flatnonzero((net.vertex_part[1:] == net.vertex_part[:-1]) & (np.diff(net.along) > 0))
     if len(seg) == 0 or len(points_xy) == 0:
         return np.empty(0, dtype=np.intp), np.empty(0)
     a, b = net.xy[seg], net.xy[seg + 1]
+    snap_seg = np.asarray(snap_m, dtype=float)[net.vertex_part[seg]]
     # Envelopes first, then exact distances in numpy. A diagonal of each segment's envelope grown by
-    # snap_m has that grown envelope, and two-point lines are cheaper to build than boxes.
-    grown = np.stack([np.minimum(a, b) - snap_m, np.maximum(a, b) + snap_m], axis=1)
+    # its snap has that grown envelope, and two-point lines are cheaper to build than boxes.
+    grow = snap_seg[:, None]
+    grown = np.stack([np.minimum(a, b) - grow, np.maximum(a, b) + grow], axis=1)
     s, p = shapely.STRtree(shapely.points(points_xy)).query(shapely.linestrings(grown))
     a, d, rel = a[s], b[s] - a[s], points_xy[p] - a[s]
     t = np.clip(np.einsum("ij,ij->i", rel, d) / np.einsum("ij,ij->i", d, d), 0.0, 1.0)
     off = rel - t[:, None] * d
     dist2 = np.einsum("ij,ij->i", off, off)
-    near = dist2 <= snap_m * snap_m
+    near = dist2 <= snap_seg[s] ** 2
     s, p, t, dist2 = s[near], p[near], t[near], dist2[near]
     part = net.vertex_part[seg[s]]
     pair = p.astype(np.int64) * len(net.length) + part

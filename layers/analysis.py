@@ -25,6 +25,8 @@ from layers.store import Store
 
 MAX_RADIUS_M = 20_000.0
 NETWORK_LAYER = "roads"
+# Lamps and bins stand on the pavement: a road with a width counts them up to this far beyond its edge.
+SNAP_EDGE_M = 5.0
 RESULT_COLUMNS = ("covered", "reachable", "distance_m", "nearest_id")
 
 
@@ -166,13 +168,15 @@ def run_gaps(store: Store, body, *, at: int | None = None):
     default = (gaps_mod.bin_gap_thresholds() if points == "bins" else gaps_mod.lamp_gap_thresholds())["thresholds"]
     max_gap = p.thresholds("max_gap_m", default)
     snap_m = p.number("snap_m", 15.0, high=200.0)
+    snap_edge_m = p.number("snap_edge_m", SNAP_EDGE_M, high=100.0, required=False)
     exclude_broken = body.get("exclude_broken", True) if isinstance(body, dict) else True
     p.done()
     f = _frames(store, at, points=points, lines=lines, grid="grid")
     pts = f["points"]
     if exclude_broken and "status" in pts.columns:
         pts = gaps_mod.working_points(pts)
-    result, summary = gaps_mod.line_gaps(pts, f["lines"], max_gap, snap_m=snap_m, grid_gdf=f["grid"])
+    result, summary = gaps_mod.line_gaps(pts, f["lines"], max_gap, snap_m=snap_m, snap_edge_m=snap_edge_m,
+                                         grid_gdf=f["grid"])  # fmt: skip
     summary["exclude_broken"] = bool(exclude_broken)
     return result, summary, {}
 

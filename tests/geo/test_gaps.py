@@ -440,3 +440,25 @@ def test_taipei_bin_gaps_by_class(taipei):
     gaps_inside, summary_inside = line_gaps(inside, roads, thresholds, snap_m=20)
     assert summary_inside["total_gap_m"] == pytest.approx(summary["total_gap_m"], abs=EXACT)
     assert len(gaps_inside) == len(gaps)
+
+
+def test_lamps_on_a_wide_roads_pavement_count_when_its_width_is_known():
+    """A 40 m arterial with kerb lamps 20.5 m from its centre line, and a 4 m alley beside it whose
+    centre line is 24 m from those lamps: the arterial's own lamps count for it, never for the alley."""
+    roads = utm([street(300.0), street(300.0, y=44.0)], width_m=[40.0, 4.0], name=["大道", "小巷"])
+    lamps = utm([Point(x, 20.5) for x in range(0, 301, 50)])
+    plain, plain_summary = line_gaps(lamps, roads, 56.0)  # snap 15 m: the arterial looks dark
+    assert set(plain["line_name"]) == {"大道", "小巷"} and plain_summary["lines_snapped_by_width"] == 0
+    assert plain_summary["snap_edge_m"] is None
+    wide, summary = line_gaps(lamps, roads, 56.0, snap_edge_m=5.0)
+    assert set(wide["line_name"]) == {"小巷"}  # 24 m from the alley: max(15, 2 + 5) = 15 m, not counted
+    assert wide["length_m"].sum() == pytest.approx(300.0, abs=EXACT)
+    assert summary["snap_edge_m"] == 5.0 and summary["lines_snapped_by_width"] == 1
+    # No width, or a width that is not a positive number: snap_m as before.
+    for width in (None, "宽", 0.0, -3.0):
+        unknown = utm([street(300.0)], width_m=[width])
+        assert line_gaps(lamps, unknown, 56.0, snap_edge_m=5.0)[1]["lines_snapped_by_width"] == 0
+    assert line_gaps(lamps, roads.drop(columns="width_m"), 56.0, snap_edge_m=5.0)[1]["total_gap_m"] == pytest.approx(
+        plain_summary["total_gap_m"])
+    with pytest.raises(ValueError, match="snap_edge_m"):
+        line_gaps(lamps, roads, 56.0, snap_edge_m=-1.0)

@@ -61,6 +61,24 @@ def test_the_dark_side_roads_show_up_as_gaps(planner):
     assert bins["summary"]["unchecked_classes"]
 
 
+def test_lamps_on_the_pavements_of_wide_roads_count_for_them(planner):
+    """The demo's arterials are 30–40 m wide with lamps at their kerbs, farther than 15 m from the centre
+    line: counted by width by default (5 m beyond the edge), they are not reported dark; alleys, whose
+    width adds nothing to 15 m, keep exactly the gaps they have without widths."""
+    by_width = run(planner, "gaps")["summary"]
+    centre_only = run(planner, "gaps", snap_edge_m=None)["summary"]
+    assert by_width["snap_edge_m"] == 5.0 and by_width["lines_snapped_by_width"] > 0
+    assert centre_only["snap_edge_m"] is None and centre_only["lines_snapped_by_width"] == 0
+
+    def gap_m(summary, road_class):
+        return next(r["gap_m"] for r in summary["by_class"] if r["class"] == road_class)
+
+    assert gap_m(by_width, "arterial") < gap_m(centre_only, "arterial") / 2
+    assert gap_m(by_width, "alley") == pytest.approx(gap_m(centre_only, "alley"))
+    bad = planner.post("/api/analysis/gaps", json={"snap_edge_m": -2})
+    assert bad.status_code == 422 and bad.get_json()["error"]["details"][0]["field"] == "snap_edge_m"
+
+
 def test_proposals_add_coverage(planner):
     answer = run(planner, "proposals", facilities="bins", targets="buildings", radius_m=50, count=5)
     summary = answer["summary"]
