@@ -1,9 +1,11 @@
 // A map for the leaders' pages on the project's own base layers (roads, buildings, grid cells: the catalogue
 // layers with style.base, loaded by view like the main map), with zoom and scale controls, fitted to the
-// data's extent. No tiles: the pages work with no internet, like the map with its default basemap "none".
+// data's extent. Tiles only when the page's basemap chooser picks a preset: by default (basemap "none")
+// the pages work with no internet, like the main map.
 
 import * as L from "../vendor/leaflet-1.9.4/leaflet-src.esm.js";
 import { MAP_MAX_ZOOM } from "./basemap.js";
+import { crsFor } from "./gcjCrs.js";
 import { LabelLayout } from "./labelLayout.js";
 import { MapStatus } from "./mapStatus.js";
 import { orderedCanvas } from "./orderedCanvas.js";
@@ -37,18 +39,20 @@ export function fitExtent(map, extent) {
  * @param {import("./i18n.js").I18n} options.i18n
  * @param {Array<number>} [options.extent]
  * @param {boolean} [options.zoomControl]
+ * @param {import("./basemap.js").Basemaps} [options.basemaps] the page's tile chooser (none: no tiles)
  */
-export function createBaseMap({ element, definitions, api, i18n, extent, zoomControl = true }) {
+export function createBaseMap({ element, definitions, api, i18n, extent, zoomControl = true, basemaps = null }) {
   const coarse = globalThis.matchMedia("(pointer: coarse)").matches;
   const renderer = orderedCanvas({ padding: 0.3, tolerance: coarse ? 8 : 3 });
-  const map = L.map(element, { zoomControl: false, maxZoom: MAP_MAX_ZOOM, minZoom: 2, zoomSnap: 0.5, renderer,
-    tapTolerance: 15 });
+  const map = L.map(element, { zoomControl: false, maxZoom: MAP_MAX_ZOOM, minZoom: 2, renderer, tapTolerance: 15,
+    crs: crsFor(basemaps ? basemaps.crsName() : "wgs84"), zoomSnap: basemaps ? basemaps.zoomSnap() : 0.5 });
   if (zoomControl) {
     L.control.zoom({ position: "topright", zoomInTitle: i18n.t("zoom.in"), zoomOutTitle: i18n.t("zoom.out") }).addTo(map);
   }
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   fitExtent(map, extent);
-  new MapStatus({ map, crsName: () => "wgs84" }).start();
+  basemaps?.start(map);
+  new MapStatus({ map, crsName: () => (basemaps ? basemaps.crsName() : "wgs84") }).start();
   const labels = new LabelLayout({ map }).start();
   const waiting = new Set(definitions.map((d) => d.id));
   let resolveReady;

@@ -20,13 +20,12 @@ export class Basemaps {
    * @param {function(string): void} [options.onChange] called with the new preset id
    */
   constructor({ presets, defaultId, select, i18n, storage, onChange = () => {} }) {
-    this.map = null;
+    this.maps = new Map(); // map -> its tile layers
     this.presets = presets.filter((preset) => preset.available !== false);
     this.select = select;
     this.i18n = i18n;
     this.storage = storage;
     this.onChange = onChange;
-    this.tiles = [];
     const saved = storage.getItem(STORAGE_KEY);
     const fallback = this.find(defaultId) ? defaultId : (this.presets[0]?.id ?? "none");
     this.current = this.find(saved) ? saved : fallback;
@@ -55,11 +54,20 @@ export class Basemaps {
     this.select.disabled = this.presets.length <= 1;
   }
 
-  /** Put the current preset's tiles on ``map`` (created with crsFor(this.crsName())). */
+  /**
+   * Put the current preset's tiles on ``map`` (created with crsFor(this.crsName())). One chooser may
+   * serve several maps (the leaders' side-by-side maps): each gets the same preset.
+   */
   start(map) {
-    this.map = map;
-    this.addTiles();
+    this.maps.set(map, []);
+    this.addTiles(map);
     return this;
+  }
+
+  /** Stop serving ``map`` (it is being removed). */
+  detach(map) {
+    (this.maps.get(map) || []).forEach((layer) => layer.remove());
+    this.maps.delete(map);
   }
 
   /** Whether the chosen preset draws tiles (the map then keeps to whole zoom levels). */
@@ -72,17 +80,18 @@ export class Basemaps {
     return this.hasTiles() ? 1 : 0.5;
   }
 
-  addTiles() {
+  addTiles(map) {
     const preset = this.find(this.current);
-    this.tiles.forEach((layer) => layer.remove());
-    this.tiles = [];
-    this.map.options.zoomSnap = this.zoomSnap();
+    const tiles = this.maps.get(map);
+    tiles.forEach((layer) => layer.remove());
+    tiles.length = 0;
+    map.options.zoomSnap = this.zoomSnap();
     if (!preset || !preset.url) {
-      this.map.getContainer().classList.remove("has-tiles");
+      map.getContainer().classList.remove("has-tiles");
       return;
     }
-    if (!Number.isInteger(this.map.getZoom())) {
-      this.map.setZoom(Math.round(this.map.getZoom()), { animate: false });
+    if (!Number.isInteger(map.getZoom())) {
+      map.setZoom(Math.round(map.getZoom()), { animate: false });
     }
     const common = {
       maxNativeZoom: preset.max_zoom ?? 18,
@@ -90,31 +99,33 @@ export class Basemaps {
       subdomains: preset.subdomains || "abc",
       crossOrigin: false,
     };
-    this.tiles.push(L.tileLayer(preset.url, { ...common, attribution: preset.attribution || "" }));
+    tiles.push(L.tileLayer(preset.url, { ...common, attribution: preset.attribution || "" }));
     if (preset.overlay_url) {
-      this.tiles.push(L.tileLayer(preset.overlay_url, common));
+      tiles.push(L.tileLayer(preset.overlay_url, common));
     }
-    this.tiles.forEach((layer) => layer.addTo(this.map));
-    this.map.getContainer().classList.add("has-tiles");
+    tiles.forEach((layer) => layer.addTo(map));
+    map.getContainer().classList.add("has-tiles");
   }
 
-  /** Switch to preset ``id``; changing between WGS 84 and GCJ-02 tiles resets the map's CRS in place. */
+  /** Switch to preset ``id``; changing between WGS 84 and GCJ-02 tiles resets each map's CRS in place. */
   use(id) {
-    if (!this.map || !this.find(id) || id === this.current) {
+    if (!this.maps.size || !this.find(id) || id === this.current) {
       return;
     }
     const before = this.crsName();
     this.current = id;
     this.storage.setItem(STORAGE_KEY, id);
-    this.tiles.forEach((layer) => layer.remove());
-    this.tiles = [];
-    if (this.crsName() !== before) {
-      const center = this.map.getCenter();
-      const zoom = this.map.getZoom();
-      this.map.options.crs = crsFor(this.crsName());
-      this.map.setView(center, zoom, { reset: true });
+    for (const [map, tiles] of this.maps) {
+      tiles.forEach((layer) => layer.remove());
+      tiles.length = 0;
+      if (this.crsName() !== before) {
+        const center = map.getCenter();
+        const zoom = map.getZoom();
+        map.options.crs = crsFor(this.crsName());
+        map.setView(center, zoom, { reset: true });
+      }
+      this.addTiles(map);
     }
-    this.addTiles();
     this.onChange(id);
   }
 }

@@ -13,7 +13,7 @@ import { CHANGES, GROUPS } from "./caseColors.js";
 import { el } from "./dom.js";
 import { FilterBar } from "./filterBar.js";
 import { withShortNames } from "./gridNames.js";
-import { setReportLink, showNotice, startLeadersPage } from "./leadersPage.js";
+import { leadersBasemaps, setReportLink, showNotice, startLeadersPage } from "./leadersPage.js";
 import { addDays, addMonths, apiFilters, readFilters, todayIn, writeFilters } from "./leadersUrl.js";
 import { SavedAnalyses } from "./savedAnalyses.js";
 
@@ -56,7 +56,7 @@ async function start() {
   const maps = new CompareMaps({
     container: document.getElementById("compare-maps"),
     sliderBox: document.getElementById("time-slider"),
-    context: { api, i18n, config, definitions: baseDefinitions(definitions) },
+    context: { api, i18n, config, definitions: baseDefinitions(definitions), basemaps: leadersBasemaps(context) },
     snapshots, analyses,
     onWeek: (index) => {
       state.week = index;

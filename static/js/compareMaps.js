@@ -32,7 +32,7 @@ export class CompareMaps {
    * @param {object} options
    * @param {HTMLElement} options.container #compare-maps
    * @param {HTMLElement} options.sliderBox where the time slider goes
-   * @param {object} options.context {api, i18n, config, definitions (base layers)}
+   * @param {object} options.context {api, i18n, config, definitions (base layers), basemaps (the tile chooser)}
    * @param {import("./caseSnapshots.js").CaseSnapshots} options.snapshots
    * @param {import("./savedAnalyses.js").SavedAnalyses} options.analyses
    * @param {function(number): void} [options.onWeek] the slider moved to week ``index``
@@ -68,7 +68,10 @@ export class CompareMaps {
     this.unsync?.();
     this.swipe?.stop();
     this.slider?.pause();
-    this.maps.forEach((map) => map.remove());
+    this.maps.forEach((map) => {
+      this.context.basemaps?.detach(map);
+      map.remove();
+    });
     this.maps = [];
     this.layers = [];
     this.unsync = this.swipe = this.slider = null;
@@ -81,8 +84,8 @@ export class CompareMaps {
   }
 
   newMap(element) {
-    const { api, i18n, config, definitions } = this.context;
-    const made = createBaseMap({ element, definitions, api, i18n, extent: config.extent });
+    const { api, i18n, config, definitions, basemaps } = this.context;
+    const made = createBaseMap({ element, definitions, api, i18n, extent: config.extent, basemaps });
     if (this.lastView) {
       made.map.setView(this.lastView.center, this.lastView.zoom, { animate: false });
     }

@@ -11,7 +11,7 @@ import { dashboardTables, overdueRows, tableCard } from "./dashboardTables.js";
 import { el } from "./dom.js";
 import { FilterBar } from "./filterBar.js";
 import { withShortNames } from "./gridNames.js";
-import { setReportLink, showNotice, startLeadersPage } from "./leadersPage.js";
+import { leadersBasemaps, setReportLink, showNotice, startLeadersPage } from "./leadersPage.js";
 import { addDays, addMonths, apiFilters, readFilters, todayIn, writeFilters } from "./leadersUrl.js";
 
 const TREND_POINTS = 6;
@@ -97,7 +97,8 @@ async function start() {
   Object.values(charts).forEach((chart) => chart.start());
   const map = new DashboardMap({ element: document.getElementById("dash-map"),
     legend: document.getElementById("dash-map-legend"),
-    context: { api, i18n, config, definitions: baseDefinitions(definitions), cells } }).start();
+    context: { api, i18n, config, definitions: baseDefinitions(definitions), cells,
+      basemaps: leadersBasemaps(context) } }).start();
 
   const save = () => {
     writeFilters(SCHEMA, state);

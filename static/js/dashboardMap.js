@@ -17,7 +17,7 @@ export class DashboardMap {
    * @param {object} options
    * @param {HTMLElement} options.element the map's box
    * @param {HTMLElement} options.legend the line under the map
-   * @param {object} options.context {api, i18n, config, definitions (base layers), cells}
+   * @param {object} options.context {api, i18n, config, definitions (base layers), cells, basemaps}
    */
   constructor({ element, legend, context }) {
     this.element = element;
@@ -29,8 +29,8 @@ export class DashboardMap {
   }
 
   start() {
-    const { api, i18n, config, definitions } = this.context;
-    const made = createBaseMap({ element: this.element, definitions, api, i18n, extent: config.extent });
+    const { api, i18n, config, definitions, basemaps } = this.context;
+    const made = createBaseMap({ element: this.element, definitions, api, i18n, extent: config.extent, basemaps });
     this.map = made.map;
     this.ready = made.ready;
     this.renderer = paneRenderer(this.map, "lv-dash", 450).renderer;

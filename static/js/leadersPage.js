@@ -3,6 +3,7 @@
 // the other page and to the report) and refuse politely when the role may not read dashboards.
 
 import { Api, goToLogin } from "./api.js";
+import { Basemaps } from "./basemap.js";
 import { I18n, safeStorage } from "./i18n.js";
 import { LanguageToggle } from "./languageToggle.js";
 import { LeadersApi } from "./leadersApi.js";
@@ -57,6 +58,17 @@ export async function startLeadersPage(page) {
     return null;
   }
   return { api, leaders: new LeadersApi(api), i18n, session, config, storage };
+}
+
+/**
+ * The page's tile chooser (#basemap-select): the same presets and remembered choice as the main map;
+ * "none" (the default) keeps the page offline on the project's own base layers.
+ */
+export function leadersBasemaps({ config, i18n, storage }) {
+  const basemaps = new Basemaps({ presets: config.basemaps || [], defaultId: config.default_basemap,
+    select: document.getElementById("basemap-select"), i18n, storage });
+  i18n.onChange(() => basemaps.relabel());
+  return basemaps;
 }
 
 /** Point the app bar's "report" link at /report with the page's period and filters. */

@@ -58,6 +58,13 @@ def page_counts(data: dict, prefix: str) -> dict:
     return {key: int(data[f"{prefix}{key.title()}"]) for key in ("cases", "open", "fixed", "closed")}
 
 
+def _png(width: int = 256, height: int = 256) -> bytes:
+    """A plain light tile."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (235, 235, 225)).save(out, "PNG")
+    return out.getvalue()
+
+
 def red_pixels(image: Image.Image, box: tuple[int, int, int, int]) -> int:
     """Pixels of an open case's red within ``box`` of ``image``."""
     region = np.asarray(image.convert("RGB").crop(box), dtype=int)
@@ -127,6 +134,45 @@ def test_side_by_side_shows_the_cases_of_each_date(demo_server, desktop, artifac
     page.locator("#map-before .leaflet-control-zoom-out").click()
     page.wait_for_timeout(600)
     page.screenshot(path=str(artifacts / "compare-side-by-side.png"))
+
+
+def test_the_leaders_maps_take_the_tile_presets_and_stay_offline_by_default(demo_server, desktop):
+    """No tiles unless chosen; AMap (GCJ-02) turns both synchronised maps to its CRS with the cases still
+    drawn; the choice carries to the dashboard's map (the same remembered preset as the main map)."""
+    page = desktop.page
+    tiles: list[str] = []
+    blank = _png()
+
+    def fake_tile(route):
+        tiles.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=blank)
+
+    page.route(re.compile(r"^https?://[^/]*(autonavi\.com|openstreetmap\.org)/"), fake_tile)
+    data = open_page(desktop, demo_server.url + "/compare")
+    assert page.input_value("#basemap-select") == "none" and tiles == []
+    assert page.locator(".leaflet-tile").count() == 0
+    before_cases, after_cases = data["beforeCases"], data["afterCases"]
+
+    page.select_option("#basemap-select", "amap")
+    for side in ("before", "after"):
+        wait_until(page, f"document.getElementById('map-{side}').dataset.crs === 'gcj02'")
+        wait_until(page, f"document.querySelectorAll('#map-{side} .leaflet-tile-loaded').length > 0")
+    assert tiles and all("autonavi.com" in url for url in tiles)
+    assert maps_data(page)["beforeCases"] == before_cases and maps_data(page)["afterCases"] == after_cases
+    # Another view builds new maps: they take the chosen tiles too.
+    page.locator('.lv-view[data-view="swipe"]').click()
+    wait_until(page, "document.getElementById('compare-maps').dataset.view === 'swipe'"
+                     " && document.getElementById('compare-maps').dataset.drawn === '1'")
+    wait_until(page, "document.querySelectorAll('#compare-maps .leaflet-tile-loaded').length > 0")
+    assert page.locator("#compare-maps .map.has-tiles").count() == 1
+
+    open_page(desktop, demo_server.url + "/dashboard")
+    assert page.input_value("#basemap-select") == "amap"
+    wait_until(page, "document.getElementById('dash-map').dataset.crs === 'gcj02'")
+    page.select_option("#basemap-select", "none")
+    wait_until(page, "document.getElementById('dash-map').dataset.crs === 'wgs84'")
+    assert page.locator("#dash-map .leaflet-tile").count() == 0
+    desktop.assert_no_errors()
 
 
 def test_saved_analyses_show_on_the_maps_of_their_dates(demo_server, desktop):
