@@ -1,22 +1,30 @@
-"""Where new facilities do the most good: candidate sites along streets, a coverage matrix (straight-line or
-street-network distance), and maximum-coverage / set-cover siting, greedy or exact (HiGHS integer programming).
+"""Where new facilities do the most good: ``propose_sites`` (maximum coverage or set cover, greedy or exact with
+HiGHS) and its summary; candidate sites and the coverage matrix come from geo.siting_coverage and are re-exported.
 """
 
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Integral
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
-import shapely
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.spatial import cKDTree
 
-from geo.crs import metric_crs_for_bounds
+from geo.siting_coverage import (
+    _METRICS,
+    WGS84,
+    _as_network,
+    _check_gdf,
+    _euclidean_matrix,
+    _metric,
+    _network_matrix,
+    _number,
+    candidates_along,
+    coverage_matrix,
+)
+from geo.siting_solvers import _contributions, _exact, _greedy, _harmonic, _packing_bound, _prune, _reduce
 
 __all__ = ["EXACT_NNZ_LIMIT", "candidates_along", "coverage_matrix", "propose_sites"]
 
@@ -24,315 +32,10 @@ __all__ = ["EXACT_NNZ_LIMIT", "candidates_along", "coverage_matrix", "propose_si
 # the targets still to cover, has at most this many (candidate, target) pairs: HiGHS then usually proves
 # optimality within a second or two on 2 cores.  Larger instances run greedy with a cheap bound instead.
 EXACT_NNZ_LIMIT = 100_000
-WGS84 = "EPSG:4326"
-_TOLERANCE_M = 1e-6  # reprojection round-off: a target at exactly radius_m still counts as covered
-_METHODS, _METRICS = ("auto", "greedy", "exact"), ("euclidean", "network")
+_METHODS = ("auto", "greedy", "exact")
 
 
-# -- input checks and projection ----------------------------------------------------------------------
-def _check_gdf(gdf: object, name: str) -> None:
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"{name} must be a GeoDataFrame, got {type(gdf).__name__}")
-    if len(gdf) and gdf.crs is None:
-        raise ValueError(f"{name} has no CRS: a CRS is required (e.g. gdf.set_crs('EPSG:4326')), never guessed")
-    bad = gdf.geometry.isna() | gdf.geometry.is_empty
-    if bad.any():
-        raise ValueError(f"{name} has missing or empty geometries, e.g. at index {list(gdf.index[bad][:5])}")
-
-
-def _number(value: object, name: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise TypeError(f"{name} must be a finite real number, got {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {value!r}")
-    return float(value)
-
-
-def _metric_crs(*gdfs: gpd.GeoDataFrame) -> pyproj.CRS:
-    """The UTM zone for the union of the lon/lat bounds of the (non-empty) frames."""
-    bounds = np.array([pyproj.Transformer.from_crs(g.crs, WGS84, always_xy=True).transform_bounds(
-        *g.total_bounds, densify_pts=21) for g in gdfs if len(g)])
-    return metric_crs_for_bounds(*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
-
-
-def _metric(*gdfs: gpd.GeoDataFrame) -> list[np.ndarray]:
-    """Each frame in the one UTM zone chosen for the union of their lon/lat bounds: an (n, 2) array of x, y
-    for a point layer (projected straight from the coordinates, no geometry objects), else geometries."""
-    if not any(len(g) for g in gdfs):
-        return [np.empty((0, 2)) for _ in gdfs]
-    crs, out = _metric_crs(*gdfs), []
-    for g in gdfs:
-        if not len(g) or (shapely.get_type_id(g.geometry.values) == 0).all():
-            xy = shapely.get_coordinates(g.geometry.values)
-            to_metric = pyproj.Transformer.from_crs(g.crs, crs, always_xy=True) if len(g) else None
-            out.append(np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])) if len(g) else xy)
-        else:
-            out.append(np.asarray(g.geometry.to_crs(crs).values))
-    return out
-
-
-# -- candidates and coverage ----------------------------------------------------------------------------
-def candidates_along(lines_gdf: gpd.GeoDataFrame, spacing_m: float) -> gpd.GeoDataFrame:
-    """Candidate sites every ``spacing_m`` metres along each line, both ends included once.
-
-    Parameters
-    ----------
-    lines_gdf : GeoDataFrame
-        LineStrings or MultiLineStrings in any CRS; distances are measured in the UTM zone of the data.
-    spacing_m : float
-        Metres between consecutive points along a line (> 0).
-
-    Returns
-    -------
-    GeoDataFrame
-        Points in WGS 84 with ``line_id`` (the line's index label), ``part`` (of a MultiLineString) and
-        ``distance_m`` along the part: 0, N, 2N, ... and the far end unless it falls on the last point
-        (or, for a closed line, on the start).  The index 0..n-1 is the candidate id.
-
-    Examples
-    --------
-    >>> from shapely.geometry import LineString
-    >>> line = gpd.GeoDataFrame(geometry=[LineString([(740000, 2560000), (740250, 2560000)])], crs=32649)
-    >>> candidates_along(line, 100.0)["distance_m"].round(6).tolist()
-    [0.0, 100.0, 200.0, 250.0]
-    """
-    _check_gdf(lines_gdf, "lines_gdf")
-    spacing = _number(spacing_m, "spacing_m", positive=True)
-    empty = gpd.GeoDataFrame({"line_id": [], "part": [], "distance_m": []}, geometry=[], crs=WGS84)
-    if not len(lines_gdf):
-        return empty
-    kinds = set(lines_gdf.geom_type)
-    if not kinds <= {"LineString", "LinearRing", "MultiLineString"}:
-        raise ValueError(f"lines_gdf must hold LineStrings or MultiLineStrings, got {sorted(kinds)}")
-    lines_m = lines_gdf.geometry.to_crs(_metric_crs(lines_gdf))
-    parts = lines_m.explode(index_parts=True)
-    geoms, lengths = parts.values, parts.length.to_numpy()
-    closed = shapely.is_closed(geoms)
-    steps = np.floor(lengths / spacing + 1e-9).astype(np.int64) + 1  # 0, N, ..., kN <= length
-    steps -= closed & (steps > 1) & ((steps - 1) * spacing > lengths - _TOLERANCE_M)  # kN would be the start
-    part_of = np.repeat(np.arange(len(parts)), steps)
-    dist = (np.arange(steps.sum()) - np.repeat(np.cumsum(steps) - steps, steps)) * spacing
-    with_end = (lengths - (steps - 1) * spacing > _TOLERANCE_M) & ~closed
-    part_of = np.concatenate([part_of, np.flatnonzero(with_end)])
-    dist = np.concatenate([np.minimum(dist, np.repeat(lengths, steps)), lengths[with_end]])
-    order = np.lexsort((dist, part_of))
-    part_of, dist = part_of[order], dist[order]
-    points = shapely.line_interpolate_point(geoms[part_of], dist)
-    labels = parts.index.to_frame(index=False)
-    out = gpd.GeoDataFrame(
-        {"line_id": labels.iloc[part_of, 0].to_numpy(), "part": labels.iloc[part_of, 1].to_numpy(), "distance_m": dist},
-        geometry=points, crs=lines_m.crs,
-    )
-    return out.to_crs(WGS84)
-
-
-def coverage_matrix(
-    candidates_gdf: gpd.GeoDataFrame, targets_gdf: gpd.GeoDataFrame, radius_m: float, *,
-    metric: str = "euclidean", network: object = None,
-) -> sparse.csr_matrix:
-    """Which candidate reaches which target: a boolean ``len(candidates) x len(targets)`` sparse matrix.
-
-    Parameters
-    ----------
-    candidates_gdf, targets_gdf : GeoDataFrame
-        Any CRS.  Targets may be points or areas (buildings): the distance is to the target geometry.
-    radius_m : float
-        Service radius in metres; a target at exactly ``radius_m`` is covered.
-    metric : {"euclidean", "network"}
-        Straight-line distance in the UTM zone chosen for both layers together (KD-tree for points,
-        STRtree ``dwithin`` otherwise), or street-network distance from ``network.within``.
-    network : StreetNetwork or GeoDataFrame, optional
-        For ``metric="network"``: anything with ``within(sources_gdf, targets_gdf, radius_m)`` returning a
-        sparse matrix (``geo.network.StreetNetwork``), or street lines to build one from.
-
-    Returns
-    -------
-    scipy.sparse.csr_matrix
-        ``True`` where the candidate covers the target.
-
-    Examples
-    --------
-    >>> from shapely.geometry import Point
-    >>> gdf = lambda xs: gpd.GeoDataFrame(geometry=[Point(740000 + x, 2560000) for x in xs], crs=32649)
-    >>> coverage_matrix(gdf([0, 100]), gdf([50, 60, 200]), 50.0).toarray().astype(int).tolist()
-    [[1, 0, 0], [1, 1, 0]]
-    """
-    _check_gdf(candidates_gdf, "candidates_gdf")
-    _check_gdf(targets_gdf, "targets_gdf")
-    radius = _number(radius_m, "radius_m")
-    if metric not in _METRICS:
-        raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
-    if metric == "network":
-        return _network_matrix(candidates_gdf, targets_gdf, radius, network)
-    return _euclidean_matrix(*_metric(candidates_gdf, targets_gdf), radius)
-
-
-def _euclidean_matrix(cand: np.ndarray, targ: np.ndarray, radius: float) -> sparse.csr_matrix:
-    """From ``_metric`` output: KD-trees when both are points, else an STRtree ``dwithin`` query."""
-    shape = (len(cand), len(targ))
-    if not shape[0] or not shape[1]:
-        return sparse.csr_matrix(shape, dtype=bool)
-    if cand.dtype != object and targ.dtype != object:
-        pairs = cKDTree(cand).sparse_distance_matrix(cKDTree(targ), radius + _TOLERANCE_M, output_type="ndarray")
-        rows, cols = pairs["i"], pairs["j"]
-    else:
-        cand, targ = (g if g.dtype == object else shapely.points(g) for g in (cand, targ))
-        cols, rows = shapely.STRtree(cand).query(targ, predicate="dwithin", distance=radius + _TOLERANCE_M)
-    return sparse.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=shape)
-
-
-def _as_network(network: object):
-    if network is None:
-        raise ValueError('metric="network" needs network=: a geo.network.StreetNetwork or a GeoDataFrame of lines')
-    if isinstance(network, gpd.GeoDataFrame):
-        from geo.network import StreetNetwork  # only network siting needs it
-
-        network = StreetNetwork.from_lines(network)
-    if not callable(getattr(network, "within", None)):
-        raise TypeError(f"network must have a within(sources, targets, radius_m) method, got {type(network).__name__}")
-    return network
-
-
-def _network_matrix(cand: gpd.GeoDataFrame, targ: gpd.GeoDataFrame, radius: float, network) -> sparse.csr_matrix:
-    network = _as_network(network)
-    shape = (len(cand), len(targ))
-    if not shape[0] or not shape[1]:
-        return sparse.csr_matrix(shape, dtype=bool)
-    matrix = sparse.csr_matrix(network.within(cand, targ, radius), dtype=bool)
-    if matrix.shape != shape:
-        raise ValueError(f"network.within returned a {matrix.shape} matrix, expected {shape}")
-    matrix.eliminate_zeros()
-    return matrix
-
-
-# -- solvers ----------------------------------------------------------------------------------------------
-def _gather(csr: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices of the given rows, and for each the position of its row in ``rows``."""
-    starts = csr.indptr[rows]
-    lengths = csr.indptr[rows + 1] - starts
-    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return csr.indices[offsets + np.arange(lengths.sum())], np.repeat(np.arange(len(rows)), lengths)
-
-
-def _greedy(matrix: sparse.csr_matrix, weights: np.ndarray, covered: np.ndarray, limit: int | None,
-            report: np.ndarray):
-    """Greedy by marginal ``weights`` with exact gains kept up to date by sparse decrements (each target's
-    candidates are touched once, when it is covered).  Returns sites, targets and ``report`` weight each
-    adds, and an upper bound on the optimum: for a budget, the least over steps i of f(S_i) + the sum of
-    the ``limit`` largest gains (submodularity), at most f/(1 - 1/e); else f itself."""
-    by_target = matrix.T.tocsr()
-    covered = covered.copy()
-    gains = matrix.astype(np.float64) @ np.where(covered, 0.0, weights)
-    sites, added, added_weight, value, bound = [], [], [], 0.0, math.inf
-    while len(sites) < (matrix.shape[0] if limit is None else limit):
-        site = int(np.argmax(gains)) if len(gains) else 0
-        if not len(gains) or gains[site] <= 1e-12 * max(1.0, value):
-            return sites, added, added_weight, value  # everything coverable with weight is covered
-        if limit is not None:
-            top = min(limit, len(gains))
-            bound = min(bound, value + np.partition(gains, -top)[-top:].sum())
-        reach = matrix.indices[matrix.indptr[site]:matrix.indptr[site + 1]]
-        new = reach[~covered[reach]]
-        covered[new] = True
-        candidates, which = _gather(by_target, new)
-        np.subtract.at(gains, candidates, weights[new][which])
-        gains[site] = 0.0
-        sites.append(site)
-        added.append(len(new))
-        added_weight.append(float(report[new].sum()))
-        value += float(weights[new].sum())
-    return sites, added, added_weight, min(bound, value / (1 - 1 / math.e)) if limit else value
-
-
-def _prune(matrix: sparse.csr_matrix, sites: list[int], before: np.ndarray) -> list[int]:
-    """Reverse delete: latest first, drop any site whose targets all stay covered without it."""
-    times = np.bincount(matrix[sites].indices, minlength=matrix.shape[1]) + before
-    keep = []
-    for site in reversed(sites):
-        reach = matrix.indices[matrix.indptr[site]:matrix.indptr[site + 1]]
-        if (times[reach] >= 2).all():
-            times[reach] -= 1
-        else:
-            keep.append(site)
-    return keep[::-1]
-
-
-def _contributions(matrix: sparse.csr_matrix, sites, covered: np.ndarray, weights: np.ndarray):
-    """Targets and weight each site adds to those covered before it, in the given order."""
-    chosen = matrix[np.asarray(sites, dtype=np.int64)]
-    rank = np.repeat(np.arange(len(sites)), np.diff(chosen.indptr))
-    fresh = ~covered[chosen.indices]
-    first = np.full(matrix.shape[1], len(sites))
-    np.minimum.at(first, chosen.indices[fresh], rank[fresh])  # the first site in order that reaches it
-    hit = first < len(sites)
-    added = np.bincount(first[hit], minlength=len(sites))
-    return added.tolist(), np.bincount(first[hit], weights=weights[hit], minlength=len(sites)).tolist()
-
-
-def _reduce(matrix: sparse.csr_matrix, weights: np.ndarray, todo: np.ndarray):
-    """The instance on targets still to cover, identical targets merged (weights summed), idle sites dropped."""
-    sub = matrix[:, np.flatnonzero(todo)].tocsc()
-    keys = [sub.indices[sub.indptr[j]:sub.indptr[j + 1]].tobytes() for j in range(sub.shape[1])]
-    group = pd.factorize(pd.Series(keys, dtype=object))[0]
-    _, first = np.unique(group, return_index=True)
-    merged = sub[:, first].tocsr()
-    used = np.flatnonzero(merged.getnnz(axis=1))
-    return merged[used], np.bincount(group, weights=weights[todo], minlength=len(first)), used
-
-
-def _exact(sub: sparse.csr_matrix, weights: np.ndarray, limit: int | None, time_limit_s: float):
-    """HiGHS on the reduced instance: max sum w_t y_t, y_t <= sum_{c covers t} x_c, sum x_c <= limit (y
-    continuous, integral at any optimum), or set cover min sum x_c, sum_{c covers t} x_c >= 1.  Returns
-    (chosen rows or None, status, bound on the objective in weight or sites)."""
-    n_sites, n_targets = sub.shape
-    sub = sub.astype(np.float64)
-    if limit is None:
-        cost, rows = np.ones(n_sites), LinearConstraint(sub.T, 1, np.inf)
-        integrality = np.ones(n_sites)
-    else:
-        cost = np.concatenate([np.zeros(n_sites), -weights])
-        cover = sparse.hstack([-sub.T, sparse.identity(n_targets)])
-        budget = sparse.hstack([np.ones((1, n_sites)), sparse.csr_matrix((1, n_targets))])
-        rows = LinearConstraint(sparse.vstack([cover, budget]).tocsr(), -np.inf, np.append(np.zeros(n_targets), limit))
-        integrality = np.concatenate([np.ones(n_sites), np.zeros(n_targets)])
-    res = milp(cost, constraints=rows, integrality=integrality, bounds=Bounds(0, 1),
-               options={"time_limit": time_limit_s, "mip_rel_gap": 0.0})
-    if res.status not in (0, 1):
-        raise RuntimeError(f"HiGHS failed on the siting problem: {res.message}")
-    status = "optimal" if res.status == 0 else "time_limit"
-    dual = getattr(res, "mip_dual_bound", None)
-    if dual is None or not np.isfinite(dual):
-        dual = 0.0 if limit is None else -weights.sum()
-    bound = math.ceil(dual - 1e-6) if limit is None else -dual
-    chosen = None if res.x is None else np.flatnonzero(res.x[:n_sites] > 0.5)
-    return chosen, status, bound
-
-
-def _packing_bound(matrix: sparse.csr_matrix, todo: np.ndarray) -> int:
-    """Targets no two of which share a candidate each need their own site: a set-cover lower bound.
-    Built in rounds (a target joins when it has the best priority at all its candidates; fewest
-    candidates first), so it costs a few sparse passes instead of a Python loop over targets."""
-    by_target = matrix.T.tocsr()
-    degree = np.diff(by_target.indptr)
-    priority = np.empty(len(degree))
-    priority[np.lexsort((np.arange(len(degree)), -degree))] = np.arange(len(degree), dtype=float)
-    alive, used, packed = todo.copy(), np.zeros(matrix.shape[0], bool), 0
-    while alive.any():
-        p = np.where(alive, priority, -1.0)
-        best = np.maximum.reduceat(np.append(p[matrix.indices], -1.0), matrix.indptr[:-1])
-        contested = np.maximum.reduceat(np.append(best[by_target.indices], -1.0), by_target.indptr[:-1])
-        wins = np.flatnonzero(alive & (p >= contested))  # p <= best everywhere, so p is best at all its sites
-        packed += len(wins)
-        used[_gather(by_target, wins)[0]] = True
-        touched = np.maximum.reduceat(np.append(used[by_target.indices], False), by_target.indptr[:-1])
-        alive &= ~touched.astype(bool)
-    return packed
-
-
-def _harmonic(n: int) -> float:
-    return float(np.sum(1.0 / np.arange(1, n + 1))) if n > 0 else 1.0
-
-
+# -- choosing between greedy and exact ----------------------------------------------------------------------
 def _solve(matrix: sparse.csr_matrix, weights: np.ndarray, before: np.ndarray, count: int | None,
            method: str, time_limit_s: float) -> dict:
     """Greedy always (cheap, and the fallback); HiGHS when asked or small.  The better answer is returned
