@@ -4,7 +4,7 @@
 // the pages work with no internet, like the main map.
 
 import * as L from "../vendor/leaflet-1.9.4/leaflet-src.esm.js";
-import { MAP_MAX_ZOOM } from "./basemap.js";
+import { MAP_MAX_ZOOM, plainAttribution } from "./basemap.js";
 import { crsFor } from "./gcjCrs.js";
 import { LabelLayout } from "./labelLayout.js";
 import { MapStatus } from "./mapStatus.js";
@@ -46,6 +46,7 @@ export function createBaseMap({ element, definitions, api, i18n, extent, zoomCon
   const renderer = orderedCanvas({ padding: 0.3, tolerance: coarse ? 8 : 3 });
   const map = L.map(element, { zoomControl: false, maxZoom: MAP_MAX_ZOOM, minZoom: 2, renderer, tapTolerance: 15,
     crs: crsFor(basemaps ? basemaps.crsName() : "wgs84"), zoomSnap: basemaps ? basemaps.zoomSnap() : 0.5 });
+  plainAttribution(map);
   if (zoomControl) {
     L.control.zoom({ position: "topright", zoomInTitle: i18n.t("zoom.in"), zoomOutTitle: i18n.t("zoom.out") }).addTo(map);
   }

@@ -130,4 +130,13 @@ export class Basemaps {
   }
 }
 
+/**
+ * The attribution's prefix as plain "Leaflet", as the offline folium maps write it: Leaflet 1.9's default
+ * adds a national flag, which does not belong on a Chinese government office's map.
+ */
+export function plainAttribution(map) {
+  map.attributionControl?.setPrefix("Leaflet");
+  return map;
+}
+
 export { MAP_MAX_ZOOM };

@@ -5,7 +5,7 @@
 // data-cases, data-route-points, data-stops, data-base-features, data-pin here).
 
 import * as L from "../vendor/leaflet-1.9.4/leaflet-src.esm.js";
-import { Basemaps, MAP_MAX_ZOOM } from "./basemap.js";
+import { Basemaps, MAP_MAX_ZOOM, plainAttribution } from "./basemap.js";
 import { el } from "./dom.js";
 import { categoryIcon } from "./fieldIcons.js";
 import { crsFor } from "./gcjCrs.js";
@@ -85,6 +85,7 @@ export class FieldMap {
       tapTolerance: 15,
     });
     this.map = map;
+    plainAttribution(map);
     for (const [name, zIndex] of Object.entries(PANES)) {
       map.createPane(name).style.zIndex = String(zIndex);
     }

@@ -8,7 +8,7 @@ import * as L from "../vendor/leaflet-1.9.4/leaflet-src.esm.js";
 import { AnalysisPanel } from "./analysisPanel.js";
 import { completeDefinition } from "./analysisProperties.js";
 import { Api, goToLogin } from "./api.js";
-import { Basemaps, MAP_MAX_ZOOM } from "./basemap.js";
+import { Basemaps, MAP_MAX_ZOOM, plainAttribution } from "./basemap.js";
 import { crsFor } from "./gcjCrs.js";
 import { parseViewHash, ViewHash } from "./hashState.js";
 import { I18n, safeStorage } from "./i18n.js";
@@ -138,6 +138,7 @@ async function start() {
     renderer,
     tapTolerance: 15,
   });
+  plainAttribution(map);
   let zoom = zoomControl(i18n).addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   initialView(map, config);

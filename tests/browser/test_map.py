@@ -10,7 +10,7 @@ import re
 import struct
 import zlib
 
-from .browser_support import BIG_COUNT, ROOT, wait_until
+from .browser_support import BIG_COUNT, READY_TIMEOUT_MS, ROOT, wait_until
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 XSS = '<img src=x onerror="document.body.dataset.pwned=\'1\'">'
@@ -435,4 +435,17 @@ def test_works_under_a_strict_content_security_policy(demo_server, desktop):
     colour = page.eval_on_selector('.layer-row[data-layer-id="blackspots"] .layer-toggle .swatch',
                                    "el => getComputedStyle(el).backgroundColor")
     assert colour not in ("", "rgba(0, 0, 0, 0)")
+    desktop.assert_no_errors()
+
+
+def test_the_attribution_says_leaflet_without_a_flag(demo_server, desktop):
+    """Leaflet 1.9's default prefix carries a national flag; our maps say plain "Leaflet", as folium's do."""
+    page = desktop.page
+    for path in ("/", "/compare"):
+        page.goto(demo_server.url + path)
+        page.wait_for_selector("body[data-ready]", state="attached", timeout=READY_TIMEOUT_MS)
+        page.wait_for_selector(".leaflet-control-attribution", state="attached")
+        assert page.locator(".leaflet-attribution-flag").count() == 0, path
+        texts = page.eval_on_selector_all(".leaflet-control-attribution", "els => els.map(e => e.textContent)")
+        assert texts and all(text.startswith("Leaflet") for text in texts), (path, texts)
     desktop.assert_no_errors()
