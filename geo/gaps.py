@@ -5,155 +5,35 @@ required spacing, measured in metres along each line, with the thresholds and wh
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from numbers import Real
-from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
-import shapely
 
-from geo._numeric import real_number
-from geo.crs import metric_crs_for_bounds
+from geo.gaps_checks import _check_gdf, _check_inputs, _positive
+from geo.gaps_geometry import (
+    _WGS84,
+    _grid_codes,
+    _locate,
+    _metric_crs,
+    _network,
+    _positions,
+    _stretches,
+    _substrings,
+    _to,
+    _xy,
+)
+from geo.gaps_thresholds import (
+    BIN_CATEGORY_OF_CLASS,
+    CJJ27_BIN_SPACING_M,
+    CJJ45_SPACING_FACTORS,
+    ROAD_CLASSES,
+    bin_gap_thresholds,
+    lamp_gap_thresholds,
+)
 
 __all__ = ["BIN_CATEGORY_OF_CLASS", "CJJ27_BIN_SPACING_M", "CJJ45_SPACING_FACTORS", "ROAD_CLASSES",
            "bin_gap_thresholds", "lamp_gap_thresholds", "line_gaps", "working_points"]  # fmt: skip
-
-ROAD_CLASSES = ("arterial", "secondary", "branch", "alley", "commercial")  # layers/catalogue/roads.json
-# Presets mirroring the layer catalogue (streetlights.json rules.spacing, bins.json rules.service_distance;
-# the tests check they agree): pass the catalogue's figures in to use edited ones.
-CJJ45_SPACING_FACTORS = {"cutoff": 3.0, "semi_cutoff": 3.5, "non_cutoff": 4.0}
-CJJ27_BIN_SPACING_M = {"commercial": (25.0, 50.0), "arterial": (50.0, 80.0), "ordinary": (80.0, 100.0)}
-BIN_CATEGORY_OF_CLASS = {"commercial": "commercial", "arterial": "arterial", "secondary": "ordinary",
-                         "branch": "ordinary", "alley": "ordinary"}  # fmt: skip
-_LABELS = {"cutoff": ("截光型", "cut-off"), "semi_cutoff": ("半截光型", "semi-cut-off"),
-           "non_cutoff": ("非截光型", "non-cut-off"), "commercial": ("商业街", "commercial street"),
-           "arterial": ("主干路", "arterial"), "ordinary": ("一般道路", "ordinary road")}  # fmt: skip
-# A stretch must beat its threshold by more than this to be a gap: a WGS 84 round trip moves ~1e-9 m.
-_LENGTH_TOL_M = 1e-6
-_WGS84 = pyproj.CRS.from_epsg(4326)
-
-
-def lamp_gap_thresholds(
-    pole_height_m: float | Mapping[str, float] = 8.0,
-    distribution: str = "semi_cutoff",
-    factor_of_spacing: float = 2.0,
-    classes: Iterable[str] = ROAD_CLASSES,
-    spacing_factors: Mapping[str, float] | None = None,
-) -> dict:
-    """Dark-stretch thresholds per road class from the CJJ 45-2015 lamp spacing.
-
-    CJJ 45-2015: spacing S ≤ 3H (cut-off), 3.5H (semi-cut-off), 4H (non-cut-off), H = pole height.
-    Calling a stretch dark when it is longer than ``factor_of_spacing × S`` is this tool's choice, not
-    the standard; ``source`` says so in zh-CN and en.
-
-    Parameters
-    ----------
-    pole_height_m : float or dict
-        H in metres, one for all classes or ``{road class: H}`` covering every class in `classes`.
-    distribution : str
-        ``"cutoff"``, ``"semi_cutoff"`` or ``"non_cutoff"`` (streetlights.json ``cutoff``).
-    factor_of_spacing : float
-        A stretch longer than this many spacings S is a gap.
-    classes : iterable of str
-        Road classes to give a threshold.
-    spacing_factors : dict, optional
-        ``{distribution: S / H}``, by default `CJJ45_SPACING_FACTORS` (streetlights.json
-        ``rules.spacing.max_spacing_factor``).
-
-    Returns
-    -------
-    dict
-        ``thresholds`` ``{class: metres}`` for `line_gaps`, ``spacing_m`` ``{class: S}``,
-        ``factor_of_spacing``, ``distribution``, ``source`` ``{"zh-CN": str, "en": str}``.
-
-    Examples
-    --------
-    >>> lamp_gap_thresholds()["thresholds"]["alley"]  # 2 x 3.5 x 8 m
-    56.0
-    """
-    factors = CJJ45_SPACING_FACTORS if spacing_factors is None else spacing_factors
-    if distribution not in factors:
-        raise ValueError(f"distribution must be one of {sorted(factors)}, got {distribution!r}")
-    per_h = _positive(factors[distribution], f"spacing_factors[{distribution!r}]")
-    factor, classes = _positive(factor_of_spacing, "factor_of_spacing"), _class_list(classes)
-    if isinstance(pole_height_m, Mapping):
-        missing = [c for c in classes if c not in pole_height_m]
-        if missing:
-            raise ValueError(f"pole_height_m has no height for classes {missing}, got keys {sorted(pole_height_m)}")
-        height = {c: _positive(pole_height_m[c], f"pole_height_m[{c!r}]") for c in classes}
-    else:
-        height = dict.fromkeys(classes, _positive(pole_height_m, "pole_height_m"))
-    sizes = sorted({(h, per_h * h) for h in height.values()})
-    zh_sizes = "；".join(f"H = {h:g} 米时 S = {s:g} 米，阈值 {factor * s:g} 米" for h, s in sizes)
-    en_sizes = "; ".join(f"H = {h:g} m: S = {s:g} m, threshold {factor * s:g} m" for h, s in sizes)
-    zh, en = _LABELS.get(distribution, (distribution, distribution))
-    return {
-        "thresholds": {c: factor * per_h * h for c, h in height.items()},
-        "spacing_m": {c: per_h * h for c, h in height.items()},
-        "factor_of_spacing": factor,
-        "distribution": distribution,
-        "source": {
-            "zh-CN": f"CJJ 45-2015：灯间距 S ≤ {per_h:g}H（{zh}），H 为灯杆高度（{zh_sizes}）。"
-            f"“连续超过 {factor:g} × S 无路灯即为暗段”是本工具的选择，并非标准规定。",
-            "en": f"CJJ 45-2015: lamp spacing S ≤ {per_h:g}H ({en}), H = pole height ({en_sizes}). Calling a "
-            f"stretch longer than {factor:g} × S without a lamp dark is this tool's choice, not the standard.",
-        },
-    }
-
-
-def bin_gap_thresholds(
-    by_road_class: Mapping[str, float | Iterable[float]] | None = None, classes: Iterable[str] = ROAD_CLASSES
-) -> dict:
-    """Bin-gap thresholds per road class: the upper bounds of the CJJ 27-2005 / GB 50337-2003 spacing.
-
-    Commercial street 25–50 m, arterial 50–80 m, ordinary road 80–100 m.  Our classes map onto those
-    kinds of road as `BIN_CATEGORY_OF_CLASS` says: commercial → commercial, arterial → arterial,
-    secondary / branch / alley → ordinary.  A stretch longer than the upper bound with no bin is a gap.
-
-    Parameters
-    ----------
-    by_road_class : dict, optional
-        ``{"commercial" | "arterial" | "ordinary": metres or [min, max]}``, the shape of bins.json
-        ``rules.service_distance.by_road_class``; by default `CJJ27_BIN_SPACING_M`.  A kind of road
-        left out leaves its classes without a threshold (unchecked by `line_gaps`).
-    classes : iterable of str
-        Road classes to give a threshold, among the keys of `BIN_CATEGORY_OF_CLASS`.
-
-    Returns
-    -------
-    dict
-        ``thresholds`` ``{class: metres}``, ``category`` ``{class: kind of road}``, ``source``
-        ``{"zh-CN": str, "en": str}``.
-
-    Examples
-    --------
-    >>> bin_gap_thresholds()["thresholds"]["branch"]
-    100.0
-    """
-    spacing = CJJ27_BIN_SPACING_M if by_road_class is None else by_road_class
-    if not isinstance(spacing, Mapping):
-        raise TypeError(f"by_road_class must be a dict, got {type(spacing).__name__}")
-    classes = _class_list(classes)
-    for got, allowed, name in ((list(spacing), CJJ27_BIN_SPACING_M, "by_road_class keys"),
-                               (classes, BIN_CATEGORY_OF_CLASS, "classes")):  # fmt: skip
-        unknown = [k for k in got if k not in allowed]
-        if unknown:
-            raise ValueError(f"{name} must be among {sorted(allowed)}, got {unknown}")
-    upper = {k: _upper_bound(v, f"by_road_class[{k!r}]") for k, v in spacing.items()}
-    category = {c: BIN_CATEGORY_OF_CLASS[c] for c in classes}
-    zh = "，".join(f"{_LABELS[k][0]} ≤ {v:g} 米" for k, v in upper.items())
-    en = ", ".join(f"{_LABELS[k][1]} ≤ {v:g} m" for k, v in upper.items())
-    return {
-        "thresholds": {c: upper[k] for c, k in category.items() if k in upper},
-        "category": category,
-        "source": {
-            "zh-CN": f"CJJ 27-2005 / GB 50337-2003 废物箱设置间距上限：{zh}；次干路、支路、巷道按一般道路计。",
-            "en": f"CJJ 27-2005 / GB 50337-2003 litter-bin spacing, upper bounds: {en}; secondary roads, "
-            "branch roads and alleys count as ordinary roads.",
-        },
-    }
 
 
 def working_points(
@@ -292,115 +172,7 @@ def _snap_by_line(lines_gdf: gpd.GeoDataFrame, snap: float, edge: float | None, 
     return out
 
 
-# -- input checks -----------------------------------------------------------------------------------
-def _check_gdf(gdf: object, name: str) -> None:
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"{name} must be a GeoDataFrame, got {type(gdf).__name__}")
-    if gdf.crs is None:
-        raise ValueError(f"{name} has no CRS: a CRS is required (e.g. gdf.set_crs('EPSG:4326')), never guessed")
-
-
-def _check_inputs(points_gdf, lines_gdf, max_gap_m, snap_m, class_column, grid_gdf, grid_code_column):
-    for gdf, name in ((points_gdf, "points_gdf"), (lines_gdf, "lines_gdf")):
-        _check_gdf(gdf, name)
-    _check_types(points_gdf, "points_gdf", ("Point",), allow_null=False)
-    _check_types(lines_gdf, "lines_gdf", ("LineString", "LinearRing", "MultiLineString"), allow_null=True)
-    if grid_gdf is not None:
-        _check_gdf(grid_gdf, "grid_gdf")
-        _check_types(grid_gdf, "grid_gdf", ("Polygon", "MultiPolygon"), allow_null=True)
-        if grid_code_column not in grid_gdf.columns:
-            raise ValueError(f"grid_gdf has no column {grid_code_column!r}, got columns {list(grid_gdf.columns)}")
-    snap = real_number(snap_m, "snap_m")
-    if snap < 0:
-        raise ValueError(f"snap_m must be >= 0, got {snap_m!r}")
-    if not isinstance(max_gap_m, Mapping):
-        return snap, _positive(max_gap_m, "max_gap_m")
-    if not max_gap_m:
-        raise ValueError("max_gap_m is an empty dict: no road class would be checked")
-    if class_column not in lines_gdf.columns:
-        raise ValueError(f"max_gap_m is given by class but lines_gdf has no column {class_column!r}, "
-                         f"got columns {list(lines_gdf.columns)}")  # fmt: skip
-    return snap, {k: _positive(v, f"max_gap_m[{k!r}]") for k, v in max_gap_m.items()}
-
-
-_TYPE_IDS = {"Point": 0, "LineString": 1, "LinearRing": 2, "Polygon": 3, "MultiLineString": 5, "MultiPolygon": 6}
-
-
-def _check_types(gdf: gpd.GeoDataFrame, name: str, allowed: tuple[str, ...], allow_null: bool) -> None:
-    geoms = gdf.geometry.values
-    kinds = np.asarray(shapely.get_type_id(geoms))
-    bad = ~np.isin(kinds, [_TYPE_IDS[k] for k in allowed])
-    bad = bad & (kinds != -1) if allow_null else bad | np.asarray(shapely.is_empty(geoms))
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        geom = geoms[first]
-        got = "no geometry" if geom is None else ("an empty geometry" if geom.is_empty else geom.geom_type)
-        raise ValueError(f"{name} must hold {'/'.join(allowed)} geometries; {int(bad.sum())} rows do not, "
-                         f"the first (index {gdf.index[first]!r}) has {got}")  # fmt: skip
-
-
-def _positive(value: object, name: str) -> float:
-    number = real_number(value, name)
-    if number <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return number
-
-
-def _upper_bound(value: object, name: str) -> float:
-    if isinstance(value, Real):
-        return _positive(value, name)
-    if isinstance(value, str) or not isinstance(value, Iterable) or len(pair := list(value)) != 2:
-        raise TypeError(f"{name} must be metres or a [min, max] pair, got {value!r}")
-    low, high = _positive(pair[0], name), _positive(pair[1], name)
-    if low > high:
-        raise ValueError(f"{name} must be [min, max] with min <= max, got {pair!r}")
-    return high
-
-
-def _class_list(classes: Iterable[str]) -> list[str]:
-    if isinstance(classes, str) or not isinstance(classes, Iterable):
-        raise TypeError(f"classes must be a collection of road classes, got {classes!r}")
-    return list(classes)
-
-
-# -- geometry: all in metres, coordinates as numpy arrays -------------------------------------------------
-class _Network(NamedTuple):
-    """The checked parts (non-zero length, with a threshold) as flat vertex arrays in metres."""
-
-    xy: np.ndarray  # vertices
-    vertex_part: np.ndarray  # part of each vertex (sorted)
-    along: np.ndarray  # distance of each vertex along its part
-    keyed: np.ndarray  # `along` + `offset` of its part, increasing over all parts: one searchsorted for all
-    offset: np.ndarray  # per part: 1 m more than the total length of the parts before it
-    first: np.ndarray  # per part: its first vertex (its last is the next part's first - 1)
-    owner: np.ndarray  # row of lines_gdf of each part
-    part_no: np.ndarray  # index of each part within its (Multi)LineString
-    length: np.ndarray
-    limit: np.ndarray
-
-
-def _metric_crs(lines_gdf: gpd.GeoDataFrame) -> pyproj.CRS:
-    bounds = lines_gdf.total_bounds
-    if not np.all(np.isfinite(bounds)):
-        return metric_crs_for_bounds(0.0, 0.0, 0.0, 0.0)  # no line: nothing is measured
-    if not lines_gdf.crs.equals(_WGS84):
-        to_wgs84 = pyproj.Transformer.from_crs(lines_gdf.crs, _WGS84, always_xy=True)
-        bounds = to_wgs84.transform_bounds(*bounds, densify_pts=21)
-    return metric_crs_for_bounds(*(float(b) for b in bounds))
-
-
-def _to(xy: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
-    if len(xy) == 0 or pyproj.CRS(src).equals(dst):
-        return xy
-    x, y = pyproj.Transformer.from_crs(src, dst, always_xy=True).transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([x, y])
-
-
-def _xy(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
-    xy = _to(shapely.get_coordinates(geoms), src, dst)
-    return xy[np.isfinite(xy).all(axis=1)]  # a point the projection cannot reach is nowhere near a line
-
-
+# -- tables: the lines in, the summary out ----------------------------------------------------------------
 def _line_table(lines_gdf, thresholds, class_column: str, id_column: str, name_column: str) -> pd.DataFrame:
     """Id, name, class and threshold (NaN: not checked) of every line, in row order; None for nulls."""
 
@@ -421,107 +193,6 @@ def _line_table(lines_gdf, thresholds, class_column: str, id_column: str, name_c
     return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in text.items()} | {"threshold": limit})
 
 
-def _network(lines_gdf: gpd.GeoDataFrame, limit_by_line: np.ndarray, metric: pyproj.CRS) -> _Network:
-    geoms = lines_gdf.geometry.values
-    if (shapely.get_type_id(geoms) == _TYPE_IDS["MultiLineString"]).any():
-        parts, owner = shapely.get_parts(geoms, return_index=True)
-    else:  # get_parts copies every geometry: skip it when there is no multi-part line
-        owner = np.flatnonzero(~shapely.is_missing(geoms))
-        parts = np.asarray(geoms)[owner]
-    part_no = np.arange(len(owner)) - np.searchsorted(owner, owner)
-    xy, vertex_part = shapely.get_coordinates(parts, return_index=True)
-    xy = _to(xy, lines_gdf.crs, metric)
-    step = np.zeros(len(xy))
-    step[1:] = np.hypot(*np.diff(xy, axis=0).T)
-    step[np.diff(vertex_part, prepend=-1) != 0] = 0.0  # a part's first vertex starts it
-    length = np.bincount(vertex_part, weights=step, minlength=len(parts))
-    keep = (length > 0) & np.isfinite(length) & np.isfinite(limit_by_line[owner])
-    on_kept = keep[vertex_part]
-    xy, step, vertex_part = xy[on_kept], step[on_kept], (np.cumsum(keep) - 1)[vertex_part[on_kept]]
-    walked = np.cumsum(step)
-    along = walked - walked[np.searchsorted(vertex_part, vertex_part)]
-    owner, length = owner[keep], length[keep]
-    offset = np.r_[0.0, np.cumsum(length + 1.0)[:-1]]
-    first = np.searchsorted(vertex_part, np.arange(len(length) + 1))
-    return _Network(xy, vertex_part, along, along + offset[vertex_part], offset, first, owner, part_no[keep],
-                    length, limit_by_line[owner])  # fmt: skip
-
-
-def _positions(net: _Network, points_xy: np.ndarray, snap_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(part, position) of every point within its part's snap_m of a part, on its nearest segment of that
-    part."""
-    seg = np.flatnonzero((net.vertex_part[1:] == net.vertex_part[:-1]) & (np.diff(net.along) > 0))
-    if len(seg) == 0 or len(points_xy) == 0:
-        return np.empty(0, dtype=np.intp), np.empty(0)
-    a, b = net.xy[seg], net.xy[seg + 1]
-    snap_seg = np.asarray(snap_m, dtype=float)[net.vertex_part[seg]]
-    # Envelopes first, then exact distances in numpy. A diagonal of each segment's envelope grown by
-    # its snap has that grown envelope, and two-point lines are cheaper to build than boxes.
-    grow = snap_seg[:, None]
-    grown = np.stack([np.minimum(a, b) - grow, np.maximum(a, b) + grow], axis=1)
-    s, p = shapely.STRtree(shapely.points(points_xy)).query(shapely.linestrings(grown))
-    a, d, rel = a[s], b[s] - a[s], points_xy[p] - a[s]
-    t = np.clip(np.einsum("ij,ij->i", rel, d) / np.einsum("ij,ij->i", d, d), 0.0, 1.0)
-    off = rel - t[:, None] * d
-    dist2 = np.einsum("ij,ij->i", off, off)
-    near = dist2 <= snap_seg[s] ** 2
-    s, p, t, dist2 = s[near], p[near], t[near], dist2[near]
-    part = net.vertex_part[seg[s]]
-    pair = p.astype(np.int64) * len(net.length) + part
-    order = np.lexsort((dist2, pair))  # stable: per (point, part) the nearest segment, the first on ties
-    first = order[np.diff(pair[order], prepend=-1) != 0]
-    i = seg[s[first]]
-    return part[first], net.along[i] + t[first] * (net.along[i + 1] - net.along[i])
-
-
-def _stretches(net: _Network, part: np.ndarray, position: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(part, start, end) of every stretch longer than its part's threshold."""
-    n = len(net.length)  # each part's ends are positions too: end stretches need no special case
-    key = np.concatenate([part, np.arange(n), np.arange(n)])
-    position = np.concatenate([position, np.zeros(n), net.length])
-    order = np.argsort(position + net.offset[key], kind="stable")  # by part, then position
-    key, position = key[order], position[order]
-    gap = (key[1:] == key[:-1]) & (np.diff(position) > net.limit[key[:-1]] + _LENGTH_TOL_M)
-    first = np.flatnonzero(gap)
-    return key[first], position[first], position[first + 1]
-
-
-def _locate(net: _Network, part: np.ndarray, distance: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
-    """End vertex of the segment holding each distance along its part, and the point there."""
-    first, last = net.first[part], net.first[part + 1] - 1
-    i = np.clip(np.searchsorted(net.keyed, distance + net.offset[part], side=side), first + 1, last)
-    seg = net.along[i] - net.along[i - 1]
-    t = np.clip(np.divide(distance - net.along[i - 1], seg, out=np.zeros_like(seg), where=seg > 0), 0.0, 1.0)
-    return i, net.xy[i - 1] + t[:, None] * (net.xy[i] - net.xy[i - 1])
-
-
-def _substrings(net, i0, i1, start_xy, end_xy, metric) -> np.ndarray:
-    """``shapely.ops.substring`` for every gap at once, as WGS 84 LineStrings."""
-    inner = np.maximum(i1 - i0, 0)  # vertices strictly between the two ends
-    count = inner + 2
-    offset = np.cumsum(count) - count
-    out = np.empty((int(count.sum()), 2))
-    out[offset], out[offset + count - 1] = start_xy, end_xy
-    gap = np.repeat(np.arange(len(i0)), inner)
-    k = np.arange(len(gap)) - np.repeat(np.cumsum(inner) - inner, inner)
-    out[offset[gap] + 1 + k] = net.xy[i0[gap] + k]
-    if len(out) == 0:
-        return np.empty(0, dtype=object)
-    return shapely.linestrings(_to(out, metric, _WGS84), indices=np.repeat(np.arange(len(i0)), count))
-
-
-def _grid_codes(grid_gdf: gpd.GeoDataFrame, code_column: str, mid_xy: np.ndarray) -> np.ndarray:
-    """Code of the first cell (row order) covering each midpoint, in the grid's own CRS; else None."""
-    codes = np.full(len(mid_xy), None, dtype=object)
-    if len(mid_xy):
-        mid, cell = shapely.STRtree(grid_gdf.geometry.values).query(shapely.points(mid_xy), "covered_by")
-        order = np.lexsort((cell, mid))
-        first = order[np.diff(mid[order], prepend=-1) != 0]
-        codes[mid[first]] = grid_gdf[code_column].to_numpy(dtype=object)[cell[first]]
-    return codes
-
-
-# -- summary ----------------------------------------------------------------------------------------
 def _summary(lines, net, row, gaps, thresholds, snap_m, metric, with_grid) -> dict:
     n = len(lines)
     gap_m = gaps["length_m"].to_numpy()
