@@ -12,6 +12,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from geo._frames import check_geometries as _check_gdf
 from geo.crs import metric_crs_for_bounds
 
 __all__ = ["MAX_CELLS", "WGS84", "hex_grid", "square_grid"]
@@ -27,16 +28,6 @@ def _positive(value: object, name: str) -> float:
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
     return float(value)
-
-
-def _check_gdf(gdf: object, name: str) -> None:
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"{name} must be a GeoDataFrame, got {type(gdf).__name__}")
-    if len(gdf) and gdf.crs is None:
-        raise ValueError(f"{name} has no CRS: a CRS is required (e.g. gdf.set_crs('EPSG:4326')), never guessed")
-    bad = gdf.geometry.isna() | gdf.geometry.is_empty
-    if bad.any():
-        raise ValueError(f"{name} has missing or empty geometries, e.g. at index {list(gdf.index[bad][:5])}")
 
 
 def _metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries):

@@ -14,6 +14,7 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from geo._frames import check_geometries as _check_gdf
 from geo.crs import metric_crs_for_bounds
 
 __all__ = ["candidates_along", "coverage_matrix"]
@@ -24,16 +25,6 @@ _METRICS = ("euclidean", "network")
 
 
 # -- input checks and projection ----------------------------------------------------------------------
-def _check_gdf(gdf: object, name: str) -> None:
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"{name} must be a GeoDataFrame, got {type(gdf).__name__}")
-    if len(gdf) and gdf.crs is None:
-        raise ValueError(f"{name} has no CRS: a CRS is required (e.g. gdf.set_crs('EPSG:4326')), never guessed")
-    bad = gdf.geometry.isna() | gdf.geometry.is_empty
-    if bad.any():
-        raise ValueError(f"{name} has missing or empty geometries, e.g. at index {list(gdf.index[bad][:5])}")
-
-
 def _number(value: object, name: str, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise TypeError(f"{name} must be a finite real number, got {value!r}")
