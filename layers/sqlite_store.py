@@ -610,8 +610,17 @@ class SQLiteStore(SQLiteAccounts, SQLiteCases, Store, AccountStore, CaseStore):
             old_ids, old_boxes = rtree_bulk.read_all(conn, table)
             new = np.array(boxes, dtype=np.float64).reshape(-1, 4)[:, [0, 2, 1, 3]]  # → minx, maxx, miny, maxy
             ids = np.concatenate([old_ids, np.arange(first_id, first_id + n, dtype=np.int64)])
-            rtree_bulk.load(conn, table, ids, np.concatenate([old_boxes, new]))
-            return
+            conn.execute("SAVEPOINT rtree_bulk")
+            try:
+                rtree_bulk.load(conn, table, ids, np.concatenate([old_boxes, new]))
+            except sqlite3.DatabaseError:
+                # An SQLite built to refuse writes to a virtual table's own tables (defensive mode): the
+                # tree is left as it was and the boxes go in row by row, slower but the same.
+                conn.execute("ROLLBACK TO rtree_bulk")
+                conn.execute("RELEASE rtree_bulk")
+            else:
+                conn.execute("RELEASE rtree_bulk")
+                return
         conn.executemany(
             f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)",
             ((first_id + i, minx, maxx, miny, maxy) for i, (minx, miny, maxx, maxy) in enumerate(boxes)),

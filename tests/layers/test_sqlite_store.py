@@ -436,3 +436,25 @@ def test_an_older_database_gets_the_retired_columns(tmp_path):
     assert {"retired_at", "retired_by"} <= {r[1] for r in store._conn().execute("PRAGMA table_info(layer)")}
     assert store.layer("bins") is not None
     store.close()
+
+
+def test_a_sqlite_that_refuses_writing_the_rtree_tables_still_takes_bulk_creates(db, monkeypatch):
+    """Some SQLite builds forbid writing a virtual table's own tables (defensive mode): the packed load
+    fails there, and the create goes on inserting row by row, all of it or nothing."""
+    import layers.sqlite_store as module
+    from layers import rtree_bulk
+
+    def refuse(conn, table, ids, boxes):
+        conn.execute(f"DELETE FROM {table}_rowid")  # a partial write first, which must be undone
+        raise sqlite3.OperationalError(f"table {table}_node may not be modified")
+
+    monkeypatch.setattr(module, "BULK_FEATURES", 10)
+    db.create("bins", [point(113.3 + i / 10_000, 23.1) for i in range(15)], "seed")
+    monkeypatch.setattr(rtree_bulk, "load", refuse)
+    created = db.create("bins", [point(113.2 + i / 10_000, 23.2) for i in range(40)], "bulk")
+    assert len(created) == 40 and db.layer("bins")["feature_count"] == 55
+    assert db.query("bins", bbox=(113.19, 23.19, 113.21, 23.21)).total == 40
+    assert db.query("bins", bbox=(113.29, 23.09, 113.31, 23.11)).total == 15
+    conn = db._conn()
+    assert conn.execute("SELECT rtreecheck('cur_rtree'), rtreecheck('hist_rtree')").fetchone() == ("ok", "ok")
+    assert conn.execute("SELECT count(*) FROM cur_rtree").fetchone()[0] == 55
