@@ -1,5 +1,6 @@
-// The before/after page's legend: one checkbox per state group (the dots) and per kind of change (the rings),
-// each with its colour; unticking one hides those on every map. Which are shown goes into the URL (?hide=).
+// The before/after page's legend: one checkbox per state group (the dots), per kind of change (the rings) and
+// per facility layer drawn as of each date (collection points, toilets), each with its colour; unticking one
+// hides those on every map. Which are shown goes into the URL (?hide=).
 
 import { CHANGE_COLORS, CHANGE_KEYS, CHANGES, GROUP_KEYS, GROUP_STYLES, GROUPS, chip } from "./caseColors.js";
 import { el } from "./dom.js";
@@ -9,11 +10,13 @@ export class CompareLegend {
    * @param {object} options
    * @param {HTMLElement} options.container
    * @param {import("./i18n.js").I18n} options.i18n
-   * @param {Set<string>} options.hidden groups and changes not shown
+   * @param {Set<string>} options.hidden groups, changes and facility layers not shown
+   * @param {Array<object>} [options.facilities] the facility layers' definitions (title, style)
    * @param {function(Set<string>): void} options.onChange called with the new hidden set
    */
-  constructor({ container, i18n, hidden, onChange }) {
+  constructor({ container, i18n, hidden, facilities = [], onChange }) {
     this.container = container;
+    this.facilities = facilities;
     this.i18n = i18n;
     this.hidden = new Set(hidden);
     this.onChange = onChange;
@@ -48,6 +51,11 @@ export class CompareLegend {
       el("p", { className: "lv-legend-title", text: t("leaders.legend.changes") }),
       el("div", { className: "lv-legend-row" }, CHANGES.map((c) => this.toggle(c, {
         color: CHANGE_COLORS[c], ring: true, label: t(CHANGE_KEYS[c]) }))),
+      ...(this.facilities.length ? [
+        el("p", { className: "lv-legend-title", text: t("leaders.legend.facilities") }),
+        el("div", { className: "lv-legend-row" }, this.facilities.map((d) => this.toggle(d.id, {
+          color: d.style?.color, fill: d.style?.fillColor || d.style?.color, label: this.i18n.pick(d.title, d.id) }))),
+      ] : []),
       el("p", { className: "field-hint", text: t("leaders.legend.hint") }),
     );
   }

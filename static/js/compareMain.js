@@ -15,6 +15,7 @@ import { FilterBar } from "./filterBar.js";
 import { withShortNames } from "./gridNames.js";
 import { leadersBasemaps, setReportLink, showNotice, startLeadersPage } from "./leadersPage.js";
 import { addDays, addMonths, apiFilters, readFilters, todayIn, writeFilters } from "./leadersUrl.js";
+import { FacilitySnapshots } from "./facilitySnapshots.js";
 import { SavedAnalyses } from "./savedAnalyses.js";
 
 function schema(today) {
@@ -53,11 +54,12 @@ async function start() {
   const groupOf = Object.fromEntries(Object.entries(workflow.states).map(([s, spec]) => [s, spec.group]));
   const snapshots = new CaseSnapshots({ leaders, groupOf });
   const analyses = new SavedAnalyses({ leaders, i18n, definitions, timeZone: config.timezone });
+  const facilities = new FacilitySnapshots({ leaders, definitions });
   const maps = new CompareMaps({
     container: document.getElementById("compare-maps"),
     sliderBox: document.getElementById("time-slider"),
     context: { api, i18n, config, definitions: baseDefinitions(definitions), basemaps: leadersBasemaps(context) },
-    snapshots, analyses,
+    snapshots, analyses, facilities,
     onWeek: (index) => {
       state.week = index;
       save();
@@ -80,7 +82,8 @@ async function start() {
   const hidden = () => new Set(state.hide ? state.hide.split(",") : []);
   const applyVisible = () => {
     const off = hidden();
-    maps.setVisible({ groups: GROUPS.filter((g) => !off.has(g)), changes: CHANGES.filter((c) => !off.has(c)) });
+    maps.setVisible({ groups: GROUPS.filter((g) => !off.has(g)), changes: CHANGES.filter((c) => !off.has(c)),
+      facilities: facilities.definitions.map((d) => d.id).filter((id) => !off.has(id)) });
   };
 
   const renderNumbers = () => {
@@ -159,7 +162,7 @@ async function start() {
     },
   }).start();
   new CompareLegend({
-    container: document.getElementById("legend"), i18n, hidden: hidden(),
+    container: document.getElementById("legend"), i18n, hidden: hidden(), facilities: facilities.definitions,
     onChange: (off) => {
       state.hide = [...off].join(",");
       save();

@@ -1,7 +1,8 @@
 // The maps of the before/after page in its three views: "side" (two maps side by side that move together,
 // the first date on the left), "swipe" (one map, a divider between the dates) and "play" (one map and the
 // time slider, week by week). Each shows the cases as they stood at its date(s) coloured by state group,
-// the saved coverage and gap analyses of that date, and on the later date the rings of what changed.
+// the collection points and toilets of that date, the saved coverage and gap analyses of that date, and on
+// the later date the rings of what changed.
 // What each map draws is written into data attributes of #compare-maps (data-before-open, data-after-cases,
 // data-change-new, data-play-open, ...), which the tests compare with the API.
 
@@ -35,14 +36,16 @@ export class CompareMaps {
    * @param {object} options.context {api, i18n, config, definitions (base layers), basemaps (the tile chooser)}
    * @param {import("./caseSnapshots.js").CaseSnapshots} options.snapshots
    * @param {import("./savedAnalyses.js").SavedAnalyses} options.analyses
+   * @param {import("./facilitySnapshots.js").FacilitySnapshots} options.facilities
    * @param {function(number): void} [options.onWeek] the slider moved to week ``index``
    */
-  constructor({ container, sliderBox, context, snapshots, analyses, onWeek = () => {} }) {
+  constructor({ container, sliderBox, context, snapshots, analyses, facilities, onWeek = () => {} }) {
     this.container = container;
     this.sliderBox = sliderBox;
     this.context = context;
     this.snapshots = snapshots;
     this.analyses = analyses;
+    this.facilities = facilities;
     this.onWeek = onWeek;
     this.view = null;
     this.maps = [];
@@ -51,7 +54,9 @@ export class CompareMaps {
     this.slider = null;
     this.groups = new Set(GROUPS);
     this.changes = new Set(CHANGES);
+    this.hiddenFacilities = new Set();
     this.layers = []; // {layer: CaseDots|ChangeRings, prefix} now drawn
+    this.facilityLayers = []; // {id, group, map, prefix} now drawn
     this.lastView = viewFromHash(window.location.hash); // {center, zoom} carried from one view to the next
     this.generation = 0;
   }
@@ -74,6 +79,7 @@ export class CompareMaps {
     });
     this.maps = [];
     this.layers = [];
+    this.facilityLayers = [];
     this.unsync = this.swipe = this.slider = null;
     this.sliderBox.hidden = true;
     this.sliderBox.replaceChildren();
@@ -159,7 +165,8 @@ export class CompareMaps {
   /** Cases (and on the later date the change rings) of one date, with that date's saved analyses beneath. */
   async drawSide(generation, map, renderer, side) {
     const at = side === "before" ? this.compare.from : this.compare.to;
-    const [snapshot, chosen] = await Promise.all([this.snapshots.get(at, this.filters), this.analyses.forInstant(at)]);
+    const [snapshot, chosen, facilities] = await Promise.all([this.snapshots.get(at, this.filters),
+      this.analyses.forInstant(at), this.facilities.layers(at, renderer)]);
     if (generation !== this.generation) {
       return;
     }
@@ -168,6 +175,7 @@ export class CompareMaps {
       return;
     }
     analysis.addTo(map);
+    this.showFacilities(map, side, facilities);
     const dots = new CaseDots({ renderer, groups: this.groups, onClick: this.popupAt(map, at) }).addTo(map);
     dots.setSnapshot(snapshot);
     this.layers.push({ layer: dots, prefix: side });
@@ -182,6 +190,25 @@ export class CompareMaps {
       this.writeChanges(rings.counts);
     }
     this.analysisLegend(side, chosen);
+  }
+
+  /** Draw a date's facility layers (beneath what comes after) and write their counts (data-before-facilities). */
+  showFacilities(map, prefix, facilities) {
+    this.facilityLayers = this.facilityLayers.filter((f) => {
+      const stale = f.prefix === prefix;
+      if (stale) {
+        f.group.remove();
+      }
+      return !stale;
+    });
+    for (const { id, group } of facilities) {
+      this.facilityLayers.push({ id, group, map, prefix });
+      if (!this.hiddenFacilities.has(id)) {
+        group.addTo(map);
+        group.eachLayer((layer) => layer.bringToBack?.()); // beneath the cases on their canvas
+      }
+    }
+    this.container.dataset[`${prefix}Facilities`] = facilities.map((f) => `${f.id}:${f.count}`).join(",");
   }
 
   /** A click handler opening a case's popup as it was at ``at`` (a function, so the slider can move it). */
@@ -222,6 +249,8 @@ export class CompareMaps {
     this.container.append(el("div", { className: "lv-map-box" }, [element, this.playLabel]));
     const { map } = this.newMap(element);
     const { renderer } = paneRenderer(map, "lv-play", 450);
+    this.playMap = map;
+    this.playRenderer = renderer;
     const weeksAt = () => this.compare.weeks?.[this.slider?.index ?? -1]?.at;
     const dots = new CaseDots({ renderer, groups: this.groups, onClick: this.popupAt(map, weeksAt) }).addTo(map);
     this.layers.push({ layer: dots, prefix: "play" });
@@ -239,10 +268,12 @@ export class CompareMaps {
 
   async drawWeek(generation, index) {
     const week = this.compare.weeks[index];
-    const snapshot = await this.snapshots.get(week.at, this.filters);
+    const [snapshot, facilities] = await Promise.all([this.snapshots.get(week.at, this.filters),
+      this.facilities.layers(week.at, this.playRenderer)]);
     if (generation !== this.generation || this.slider?.index !== index) {
       return; // a newer view or week took over
     }
+    this.showFacilities(this.playMap, "play", facilities);
     this.playDots.setSnapshot(snapshot);
     const data = this.container.dataset;
     data.playAt = week.at;
@@ -253,10 +284,21 @@ export class CompareMaps {
     this.onWeek(index);
   }
 
-  /** Show only the state groups and kinds of change in these sets. */
-  setVisible({ groups, changes }) {
+  /** Show only the state groups, kinds of change and facility layers in these sets. */
+  setVisible({ groups, changes, facilities = null }) {
     this.groups = new Set(groups);
     this.changes = new Set(changes);
+    if (facilities) {
+      this.hiddenFacilities = new Set(this.facilities.definitions.map((d) => d.id).filter((id) => !facilities.includes(id)));
+      for (const { id, group, map } of this.facilityLayers) {
+        if (this.hiddenFacilities.has(id)) {
+          group.remove();
+        } else if (!map.hasLayer(group)) {
+          group.addTo(map);
+          group.eachLayer((layer) => layer.bringToBack?.());
+        }
+      }
+    }
     for (const { layer, prefix } of this.layers) {
       if (layer instanceof CaseDots) {
         layer.setGroups(this.groups);

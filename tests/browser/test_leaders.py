@@ -175,6 +175,47 @@ def test_the_leaders_maps_take_the_tile_presets_and_stay_offline_by_default(demo
     desktop.assert_no_errors()
 
 
+def _count_at(server, layer: str, at: str) -> int:
+    return server.api(f"/layers/{layer}/features?" + urlencode({"at": at, "limit": 1}))["numberMatched"]
+
+
+def test_each_map_shows_the_facilities_of_its_date(demo_server, desktop, artifacts):
+    """Collection points and toilets as they stood at each map's date (a toilet put up meanwhile shows on the
+    later map only); the legend hides a facility layer on every map and says so in the URL."""
+    page = desktop.page
+    asked: dict[str, set] = {}  # layer -> the at= of its feature requests
+
+    def note(request) -> None:
+        url = urlsplit(request.url)
+        if url.path.startswith("/api/layers/") and url.path.endswith("/features"):
+            asked.setdefault(url.path.split("/")[3], set()).update(parse_qs(url.query).get("at", []))
+
+    page.on("request", note)
+    data = open_page(desktop, demo_server.url + "/compare")
+    drawn = {side: dict(item.split(":") for item in data[f"{side}Facilities"].split(","))
+             for side in ("before", "after")}
+    for side in ("before", "after"):
+        at = data[f"{side}At"]
+        assert {k: int(v) for k, v in drawn[side].items()} == {
+            layer: _count_at(demo_server, layer, at) for layer in ("collection_points", "toilets")}
+    for layer in ("collection_points", "toilets"):  # each read as it stood at each map's instant
+        assert {data["beforeAt"], data["afterAt"]} <= asked[layer]
+    legend = page.locator("#legend")
+    assert "公共设施" in legend.inner_text() and legend.locator("#show-toilets").is_checked()
+    assert legend.locator("#show-bins").count() == 0
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / "compare-facilities.png"))
+    legend.locator("#show-toilets").uncheck()
+    assert "toilets" in parse_qs(urlsplit(page.url).query)["hide"][0].split(",")
+    # Play view: each week's facilities.
+    page.locator('.lv-view[data-view="play"]').click()
+    wait_until(page, "document.getElementById('compare-maps').dataset.playFacilities !== undefined")
+    play = maps_data(page)
+    counts = dict(item.split(":") for item in play["playFacilities"].split(","))
+    assert int(counts["toilets"]) == _count_at(demo_server, "toilets", play["playAt"])
+    desktop.assert_no_errors()
+
+
 def test_saved_analyses_show_on_the_maps_of_their_dates(demo_server, desktop):
     end = today(demo_server)
     analysed = (end - timedelta(days=60)).isoformat()
