@@ -2,6 +2,8 @@
 // (with the ETag of the version on screen), a before/after photo of a case, a photo that starts a report,
 // and a new report; and how a queued write is described to the user.
 
+import { shrinkPhoto } from "./photoShrink.js";
+
 /** Queue ``to`` (with an optional note) on case ``id``. */
 export function queueTransition(outbox, book, id, to, note) {
   return outbox.add({
@@ -17,17 +19,22 @@ export function queueNote(outbox, book, id, note) {
   });
 }
 
-/** A "before" or "after" photo of case ``id`` (``file``: a File or Blob, kept as is in IndexedDB). */
-export function queueCasePhoto(outbox, id, kind, file) {
+/**
+ * A "before" or "after" photo of case ``id`` (``file``: a File or Blob), made smaller on the phone with its
+ * EXIF kept (photoShrink.js), then kept in IndexedDB until sent.
+ */
+export async function queueCasePhoto(outbox, id, kind, file) {
+  const photo = await shrinkPhoto(file);
   return outbox.add({
     kind: "case_photo", caseId: id, path: `/api/cases/${encodeURIComponent(id)}/photos`, form: { kind },
-    blob: file, fileName: file.name || "photo.jpg",
+    blob: photo, fileName: file.name || "photo.jpg",
   });
 }
 
 /** A photo taken first, before the report it starts (its answer gives its position and id). */
-export function queueLoosePhoto(outbox, file) {
-  return outbox.add({ kind: "loose_photo", path: "/api/photos", blob: file, fileName: file.name || "photo.jpg" });
+export async function queueLoosePhoto(outbox, file) {
+  const photo = await shrinkPhoto(file);
+  return outbox.add({ kind: "loose_photo", path: "/api/photos", blob: photo, fileName: file.name || "photo.jpg" });
 }
 
 /** A new report; ``photoItems`` are the queued loose photos whose ids it sends as photo_ids. */

@@ -401,6 +401,74 @@ def test_report_by_tapping_the_map_with_a_photo_asks_about_duplicates(demo_serve
             admin_delete_case(demo_server, case_id)
 
 
+def _big_rotated_photo(lon: float, lat: float) -> bytes:
+    """A 12-megapixel-class JPEG as a phone writes it: stored landscape (left half red, right half blue) with
+    EXIF orientation 6 (shown turned a quarter clockwise: red on top), GPS and the time taken."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from .field_support import _dms
+
+    rng = np.random.default_rng(5)
+    pixels = rng.integers(0, 60, size=(2250, 3000, 3), dtype=np.uint8)  # noise: a realistic file size
+    pixels[:, :1500] += np.array([190, 0, 0], dtype=np.uint8)
+    pixels[:, 1500:] += np.array([0, 0, 190], dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x8825] = {0: b"\x02\x02\x00\x00", 1: "N", 2: _dms(lat), 3: "E", 4: _dms(lon)}
+    exif.get_ifd(0x8769)[0x9003] = time.strftime("%Y:%m:%d %H:%M:%S", time.localtime(time.time() - 60))
+    out = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(out, "JPEG", quality=92, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_big_photo_is_made_smaller_on_the_phone_and_keeps_its_position_time_and_orientation(
+        demo_server, worker, field_phone):
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    [case] = cases_for(worker, "dispatched", 1, skip=4)
+    field = field_phone(case["lon"], case["lat"])
+    page = field.page
+    field.open()
+    field.open_case(case["id"])
+    before = worker.case(case["id"])["photos"]["after"]
+    original = _big_rotated_photo(case["lon"], case["lat"])
+    sent = []  # the Content-Length of each photo upload (Playwright does not expose a streamed form's body)
+    page.on("request", lambda request: sent.append(int(request.all_headers().get("content-length", -1)))
+            if request.method == "POST" and request.url.endswith("/photos") else None)
+    page.set_input_files('#view-detail input[data-kind="after"]',
+                        files=[{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": original}])
+    page.wait_for_selector(f'#view-detail .fv-photo-col[data-kind="after"][data-count="{len(before) + 1}"]',
+                           state="attached", timeout=60_000)
+    field.wait_badge(0)
+    photos = worker.case(case["id"])["photos"]["after"]
+    assert len(photos) == len(before) + 1
+    photo = photos[-1]
+    assert len(sent) == 1 and 0 < sent[0] < len(original) / 3, (sent, len(original))
+    assert photo["sha256"] != hashlib.sha256(original).hexdigest()  # what arrived is not the original file
+    assert (photo["width"], photo["height"]) == (1536, 2048)  # upright portrait, long side 2048
+    assert abs(photo["lon"] - case["lon"]) < 1e-5 and abs(photo["lat"] - case["lat"]) < 1e-5  # EXIF GPS kept
+    assert photo["taken_at"] is not None and photo["warnings"] == []
+    image_bytes = _raw(demo_server.url + photo["url"], worker.headers)
+    with Image.open(io.BytesIO(image_bytes)) as stored:
+        top, bottom = stored.getpixel((768, 200)), stored.getpixel((768, 1848))
+    assert top[0] > 150 and top[2] < 100, top  # red on top: turned once, not twice or never
+    assert bottom[2] > 150 and bottom[0] < 100, bottom
+    field.assert_no_errors()
+
+
+def _raw(url: str, headers: dict) -> bytes:
+    import urllib.request
+
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+        return response.read()
+
+
 # -- offline -----------------------------------------------------------------------------------------------
 
 def _history(person: Person, case_id: int) -> dict:
