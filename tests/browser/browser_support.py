@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -250,3 +253,30 @@ class MapPage:
         assert self.errors == [], "\n".join(self.errors)
 
 
+
+
+TILE_HOSTS = re.compile(r"^https?://[^/]*(autonavi\.com|openstreetmap\.org)/")
+
+
+def _png(width: int = 256, height: int = 256, rgb=(230, 230, 220)) -> bytes:
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))  # fmt: skip
+
+
+def fake_tiles(page) -> list[str]:
+    """Answer every tile request of ``page`` (AMap, OpenStreetMap: no internet here) with a plain tile; the
+    returned list fills with the URLs asked for."""
+    tiles: list[str] = []
+    blank = _png()
+
+    def answer(route) -> None:
+        tiles.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=blank)
+
+    page.route(TILE_HOSTS, answer)
+    return tiles

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .browser_support import READY_TIMEOUT_MS, wait_until
+from .browser_support import READY_TIMEOUT_MS, fake_tiles, wait_until
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 OPEN_RED = (0xD3, 0x2F, 0x2F)  # caseColors.js: open cases
@@ -56,13 +56,6 @@ def api_counts(server, at: str, **filters) -> dict:
 
 def page_counts(data: dict, prefix: str) -> dict:
     return {key: int(data[f"{prefix}{key.title()}"]) for key in ("cases", "open", "fixed", "closed")}
-
-
-def _png(width: int = 256, height: int = 256) -> bytes:
-    """A plain light tile."""
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (235, 235, 225)).save(out, "PNG")
-    return out.getvalue()
 
 
 def red_pixels(image: Image.Image, box: tuple[int, int, int, int]) -> int:
@@ -140,14 +133,7 @@ def test_the_leaders_maps_take_the_tile_presets_and_stay_offline_by_default(demo
     """No tiles unless chosen; AMap (GCJ-02) turns both synchronised maps to its CRS with the cases still
     drawn; the choice carries to the dashboard's map (the same remembered preset as the main map)."""
     page = desktop.page
-    tiles: list[str] = []
-    blank = _png()
-
-    def fake_tile(route):
-        tiles.append(route.request.url)
-        route.fulfill(status=200, content_type="image/png", body=blank)
-
-    page.route(re.compile(r"^https?://[^/]*(autonavi\.com|openstreetmap\.org)/"), fake_tile)
+    tiles = fake_tiles(page)
     data = open_page(desktop, demo_server.url + "/compare")
     assert page.input_value("#basemap-select") == "none" and tiles == []
     assert page.locator(".leaflet-tile").count() == 0

@@ -7,10 +7,8 @@ from __future__ import annotations
 import math
 import os
 import re
-import struct
-import zlib
 
-from .browser_support import BIG_COUNT, READY_TIMEOUT_MS, ROOT, wait_until
+from .browser_support import BIG_COUNT, READY_TIMEOUT_MS, ROOT, fake_tiles, wait_until
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 XSS = '<img src=x onerror="document.body.dataset.pwned=\'1\'">'
@@ -352,28 +350,11 @@ def test_200k_points_render_as_clusters(big_server, big_desktop, artifacts):
 
 # -- GCJ-02 basemap -----------------------------------------------------------------------------------
 
-def _png(width: int = 256, height: int = 256, rgb=(230, 230, 220)) -> bytes:
-    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-
-
 def test_gcj02_basemap_switches_the_crs(demo_server, desktop):
     presets = {preset["id"]: preset for preset in demo_server.config["basemaps"]}
     assert presets["amap"]["crs"] == "gcj02"
     page = desktop.page
-    tiles: list[str] = []
-    tile = _png()
-
-    def fake_tile(route):
-        tiles.append(route.request.url)
-        route.fulfill(status=200, content_type="image/png", body=tile)
-
-    page.route(re.compile(r"^https?://[^/]*(autonavi\.com|openstreetmap\.org)/"), fake_tile)
+    tiles = fake_tiles(page)
     desktop.open(demo_server.url + "/")
     assert tiles == []  # no tiles by default
     assert desktop.map_state()["crs"] == "wgs84"
