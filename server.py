@@ -21,36 +21,22 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from layers.accounts import CASE_LAYER
-from layers.case_places import Places
-from layers.catalog import load_catalogue
-from layers.categories import BUILTIN as BUILTIN_CATEGORIES
-from layers.categories import case_layer_definition
+from layers.cases.categories import BUILTIN as BUILTIN_CATEGORIES
+from layers.cases.categories import case_layer_definition
+from layers.cases.places import Places
+from layers.catalogue import load_catalogue
 from layers.leaders import Leaders
-from layers.sqlite_store import SQLiteStore
-from web import (
-    analysis,
-    api,
-    auth,
-    cases,
-    compress,
-    errors,
-    leaders,
-    ogc,
-    open311,
-    pages,
-    photos,
-    reports,
-    security,
-    users,
-)
+from layers.store.sqlite.store import SQLiteStore
+from web import analysis, api, auth, cases, compress, errors, leaders, ogc, open311, pages, photos, security, users
+from web import public_reports as reports
 from web.cache import LRUCache
 from web.exports import bp as exports_bp
 from web.imports import bp as imports_bp
 from web.imports import page_bp as import_page_bp
+from web.leaders_report import bp as report_bp
+from web.leaders_report import page_bp as report_page_bp
 from web.params import IdConverter
-from web.report import bp as report_bp
-from web.report import page_bp as report_page_bp
-from web.reports import RateLimiter
+from web.public_reports import RateLimiter
 
 ROOT = Path(__file__).resolve().parent
 DEFAULTS = {
@@ -241,7 +227,7 @@ def _backup(args) -> int:
 
 
 def _restore(args) -> int:
-    from layers.datalock import DataDirLock
+    from layers.store.sqlite.datalock import DataDirLock
 
     try:
         SQLiteStore.check_backup(args.file)  # before touching (or creating) the target store
@@ -258,7 +244,7 @@ def _restore(args) -> int:
 
 
 def _import(args) -> int:
-    from layers.import_cli import run_import
+    from layers.imports.cli import run_import
 
     try:
         options = json.loads(args.options)
@@ -312,7 +298,7 @@ def _warm_caches(app: Flask) -> None:
 def _serve(args) -> int:
     from waitress import serve
 
-    from layers.datalock import DataDirLock
+    from layers.store.sqlite.datalock import DataDirLock
 
     lock = DataDirLock(args.data)
     if not lock.acquire():

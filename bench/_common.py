@@ -26,9 +26,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from layers.accounts import TOKEN_PREFIX, new_secret, secret_hash  # noqa: E402
-from layers.schema import check_layer_definition, check_properties  # noqa: E402
-from layers.sqlite_store import SQLiteStore  # noqa: E402
+from layers.catalogue.schema import check_layer_definition, check_properties  # noqa: E402
 from layers.store import NewFeature, Store  # noqa: E402
+from layers.store.sqlite.store import SQLiteStore  # noqa: E402
 
 # A city-sized extent (central Guangzhou): about 30 km x 28 km.
 EXTENT = (113.20, 23.00, 113.50, 23.25)

@@ -1,6 +1,6 @@
 """Benchmark: bounding-box queries on 1,000,000 stored points, ours against a GeoJSON-file server.
 
-Ours: a custom point layer in the SQLite + R*Tree store (``layers/sqlite_store.py``), queried through the
+Ours: a custom point layer in the SQLite + R*Tree store (``layers/store/sqlite/store.py``), queried through the
 real server (``python server.py --data DIR --port P --no-demo`` as a subprocess) with
 ``GET /api/layers/bench_points/features?bbox=...&limit=10000`` over loopback, timing each request from
 sending it to the last byte of the body (once without and once with ``Accept-Encoding: gzip``); and the
@@ -37,7 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
-from layers.sqlite_store import SQLiteStore  # noqa: E402
+from layers.store.sqlite.store import SQLiteStore
 
 LAYER_ID = "bench_points"
 LIMIT = 10_000

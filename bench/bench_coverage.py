@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
 from geo.coverage import coverage  # noqa: E402
-from geo.network import StreetNetwork, metric_crs_for_frames  # noqa: E402
+from geo.network import StreetNetwork, metric_crs_for_frames
 
 RADIUS_M = 70.0
 UTM49 = "EPSG:32649"

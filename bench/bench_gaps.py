@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SEED, machine_summary, markdown_table, ratio  # noqa: E402
 
 from geo.crs import metric_crs_for_bounds  # noqa: E402
-from geo.gaps import lamp_gap_thresholds, line_gaps, working_points  # noqa: E402
+from geo.gaps import lamp_gap_thresholds, line_gaps, working_points
 
 CENTRE = (113.33, 23.12)  # central Guangzhou, UTM zone 49
 POLE_HEIGHT_M = {"arterial": 12.0, "secondary": 10.0, "branch": 8.0, "commercial": 8.0, "alley": 6.0}

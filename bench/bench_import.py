@@ -30,9 +30,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
-from layers.catalog import load_catalogue  # noqa: E402
-from layers.imports import ImportLimits, Imports  # noqa: E402
-from layers.sqlite_store import SQLiteStore  # noqa: E402
+from layers.catalogue import load_catalogue
+from layers.imports import ImportLimits, Imports
+from layers.store.sqlite.store import SQLiteStore
 
 HEADER = "名称,经度,纬度,容量（升）,状态"
 

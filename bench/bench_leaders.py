@@ -39,11 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Server, machine_summary, markdown_table, ms, p50, ratio  # noqa: E402
 
 from geo import casestats  # noqa: E402
-from layers.case_timeline import TIMES  # noqa: E402
-from layers.leaders import GROUPS  # noqa: E402
-from layers.sqlite_store import SQLiteStore  # noqa: E402
-from layers.store import NewFeature  # noqa: E402
-from layers.workflow import CLOCK_STATES  # noqa: E402
+from layers.cases.timeline import TIMES
+from layers.cases.workflow import CLOCK_STATES
+from layers.leaders import GROUPS
+from layers.store import NewFeature
+from layers.store.sqlite.store import SQLiteStore
 from server import _sync_catalogue  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")

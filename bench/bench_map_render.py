@@ -127,10 +127,10 @@ def make_points(count: int, seed: int = 7):
 
 
 def seed_store(data_dir: Path, points) -> None:
-    from layers.catalog import load_catalogue
-    from layers.schema import check_layer_definition
-    from layers.sqlite_store import SQLiteStore
+    from layers.catalogue import load_catalogue
+    from layers.catalogue.schema import check_layer_definition
     from layers.store import NewFeature
+    from layers.store.sqlite.store import SQLiteStore
 
     problems = check_layer_definition(LAYER)
     if problems:

@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
 from geo import pointpack  # noqa: E402
-from layers.sqlite_store import SQLiteStore  # noqa: E402
+from layers.store.sqlite.store import SQLiteStore
 
 LAYER_ID = "bench_payload"
 GZIP_LEVEL = 6  # what web/api.py uses

@@ -1,4 +1,4 @@
-"""Benchmark: siting new facilities (``geo/siting.py``) on city-sized synthetic instances.
+"""Benchmark: siting new facilities (``geo/siting/propose.py``) on city-sized synthetic instances.
 
 1. Greedy at scale: 200,000 targets (households, weighted 1-30) and 20,000 candidate sites spread uniformly
    over a 5 km x 5 km square of central Guangzhou (drawn in UTM 49N, handed over in WGS 84), with the radius
@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c  # noqa: E402
 
-from geo.siting import EXACT_NNZ_LIMIT, coverage_matrix, propose_sites  # noqa: E402
+from geo.siting import EXACT_NNZ_LIMIT, coverage_matrix, propose_sites
 
 ORIGIN_M = (736_000.0, 2_557_000.0)  # UTM 49N, central Guangzhou
 SIDE_M = 5_000.0
@@ -168,7 +168,7 @@ def main(argv=None) -> int:
     parser.add_argument("--baseline-targets", type=int, default=50_000)
     parser.add_argument("--baseline-candidates", type=int, default=5_000)
     args = parser.parse_args(argv)
-    print("bench_siting: greedy and exact siting (geo/siting.py)")
+    print("bench_siting: greedy and exact siting (geo/siting/propose.py)")
     print(c.machine_summary(), flush=True)
     greedy_rows, _ = greedy_at_scale(args)
     exact_rows = exact_runs(args)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from geo._numeric import Arrays, Coord, as_output, lonlat_arrays, real_number
+from geo.numeric import Arrays, Coord, as_output, lonlat_arrays, real_number
 
 __all__ = [
     "bd09_to_gcj02",

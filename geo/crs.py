@@ -11,7 +11,7 @@ import numpy as np
 import pyproj
 from numpy.typing import ArrayLike
 
-from geo._numeric import Coord, as_output, lonlat_arrays, real_number
+from geo.numeric import Coord, as_output, lonlat_arrays, real_number
 
 __all__ = ["distance_m", "metric_crs_for", "metric_crs_for_bounds", "to_metric"]
 

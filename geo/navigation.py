@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from geo._numeric import real_number
 from geo.chinacoords import wgs84_to_bd09, wgs84_to_gcj02
+from geo.numeric import real_number
 
 __all__ = ["AMAP_NAVIGATION_URL", "APP_SOURCE", "BAIDU_DIRECTION_URL", "navigation_links"]
 

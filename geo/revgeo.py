@@ -9,8 +9,8 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geo._numeric import real_number
 from geo.network import metric_crs_for_frames, radius_number
+from geo.numeric import real_number
 
 __all__ = ["HOUSE_NUMBER_STEP_M", "reverse_geocode", "reverse_geocode_one"]
 

@@ -45,7 +45,7 @@ def test_security_doc_lists_every_role_and_permission():
     import json
 
     text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
-    roles = json.loads((ROOT / "layers" / "roles.json").read_text(encoding="utf-8"))
+    roles = json.loads((ROOT / "layers" / "accounts" / "roles.json").read_text(encoding="utf-8"))
     for name, role in roles["roles"].items():
         row = next(line for line in text.splitlines() if line.startswith(f"| `{name}`"))
         for permission in role["permissions"]:

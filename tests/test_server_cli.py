@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from layers.datalock import DataDirLock
+from layers.store.sqlite.datalock import DataDirLock
 from server import create_app
 from tests.conftest import token_client
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, request
 
 from layers import analysis
+from layers.accounts.permissions import require
+from layers.catalogue.frames import save_result_layer
 from layers.errors import Detail, ValidationFailed
-from layers.frames import save_result_layer
-from layers.permissions import require
 from web.auth import author, require_login
 from web.params import json_body, parse_at
 from web.responses import json_response

@@ -9,11 +9,11 @@ from flask import Blueprint, Response, current_app, g, json, request
 
 from geo import pointpack
 from layers.accounts import CASE_LAYER
+from layers.accounts.permissions import require, require_feature_write
 from layers.cases import check_generic_write
+from layers.catalogue.features import Limits, apply_patch, new_layer_definition, parse_new_features, parse_replacement
+from layers.catalogue.schema import parse_filter_value
 from layers.errors import Conflict, Detail, NotFound, PreconditionFailed, ValidationFailed
-from layers.features import Limits, apply_patch, new_layer_definition, parse_new_features, parse_replacement
-from layers.permissions import require, require_feature_write
-from layers.schema import parse_filter_value
 from layers.store import LayerExists, StaleVersion, UnknownFeature, format_instant
 from web.auth import author, client_ip, read_gate, require_login
 from web.params import bad, if_match_version, json_body, parse_at, parse_bbox, parse_int

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 
-from layers import case_query, rounds, workflow
 from layers.accounts import CASE_LAYER
-from layers.case_views import detail, lonlat, props_of, summary
-from layers.cases import CaseContext, add_note, create_case, transition
+from layers.accounts.permissions import require
+from layers.cases import CaseContext, add_note, create_case, rounds, transition, workflow
 from layers.cases import get_case as live_case
-from layers.categories import GROUPS, SCHEMES, case_layer_definition, check_category
+from layers.cases import query as case_query
+from layers.cases.categories import GROUPS, SCHEMES, case_layer_definition, check_category
+from layers.cases.views import detail, lonlat, props_of, summary
+from layers.catalogue.features import Limits
 from layers.errors import Detail, NotFound, PreconditionFailed
-from layers.features import Limits
-from layers.permissions import require
 from layers.store import StaleVersion, UnknownFeature, format_instant
 from web.auth import author, read_gate
 from web.idempotency import run_once

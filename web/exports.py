@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 
+from layers.accounts.permissions import require
 from layers.exports import export
-from layers.permissions import require
 from web.auth import require_login
 from web.params import parse_at
 

@@ -9,9 +9,9 @@ import threading
 
 from flask import Blueprint, Response, current_app, g, request, send_from_directory
 
+from layers.accounts.permissions import require
 from layers.errors import Detail, ValidationFailed
 from layers.imports import ImportLimits, Imports
-from layers.permissions import require
 from web.auth import require_login
 from web.exports import content_disposition
 from web.params import json_body, parse_int

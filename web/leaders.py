@@ -7,10 +7,10 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 
-from layers import leader_tables
-from layers.leader_figures import by_unit, weekly_series
+from layers.accounts.permissions import require
 from layers.leaders import GROUPS, Filters, check_period, compare_view, dashboard_view, names
-from layers.permissions import require
+from layers.leaders import tables as leader_tables
+from layers.leaders.weekly import by_unit, weekly_series
 from layers.store import format_instant
 from web.auth import require_login
 from web.params import bad, parse_at

@@ -1,6 +1,6 @@
 """OGC API – Features, Part 1 Core, under ``/ogc``: the layers as collections for GDAL/QGIS/OWSLib, in
 GeoJSON (``f=json``, the default) or HTML (``f=html``, or a browser's ``Accept``). The documents and the
-parameter rules are built in ``layers/ogc.py``; pages in ``web/ogc_html.py``; see ``docs/ogc.md``.
+parameter rules are built in ``layers/interop/ogc/documents.py``; pages in ``web/ogc_html.py``; see ``docs/ogc.md``.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 
-from layers import ogc
+from layers.catalogue.extents import LayerExtents
 from layers.errors import Detail, NotFound
-from layers.extents import LayerExtents
-from layers.ogc_openapi import feature_schema
-from layers.ogc_openapi import openapi as openapi_document
+from layers.interop.ogc import documents as ogc
+from layers.interop.ogc.openapi import feature_schema
+from layers.interop.ogc.openapi import openapi as openapi_document
 from layers.store import UnknownFeature
 from web import ogc_html
 from web.auth import require_login

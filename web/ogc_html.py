@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from layers.ogc import text_of
+from layers.interop.ogc import text_of
 
 GEOMETRY_CHARS = 4000  # a building's outline is shown whole; a long road is cut (the JSON has it all)
 L = {

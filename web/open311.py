@@ -12,12 +12,13 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import BaseConverter
 
-from layers import case_query, open311
 from layers.accounts import secret_hash
-from layers.case_views import lonlat, props_of
 from layers.cases import CaseContext, create_case
+from layers.cases import query as case_query
+from layers.cases.views import lonlat, props_of
 from layers.errors import AppError, Detail, Forbidden, NotFound, UnsupportedMediaType
-from layers.open311_reports import locate_address, parse_report, service_notice
+from layers.interop.open311 import documents as open311
+from layers.interop.open311.reports import locate_address, parse_report, service_notice
 from web.auth import require_login
 from web.cases import context as case_context
 from web.idempotency import run_once

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request, send_file
 
-from layers.case_photos import add_case_photo, add_loose_photo, check_kind, prepare
-from layers.case_views import photo_view
+from layers.accounts.permissions import require
+from layers.cases.photos import add_case_photo, add_loose_photo, check_kind, prepare
+from layers.cases.views import photo_view
 from layers.errors import Detail, NotFound, ValidationFailed
-from layers.permissions import require
-from layers.photos import PhotoLimits
+from layers.uploads.photos import PhotoLimits
 from web.auth import read_gate
 from web.cases import context
 from web.idempotency import run_once

@@ -6,13 +6,13 @@ import json
 
 from flask import Response, current_app
 
-from layers.jsontext import RawJSON
+from layers.store.jsontext import RawJSON
 
 
 def json_response(data, status: int = 200, headers: dict | None = None, mimetype: str = "application/json") -> Response:
     """Compact UTF-8 JSON in the order the data was built (no key sorting: large answers, such as the
     leaders' figures over 100,000 cases, spend a third of their time sorting otherwise). Top-level values
-    that are already JSON text (``layers.jsontext.RawJSON``) are spliced in as they are."""
+    that are already JSON text (``layers.store.jsontext.RawJSON``) are spliced in as they are."""
     raw = {}
     if isinstance(data, dict):
         raw = {k: v for k, v in data.items() if isinstance(v, RawJSON)}

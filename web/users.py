@@ -15,8 +15,8 @@ from layers.accounts import (
     secret_hash,
     verify_password,
 )
+from layers.accounts.permissions import require
 from layers.errors import Conflict, Detail, NotFound, ValidationFailed
-from layers.permissions import require
 from layers.store import UserExists
 from web.auth import client_ip, public_user, require_login
 from web.params import json_body

@@ -19,7 +19,7 @@ from collections import Counter
 
 from shapely.geometry import Point
 
-from layers.categories import BUILTIN as BUILTIN_CATEGORIES
+from layers.cases.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.demo.cases import Case
 from layers.demo.frame import NAME, Frame, iso_cst
 from layers.demo.photos import DemoPhotos

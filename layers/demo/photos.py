@@ -5,7 +5,7 @@ Each recurring case gets a "before" photo when it was reported and, once fixed, 
 fix: a street corner drawn with Pillow (a facade, the pavement, the road) with the problem of its category
 (bags of garbage, goods piled outside a shop, a blocked drain) or without it, and a camera-app time stamp.
 The drawings depend only on the seed; they go through the same pipeline as uploads
-(:func:`layers.photos.process_photo`) and are attached back-dated.
+(:func:`layers.uploads.photos.process_photo`) and are attached back-dated.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from layers.demo.cases import Case
 from layers.demo.frame import iso_cst
-from layers.photos import process_photo
 from layers.store import Store
+from layers.uploads.photos import process_photo
 
 WIDTH, HEIGHT = 640, 480  # the drawing's coordinates
 PHOTO_SIZE = (480, 360)

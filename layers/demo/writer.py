@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from layers.catalogue.features import parse_new_features
 from layers.demo.frame import Frame
-from layers.features import parse_new_features
 from layers.store import NewFeature, Store
 
 AUTHOR = "demo-seed"

@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from layers.catalog import load_catalogue
-from layers.schema import check_layer_definition
-from layers.sqlite_store import SQLiteStore
+from layers.catalogue import load_catalogue
+from layers.catalogue.schema import check_layer_definition
 from layers.store import NewFeature
+from layers.store.sqlite.store import SQLiteStore
 
 MANY_POINTS_LAYER = {
     "id": "many_points",

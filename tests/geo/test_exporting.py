@@ -1,5 +1,5 @@
-"""Tests for geo.exporting: every format, read back with geo.importing, keeps Chinese text, types, missing
-values and geometry; shapefiles are zipped UTF-8 with a .cpg; limits are refused with a reason."""
+"""Tests for geo.formats.exporting: every format, read back with geo.formats.importing, keeps Chinese text,
+types, missing values and geometry; shapefiles are zipped UTF-8 with a .cpg; limits are refused with a reason."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from geo.exporting import EXPORT_FORMATS, XLSX_CELL_LIMIT, export_layer
-from geo.importing import read_source
+from geo.formats.exporting import EXPORT_FORMATS, XLSX_CELL_LIMIT, export_layer
+from geo.formats.importing import read_source
 
 KIND = {"geojson": "geojson", "gpkg": "geopackage", "shp": "shapefile", "kml": "kml", "csv": "csv", "xlsx": "xlsx"}
 TEXT = "东门垃圾箱（北侧）·臺北市“测试”"

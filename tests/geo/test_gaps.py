@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.ops import substring
 
+from geo.formats.osm import OSM_ROAD_CLASS
 from geo.gaps import bin_gap_thresholds, lamp_gap_thresholds, line_gaps, working_points
-from geo.osm import OSM_ROAD_CLASS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -356,7 +356,7 @@ def test_gaps_are_the_long_intervals_between_sorted_positions(centimetres, lengt
 
 # -- real data ---------------------------------------------------------------------------------------
 MONACO = DATA / "monaco" / "monaco-20211203.osm.pbf"
-OSM_CLASS = OSM_ROAD_CLASS  # OSM highway -> our road class, from the one mapping in geo/osm.py
+OSM_CLASS = OSM_ROAD_CLASS  # OSM highway -> our road class, from the one mapping in geo/formats/osm.py
 
 
 def check_consistent(gaps: gpd.GeoDataFrame, summary: dict, thresholds: dict) -> None:

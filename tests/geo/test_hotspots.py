@@ -14,12 +14,12 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-import layers.catalog
 from geo.hotspots import case_closures, hex_grid, hotspots, recurrence, square_grid
+from layers.catalogue import load_catalogue
 from layers.demo import seed_demo
 from layers.demo.frame import iso_cst
 from layers.demo.world import build_world
-from layers.sqlite_store import SQLiteStore
+from layers.store.sqlite.store import SQLiteStore
 
 X0, Y0 = 740_000.0, 2_560_000.0  # UTM 49N (Guangzhou); tests draw in metres east and north of it
 METRIC = "EPSG:32649"
@@ -256,7 +256,7 @@ def test_case_closures_reads_a_case_history() -> None:
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
     store = SQLiteStore(tmp_path_factory.mktemp("demo"), synchronous="OFF")
-    store.sync_builtin_layers(layers.catalog.load_catalogue())
+    store.sync_builtin_layers(load_catalogue())
     seed_demo(store, seed=DEMO_SEED, now_us=NOW_US)
     yield store
     store.close()

@@ -1,4 +1,4 @@
-"""Tests for geo.importing, geo.importchecks, geo.charsets, geo.tables, geo.shapefiles and geo.osm: every
+"""Tests for geo.formats (importing, importchecks, charsets, tables, shapefiles and osm): every
 format, every problem kind, encodings, coordinate systems, and the real data in tests/data/."""
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from openpyxl import Workbook
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from geo import chinacoords
-from geo.charsets import cpg_encoding, decode
-from geo.importchecks import check_extent, check_geometry_types, check_ranges, duplicates
-from geo.importing import SourceError, parse_crs, read_source
-from geo.osm import OSM_ROAD_CLASS, parse_tags, read_osm
-from geo.shapefiles import scan_dbf
-from geo.tables import find_coordinate_columns, parse_numbers
+from geo.formats.charsets import cpg_encoding, decode
+from geo.formats.importchecks import check_extent, check_geometry_types, check_ranges, duplicates
+from geo.formats.importing import SourceError, parse_crs, read_source
+from geo.formats.osm import OSM_ROAD_CLASS, parse_tags, read_osm
+from geo.formats.shapefiles import scan_dbf
+from geo.formats.tables import find_coordinate_columns, parse_numbers
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TAIPEI = DATA / "taipei"
@@ -379,7 +379,7 @@ def test_the_one_pass_number_parse_agrees_with_the_cell_by_cell_check():
 
     import pandas as pd
 
-    from geo.tables import _plain_decimals
+    from geo.formats.tables import _plain_decimals
 
     rnd = random.Random(5)
     cells = ["1", "1.", "1.e5", ".5", "+.5e-3", "-0", "1e", ".e5", "+-1", "1.2.3", "1e999", " 23 ", "", "1E+05"]

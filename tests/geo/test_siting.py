@@ -15,8 +15,8 @@ import pytest
 from scipy import sparse
 from shapely.geometry import LineString, MultiLineString, Point, box
 
-from geo import siting
 from geo.siting import candidates_along, coverage_matrix, propose_sites
+from geo.siting import propose as siting
 
 X0, Y0 = 740_000.0, 2_560_000.0  # a corner in UTM 49N; the tests draw east and north of it
 METRIC = "EPSG:32649"

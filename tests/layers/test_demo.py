@@ -14,10 +14,10 @@ from pyproj import Transformer
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-import layers.catalog
+from layers.catalogue import load_catalogue
+from layers.catalogue.features import parse_new_features
 from layers.demo import NAME, seed_demo
-from layers.features import parse_new_features
-from layers.sqlite_store import SQLiteStore
+from layers.store.sqlite.store import SQLiteStore
 
 NOW_US = 1_772_323_200_000_000  # 2026-03-01T00:00:00Z
 DAY_US = 86_400_000_000
@@ -30,7 +30,7 @@ _TO_METRIC = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
 
 def new_store(path) -> SQLiteStore:
     store = SQLiteStore(path)
-    store.sync_builtin_layers(layers.catalog.load_catalogue())
+    store.sync_builtin_layers(load_catalogue())
     return store
 
 

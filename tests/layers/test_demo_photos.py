@@ -12,7 +12,7 @@ from PIL import Image
 
 from layers.demo import seed_demo
 from layers.demo.photos import scene
-from layers.photos import process_photo
+from layers.uploads.photos import process_photo
 from tests.layers.test_demo import NOW_US, new_store
 
 

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from layers import gcpause, jsontext
+from layers.store import gcpause, jsontext
 
 
 def _random_value(rnd: random.Random):

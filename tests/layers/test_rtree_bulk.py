@@ -8,7 +8,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from layers import rtree_bulk
+from layers.store.sqlite import rtree_bulk
 
 
 def _tree(conn: sqlite3.Connection, name: str) -> None:

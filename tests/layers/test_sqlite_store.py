@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from layers.catalog import load_catalogue
-from layers.sqlite_store import SQLiteStore
+from layers.catalogue import load_catalogue
 from layers.store import LayerExists, NewFeature, StaleVersion, UnknownFeature
+from layers.store.sqlite.store import SQLiteStore
 
 
 def point(lon: float, lat: float, **props) -> NewFeature:
@@ -274,7 +274,7 @@ def test_an_older_idempotency_table_gains_its_headers_column(tmp_path):
 
 
 def test_a_bulk_create_uses_a_large_page_cache_and_restores_it(db, monkeypatch):
-    import layers.sqlite_store as module
+    import layers.store.sqlite.store as module
 
     monkeypatch.setattr(module, "BULK_FEATURES", 3)
     before = db._conn().execute("PRAGMA cache_size").fetchone()[0]
@@ -338,8 +338,8 @@ def _answers(store: SQLiteStore, moments: list[int]) -> list:
 
 
 def test_a_bulk_create_packs_the_rtrees_and_every_query_answers_as_with_row_inserts(tmp_path, monkeypatch):
-    import layers.sqlite_store as module
-    from layers import rtree_bulk
+    import layers.store.sqlite.store as module
+    from layers.store.sqlite import rtree_bulk
     from tests.durability._support import consistency_problems
 
     loads = []
@@ -373,8 +373,8 @@ def test_a_bulk_create_packs_the_rtrees_and_every_query_answers_as_with_row_inse
 
 
 def test_a_bulk_create_into_a_much_larger_tree_inserts_row_by_row(db, monkeypatch):
-    import layers.sqlite_store as module
-    from layers import rtree_bulk
+    import layers.store.sqlite.store as module
+    from layers.store.sqlite import rtree_bulk
 
     monkeypatch.setattr(module, "BULK_FEATURES", 10)
     db.create("bins", [point(113.3 + i / 10_000, 23.1) for i in range(100)], "seed")  # packs (100 >= 10)
@@ -386,7 +386,7 @@ def test_a_bulk_create_into_a_much_larger_tree_inserts_row_by_row(db, monkeypatc
 
 
 def test_a_bulk_create_that_fails_midway_leaves_nothing_and_the_next_one_works(db, monkeypatch):
-    import layers.sqlite_store as module
+    import layers.store.sqlite.store as module
 
     monkeypatch.setattr(module, "BULK_FEATURES", 10)
     good = [point(113.3 + i / 1000, 23.1, name=f"{i}") for i in range(30)]
@@ -441,8 +441,8 @@ def test_an_older_database_gets_the_retired_columns(tmp_path):
 def test_a_sqlite_that_refuses_writing_the_rtree_tables_still_takes_bulk_creates(db, monkeypatch):
     """Some SQLite builds forbid writing a virtual table's own tables (defensive mode): the packed load
     fails there, and the create goes on inserting row by row, all of it or nothing."""
-    import layers.sqlite_store as module
-    from layers import rtree_bulk
+    import layers.store.sqlite.store as module
+    from layers.store.sqlite import rtree_bulk
 
     def refuse(conn, table, ids, boxes):
         conn.execute(f"DELETE FROM {table}_rowid")  # a partial write first, which must be undone

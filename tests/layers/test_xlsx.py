@@ -1,4 +1,4 @@
-"""layers/xlsx.py: the minimal Excel writer, read back with openpyxl (and as a plain zip of XML parts)."""
+"""layers/exports/xlsx.py: the minimal Excel writer, read back with openpyxl (and as a plain zip of XML parts)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from layers.xlsx import column_letter, write_xlsx
+from layers.exports.xlsx import column_letter, write_xlsx
 
 
 def read(data: bytes) -> list[list]:

@@ -170,7 +170,7 @@ def test_unanalysable_input_is_a_422_not_a_500(planner, demo_app):
 
 
 def test_the_street_graph_is_reused_until_the_roads_change(demo_app):
-    from layers import analysis
+    from layers.analysis import run as analysis
 
     store = demo_app.extensions["store"]
     lines = analysis.layer_frame(store, "roads")
@@ -180,7 +180,7 @@ def test_the_street_graph_is_reused_until_the_roads_change(demo_app):
     road = store.query("roads", limit=1).features[0]
     import json
 
-    from layers.features import parse_replacement
+    from layers.catalogue.features import parse_replacement
 
     feature = parse_replacement(
         store.layer("roads"),

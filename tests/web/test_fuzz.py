@@ -2,7 +2,7 @@
 parameters both real and bogus, malformed GeoJSON (mutations of valid bodies), hostile query strings,
 headers and multipart uploads, as an administrator's API token, a browser session, a planner, a leader, a
 field worker and anonymously. The case workflow is aimed at too: cases in every state of
-``layers/workflow.json`` (made on demand), reports inside the world's grid cells, every transition with
+``layers/cases/workflow.json`` (made on demand), reports inside the world's grid cells, every transition with
 its notes, assignees, deadlines and duplicate links, with and without If-Match, real and broken photos,
 rounds, categories, the case filters and Idempotency-Key headers.
 
@@ -55,15 +55,14 @@ from hypothesis import strategies as st
 from PIL import Image
 from werkzeug.datastructures import MultiDict
 
-from layers import workflow
 from layers.accounts import TOKEN_PREFIX, check_new_user, new_secret, secret_hash
-from layers.case_photos import add_case_photo, add_loose_photo, prepare
-from layers.cases import CaseContext, create_case, transition
-from layers.categories import ICONS, check_category
+from layers.cases import CaseContext, create_case, transition, workflow
+from layers.cases.categories import ICONS, check_category
+from layers.cases.photos import add_case_photo, add_loose_photo, prepare
+from layers.catalogue.features import Limits, parse_new_features
+from layers.catalogue.schema import check_layer_definition
 from layers.errors import ValidationFailed
-from layers.features import Limits, parse_new_features
-from layers.photos import PhotoLimits
-from layers.schema import check_layer_definition
+from layers.uploads.photos import PhotoLimits
 from server import create_app
 from tests.conftest import Clock, make_user, token_client
 from tests.web.case_world import jpeg
@@ -212,7 +211,7 @@ CASE_PLACES = {
 }
 CASE_CATEGORY = "0101"  # the category of the cases made on demand; the fuzzer never PUTs it
 # Users in the clients' names (the key of each client's idempotency records) and the ones that make cases
-# on demand straight through layers/cases.py (no HTTP, so no fuzzed token or account can stop them).
+# on demand straight through layers/cases/lifecycle.py (no HTTP, so no fuzzed token or account can stop them).
 CLIENT_USERS = {"admin": "tester", "session": SESSION_USER, "worker": "victim", "planner": "fuzzplanner",
                 "leader": "fuzzleader"}  # fmt: skip
 DRIVER = {"name": "fuzzdriver", "role": "admin", "grid_codes": []}
@@ -353,7 +352,7 @@ class World:
 
     def live_case(self, state: str) -> int:
         """A live case of :data:`CASE_CATEGORY` in ``state`` in the west cell (``any``: any live case);
-        when there is none, one is reported and moved there through layers/cases.py."""
+        when there is none, one is reported and moved there through layers/cases/lifecycle.py."""
         sql = "SELECT min(f.fid) FROM feature f JOIN version v ON v.vid = f.vid"
         sql += " WHERE f.layer = 'blackspots' AND f.deleted = 0"
         if state != "any":
@@ -1116,7 +1115,7 @@ class KnownBug:
 
 
 def _category_crashes(body) -> bool:
-    """Whether layers/categories.py check_category raises anything but its refusal."""
+    """Whether layers/cases/categories.py check_category raises anything but its refusal."""
     try:
         check_category(body, "Z901")
     except ValidationFailed:
@@ -1132,7 +1131,7 @@ CLOSED_BY_THE_PUBLIC = feature(113.33, 23.13, **CASE | {"status": "closed"}, rep
 FIXED_BUGS = [
     KnownBug(
         "huge-int-in-path",
-        "web/api.py <int:fid> routes -> layers/sqlite_store.py get/history (OverflowError: Python int too large"
+        "web/api.py <int:fid> routes -> layers/store/sqlite/store.py get/history (OverflowError: Python int too large"
         " to convert to SQLite INTEGER); over 4300 digits Werkzeug's int converter raises ValueError in routing",
         lambda w, r: _int64_overflow(r.path) or _digits(r.path, 4301),
         Request("admin", "GET", "/api/layers/bins/features/9223372036854775808"),
@@ -1140,14 +1139,15 @@ FIXED_BUGS = [
     KnownBug(
         "at-out-of-range",
         "web/params.py parse_at accepts instants near datetime's limits (0001-01-01, 9999-12-31T23:59:59-14:00);"
-        " web/api.py list_features formats them back for timeStamp with layers/store.py format_instant, which"
+        " web/api.py list_features formats them back for timeStamp with layers/store/interface.py format_instant, which"
         " raises ValueError (year 0 / year 10000 is out of range)",
         lambda w, r: re.search(r"(^|&)at=(0001|9999)-", r.query) is not None,
         Request("admin", "GET", "/api/layers/bins/features", "at=0001-01-01"),
     ),
     KnownBug(
         "huge-int-filter",
-        "layers/schema.py parse_filter_value returns any int -> layers/sqlite_store.py query binds it (OverflowError)",
+        "layers/catalogue/schema.py parse_filter_value returns any int -> layers/store/sqlite/store.py query binds it"
+        " (OverflowError)",
         lambda w, r: _int64_overflow(r.query),
         Request("admin", "GET", "/api/layers/bins/features", "capacity_l=9223372036854775808"),
     ),
@@ -1159,7 +1159,8 @@ FIXED_BUGS = [
     ),
     KnownBug(
         "huge-json-number",
-        "geo/geojson.py and layers/schema.py _is_number: math.isfinite(an int over ~1e308) raises OverflowError",
+        "geo/geojson.py and layers/catalogue/schema.py _is_number: math.isfinite(an int over ~1e308)"
+        " raises OverflowError",
         lambda w, r: _digits(_text(r), 309),
         Request(
             "admin",
@@ -1184,7 +1185,8 @@ FIXED_BUGS = [
     ),  # fmt: skip
     KnownBug(
         "user-role-unhashable",
-        "layers/accounts.py check_new_user: `payload.get('role') not in ROLES` (a dict) with a list or object role",
+        "layers/accounts/users.py check_new_user: `payload.get('role') not in ROLES` (a dict)"
+        " with a list or object role",
         lambda w, r: (
             r.path.startswith("/api/users") and isinstance(_json(r), dict) and _crashes(check_new_user, _json(r))
         ),
@@ -1198,7 +1200,7 @@ FIXED_BUGS = [
     ),  # fmt: skip
     KnownBug(
         "layer-definition-crash",
-        "layers/schema.py check_layer_definition: enum values checked against a not-yet-validated pattern,"
+        "layers/catalogue/schema.py check_layer_definition: enum values checked against a not-yet-validated pattern,"
         " maxLength, minimum or maximum; re.compile's OverflowError/RecursionError not caught; a list or object"
         " label_property or required entry tested with `in properties`",
         lambda w, r: r.path == "/api/layers" and _crashes(check_layer_definition, _json(r)),
@@ -1220,8 +1222,9 @@ FIXED_BUGS = [
     KnownBug(
         "layer-definition-non-finite",
         "web/params.py json_body refuses the NaN/Infinity tokens but not literals that overflow to inf (1e999);"
-        " layers/schema.py leaves rules, style.by/cluster/dashArray/base, style.classes values and category_code"
-        " unchecked, so layers/sqlite_store.py _dumps(allow_nan=False) raises ValueError in create_layer",
+        " layers/catalogue/schema.py leaves rules, style.by/cluster/dashArray/base, style.classes values"
+        " and category_code unchecked, so layers/store/sqlite/store.py _dumps(allow_nan=False) raises ValueError"
+        " in create_layer",
         lambda w, r: r.path == "/api/layers" and _non_finite(_json(r)),
         Request(
             "admin",
@@ -1233,7 +1236,7 @@ FIXED_BUGS = [
     ),  # fmt: skip
     KnownBug(
         "style-by-unchecked",
-        "layers/schema.py _check_style accepts any style.by; web/api.py layer_points puts it in a cache key"
+        "layers/catalogue/schema.py _check_style accepts any style.by; web/api.py layer_points puts it in a cache key"
         " (TypeError: unhashable) and a JSON path (sqlite3.OperationalError for a quote)",
         _style_by_is_odd,
         Request("admin", "GET", "/api/layers/odd_by/points"),
@@ -1251,7 +1254,7 @@ FIXED_BUGS = [
     ),  # fmt: skip
     KnownBug(
         "public-report-collection",
-        "web/reports.py submit_report: only a Feature's properties are whitelisted and stamped; a"
+        "web/public_reports.py submit_report: only a Feature's properties are whitelisted and stamped; a"
         " FeatureCollection is stored with whatever properties it carries (any status, any reporter), and one"
         " with 2+ features fails `[feature] = ...` (ValueError) -> 500",
         lambda w, r: r.path == "/api/reports" and isinstance(_json(r), dict) and _json(r).get("type") != "Feature",
@@ -1266,7 +1269,7 @@ FIXED_BUGS = [
     ),  # fmt: skip
     KnownBug(
         "transition-to-unhashable",
-        "layers/cases.py transition: `to not in workflow.STATES` (a dict) with a list or object `to`"
+        "layers/cases/lifecycle.py transition: `to not in workflow.STATES` (a dict) with a list or object `to`"
         " (TypeError: unhashable type) -> 500",
         lambda w, r: r.path.endswith("/transitions") and isinstance(_json(r), dict)
         and isinstance(_json(r).get("to"), list | dict),
@@ -1275,7 +1278,7 @@ FIXED_BUGS = [
     ),
     KnownBug(
         "category-field-unhashable",
-        "layers/categories.py check_category: `body.get(...) not in SCHEMES / GROUPS / ICONS` with a list or"
+        "layers/cases/categories.py check_category: `body.get(...) not in SCHEMES / GROUPS / ICONS` with a list or"
         " object scheme, group or icon (TypeError: unhashable type) -> 500",
         lambda w, r: r.path.startswith("/api/categories/") and _category_crashes(_json(r)),
         Request("admin", "PUT", "/api/categories/Z901", content_type="application/json",
@@ -1283,7 +1286,7 @@ FIXED_BUGS = [
     ),
     KnownBug(
         "category-code-newline",
-        "layers/categories.py check_category: CODE_RE.match / COLOR_RE.match, whose `$` also matches before a"
+        "layers/cases/categories.py check_category: CODE_RE.match / COLOR_RE.match, whose `$` also matches before a"
         " final newline, so the code 'Z901\\n' (PUT /api/categories/Z901%0A) or the colour '#e53935\\n' was"
         " stored (201) instead of refused",
         lambda w, r: False,  # a wrong status, not a broken invariant: only the reproduction can tell
@@ -1293,7 +1296,7 @@ FIXED_BUGS = [
     ),
     KnownBug(
         "photo-id-overflow",
-        "layers/cases.py create_case: photo_ids entries are checked to be integers but not to fit SQLite's"
+        "layers/cases/lifecycle.py create_case: photo_ids entries are checked to be integers but not to fit SQLite's"
         " (OverflowError in store.photo) -> 500",
         lambda w, r: r.path == "/api/cases" and _int64_overflow(_text(r)),
         Request("admin", "POST", "/api/cases", content_type="application/json",
@@ -1301,7 +1304,7 @@ FIXED_BUGS = [
     ),
     KnownBug(
         "round-id-overflow",
-        "layers/rounds.py _cases: case_ids entries are checked to be integers but not to fit SQLite's"
+        "layers/cases/rounds.py _cases: case_ids entries are checked to be integers but not to fit SQLite's"
         " (OverflowError in store.get) -> 500",
         lambda w, r: r.path == "/api/rounds" and _int64_overflow(_text(r)),
         Request("admin", "POST", "/api/rounds", content_type="application/json",
@@ -1309,7 +1312,7 @@ FIXED_BUGS = [
     ),
     KnownBug(
         "deadline-beyond-year-9999",
-        "layers/cases.py _check_dispatch: a deadline in the future is accepted however far, and writing"
+        "layers/cases/lifecycle.py _check_dispatch: a deadline in the future is accepted however far, and writing"
         " 9999-12-31T23:59:59-14:00 back in the local zone (ctx.iso) raises ValueError (year 10000) -> 500",
         lambda w, r: r.path.endswith("/transitions") and "9999-" in _text(r),
         Request("admin", "POST", "/api/cases/@case.filed/transitions", content_type="application/json",
@@ -1329,10 +1332,10 @@ FIXED_BUGS = [
     ),
     KnownBug(
         "redispatch-not-in-transitions",
-        "layers/case_views.py events: only a version whose status differs was a transition, so a re-dispatch"
-        " (dispatched -> dispatched, a move of layers/workflow.json) never showed in the case's transitions;"
+        "layers/cases/views.py events: only a version whose status differs was a transition, so a re-dispatch"
+        " (dispatched -> dispatched, a move of layers/cases/workflow.json) never showed in the case's transitions;"
         " and one within a second of the previous dispatch (same assignee and deadline) changed no field at"
-        " all (layers/cases.py wrote dispatched_at to the second)",
+        " all (layers/cases/lifecycle.py wrote dispatched_at to the second)",
         lambda w, r: False,  # a wrong answer, not a broken invariant: only the reproduction can tell
         Request("admin", "POST", "/api/cases/@case.dispatched/transitions", content_type="application/json",
                 body=b'{"to": "dispatched"}'),
@@ -1367,7 +1370,7 @@ def check(world: World, request: Request):
     raise AssertionError(f"{failure}\n{request}")
 
 
-# the server adds the grid cell and its responsible unit (a sender may not: web/reports.py refuses them)
+# the server adds the grid cell and its responsible unit (a sender may not: web/public_reports.py refuses them)
 PUBLIC_REPORT_KEYS = {"category", "description", "address", "status", "reported_at", "reporter", "grid_code",
                       "responsible_unit"}  # fmt: skip
 

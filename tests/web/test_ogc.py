@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import shapely
 
-from layers.extents import LayerExtents
-from layers.ogc import CONFORMANCE, CRS84, GEOJSON, HTML, OPENAPI_JSON
+from layers.catalogue.extents import LayerExtents
+from layers.interop.ogc import CONFORMANCE, CRS84, GEOJSON, HTML, OPENAPI_JSON
 from layers.store import NewFeature
 from server import create_app
 

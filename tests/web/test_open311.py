@@ -12,7 +12,7 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from layers import open311
+from layers.interop.open311 import documents as open311
 from tests.conftest import START_US, make_user, token_client
 from tests.web.case_world import BUILDING, EAST, WEST, jpeg, move, photo_upload, report, seed
 

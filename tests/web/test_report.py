@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from layers.demo import seed_demo
-from layers.report import place_photos
+from layers.leaders.report import place_photos
 from server import create_app
 from tests.conftest import Clock, make_user, token_client
 from tests.geo.test_webmap import TAG_REFERENCE, URL

@@ -1,0 +1,323 @@
+"""The OpenAPI 3.0 definition of ``/ogc``, generated from the layers so every collection's paths, query
+parameters (its properties included) and feature schema appear. GDAL reads the ``limit`` parameter's
+``default``/``maximum`` from ``#/components/parameters/limit`` and the property parameters to decide
+which attribute filters it may send to the server.
+"""
+
+from __future__ import annotations
+
+from layers.interop.ogc import (
+    CRS84,
+    DEFAULT_LIMIT,
+    DESCRIPTION,
+    GEOJSON,
+    HTML,
+    JSON,
+    OPENAPI_JSON,
+    SCHEMA_JSON,
+    TITLE,
+    filterable,
+    text_of,
+)
+
+OPENAPI_VERSION = "3.0.3"
+API_VERSION = "1.0.0"
+_TYPES = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer", "format": "int64"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+}
+_COPIED = ("enum", "minimum", "maximum", "maxLength")
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def property_schema(spec: dict) -> dict:
+    """A layer property's spec as an OpenAPI schema (its bilingual title as one string)."""
+    schema = dict(_TYPES.get(spec.get("type"), {"type": "string"}))
+    schema.update({key: spec[key] for key in _COPIED if key in spec})
+    if spec.get("title"):
+        schema["title"] = text_of(spec["title"])
+    return schema
+
+
+def feature_schema(layer: dict, url: str) -> dict:
+    """A JSON Schema of the layer's GeoJSON features (linked as ``describedby``): GDAL types its fields
+    from it instead of guessing from the first page (where a height of 6 would make 4.5 an integer)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": url,
+        "title": text_of(layer.get("title")) or layer["id"],
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {"type": "object", "description": "GeoJSON: " + ", ".join(layer.get("geometry_types", []))},
+            "properties": {
+                "type": "object",
+                "properties": {name: property_schema(spec) for name, spec in layer.get("properties", {}).items()},
+            },
+        },
+    }
+
+
+def _content(schema: dict, media_type: str, html: bool = True) -> dict:
+    content = {media_type: {"schema": schema}}
+    if html:
+        content[HTML] = {"schema": {"type": "string"}}
+    return content
+
+
+def _operation(operation_id: str, summary: str, parameters: list, ok: dict, errors=("400", "401", "500")) -> dict:
+    responses = {"200": {"description": "成功 / Success", "content": ok}}
+    responses.update({code: _ref("responses", f"Error{code}") for code in errors})
+    return {"operationId": operation_id, "summary": summary, "parameters": parameters, "responses": responses}
+
+
+def _layer_paths(layer: dict) -> dict:
+    lid, title = layer["id"], text_of(layer.get("title")) or layer["id"]
+    properties = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": f"只返回该属性等于此值的要素 / Only features whose '{name}' equals this value",
+            "schema": property_schema(spec),
+            "style": "form",
+            "explode": False,
+        }
+        for name, spec in filterable(layer).items()
+    ]
+    item_params = [_ref("parameters", p) for p in ("f", "bbox", "limit", "offset", "datetime", "crs", "bbox-crs")]
+    feature = _operation(
+        f"getFeature_{lid}",
+        f"{title}：单个要素 / one feature",
+        [_ref("parameters", p) for p in ("featureId", "f", "datetime", "crs")],
+        _content(_ref("schemas", f"feature_{lid}"), GEOJSON),
+        ("400", "401", "404", "500"),
+    )
+    feature["responses"]["304"] = {"description": "未修改（If-None-Match）/ Not modified (If-None-Match)"}
+    return {
+        f"/collections/{lid}": {
+            "get": _operation(
+                f"describeCollection_{lid}",
+                f"{title}：图层说明 / collection",
+                [_ref("parameters", "f")],
+                _content(_ref("schemas", "collection"), JSON),
+                ("400", "401", "404", "500"),
+            )
+        },
+        f"/collections/{lid}/schema": {
+            "get": _operation(
+                f"getSchema_{lid}",
+                f"{title}：要素结构（JSON Schema）/ feature schema",
+                [_ref("parameters", "f")],
+                _content({"type": "object"}, SCHEMA_JSON),
+                ("400", "401", "404", "500"),
+            )
+        },
+        f"/collections/{lid}/items": {
+            "get": _operation(
+                f"getFeatures_{lid}",
+                f"{title}：要素 / features",
+                item_params + properties,
+                _content(_ref("schemas", f"featureCollection_{lid}"), GEOJSON),
+                ("400", "401", "404", "500"),
+            )
+        },
+        f"/collections/{lid}/items/{{featureId}}": {"get": feature},
+    }
+
+
+def _parameters(max_limit: int) -> dict:
+    def query(name: str, description: str, schema: dict, **extra) -> dict:
+        return {"name": name, "in": "query", "required": False, "description": description, "schema": schema,
+                "style": "form", "explode": False, **extra}  # fmt: skip
+
+    crs = {"type": "string", "enum": [CRS84]}
+    return {
+        "f": query("f", "格式（未给出时按 Accept）/ Format (by Accept when absent)",
+                   {"type": "string", "enum": ["json", "html"]}),
+        "bbox": query(
+            "bbox",
+            "CRS84 经纬度范围，与之相交的要素 / Features intersecting minLon,minLat,maxLon,maxLat "
+            "(or 6 numbers with heights, which are ignored: the data is 2-D)",
+            {"type": "array", "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+             "items": {"type": "number"}},
+        ),  # fmt: skip
+        "limit": query(
+            "limit",
+            f"每页要素数；大于 {max_limit} 时按 {max_limit} / Page size; above {max_limit} the maximum is used",
+            {"type": "integer", "minimum": 1, "maximum": max_limit, "default": DEFAULT_LIMIT},
+        ),
+        "offset": query("offset", "跳过的要素数 / Features to skip", {"type": "integer", "minimum": 0, "default": 0}),
+        "datetime": query(
+            "datetime",
+            "某一时刻（RFC 3339）：图层当时的样子；不支持时间区间 / One instant: the layer as it was then; "
+            "intervals are refused with 400",
+            {"type": "string"},
+        ),
+        "crs": query("crs", "仅 CRS84 / CRS84 only", crs),
+        "bbox-crs": query("bbox-crs", "仅 CRS84 / CRS84 only", crs),
+        "featureId": {"name": "featureId", "in": "path", "required": True, "description": "要素编号 / Feature id",
+                      "schema": {"type": "integer", "minimum": 1}},
+    }  # fmt: skip
+
+
+def _link_schema() -> dict:
+    return {
+        "type": "object",
+        "required": ["href", "rel"],
+        "properties": {k: {"type": "string"} for k in ("href", "rel", "type", "hreflang", "title")},
+    }
+
+
+def _error_schema() -> dict:
+    detail = {
+        "type": "object",
+        "required": ["field", "code", "reason"],
+        "properties": {k: {"type": "string"} for k in ("field", "code", "reason")},
+    }
+    body = {
+        "type": "object",
+        "required": ["status", "code", "message", "message_zh", "details"],
+        "properties": {
+            "status": {"type": "integer"},
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "message_zh": {"type": "string"},
+            "details": {"type": "array", "items": detail},
+        },
+    }
+    return {"type": "object", "required": ["error"], "properties": {"error": body}}
+
+
+def _collection_schema() -> dict:
+    links = {"type": "array", "items": _ref("schemas", "link")}
+    bbox = {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 4, "maxItems": 6,
+                                                       "items": {"type": "number"}}}  # fmt: skip
+    return {
+        "type": "object",
+        "required": ["id", "links"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "itemType": {"type": "string"},
+            "crs": {"type": "array", "items": {"type": "string"}},
+            "extent": {"type": "object", "properties": {"spatial": {"type": "object", "properties": {
+                "bbox": bbox, "crs": {"type": "string"}}}}},
+            "links": links,
+        },
+    }  # fmt: skip
+
+
+def _feature_schemas(layer: dict) -> dict:
+    lid = layer["id"]
+    props = {name: property_schema(spec) for name, spec in layer.get("properties", {}).items()}
+    feature = {
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": _ref("schemas", "geometry"),
+            "properties": {"type": "object", "nullable": True, "properties": props},
+            "version": {"type": "integer"},
+            "op": {"type": "string", "enum": ["create", "update"]},
+            "valid_from": {"type": "string", "format": "date-time"},
+            "valid_to": {"type": "string", "format": "date-time", "nullable": True},
+            "author": {"type": "string"},
+            "links": {"type": "array", "items": _ref("schemas", "link")},
+        },
+    }
+    collection = {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": _ref("schemas", f"feature_{lid}")},
+            "links": {"type": "array", "items": _ref("schemas", "link")},
+            "timeStamp": {"type": "string", "format": "date-time"},
+            "numberMatched": {"type": "integer", "minimum": 0},
+            "numberReturned": {"type": "integer", "minimum": 0},
+        },
+    }
+    return {f"feature_{lid}": feature, f"featureCollection_{lid}": collection}
+
+
+def _schemas(layers: list[dict]) -> dict:
+    links = {"type": "array", "items": _ref("schemas", "link")}
+    schemas = {
+        "link": _link_schema(),
+        "error": _error_schema(),
+        "landingPage": {"type": "object", "required": ["links"], "properties": {
+            "title": {"type": "string"}, "description": {"type": "string"}, "links": links}},
+        "confClasses": {"type": "object", "required": ["conformsTo"], "properties": {
+            "conformsTo": {"type": "array", "items": {"type": "string"}}, "links": links}},
+        "collection": _collection_schema(),
+        "collections": {"type": "object", "required": ["links", "collections"], "properties": {
+            "links": links, "collections": {"type": "array", "items": _ref("schemas", "collection")}}},
+        "geometry": {"type": "object", "nullable": True, "required": ["type"], "properties": {
+            "type": {"type": "string", "enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                                                "MultiPolygon", "GeometryCollection"]},
+            "coordinates": {"type": "array", "items": {}}, "geometries": {"type": "array", "items": {}}}},
+    }  # fmt: skip
+    for layer in layers:
+        schemas.update(_feature_schemas(layer))
+    return schemas
+
+
+def _responses() -> dict:
+    reasons = {
+        "400": "参数无效或未知 / A parameter is invalid or unknown",
+        "401": "需要登录或 API 令牌 / Login or API token required (or the token is invalid)",
+        "404": "图层或要素不存在 / No such collection or feature",
+        "500": "服务器内部错误 / Internal error",
+    }
+    return {
+        f"Error{code}": {"description": text, "content": {JSON: {"schema": _ref("schemas", "error")}}}
+        for code, text in reasons.items()
+    }
+
+
+def openapi(base: str, layers: list[dict], *, max_limit: int, login_required: bool, cookie_name: str) -> dict:
+    """The whole definition for the API served at ``base`` (an absolute URL ending in ``/ogc``)."""
+    f = [_ref("parameters", "f")]
+    paths = {
+        "/": {"get": _operation("getLandingPage", "登陆页 / Landing page", f,
+                                _content(_ref("schemas", "landingPage"), JSON))},
+        "/conformance": {"get": _operation("getConformanceDeclaration", "符合的标准类别 / Conformance classes", f,
+                                           _content(_ref("schemas", "confClasses"), JSON))},
+        "/openapi": {"get": _operation("getAPIDefinition", "本 API 定义 / This API definition", f,
+                                       _content({"type": "object"}, OPENAPI_JSON))},
+        "/collections": {"get": _operation("getCollections", "图层集合 / Collections", f,
+                                           _content(_ref("schemas", "collections"), JSON))},
+    }  # fmt: skip
+    for layer in layers:
+        paths.update(_layer_paths(layer))
+    schemes = {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "description": "API 令牌 / API token (cw_…)"},
+        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": cookie_name,
+                          "description": "浏览器登录 / Browser session"},
+    }  # fmt: skip
+    security = [{"bearerAuth": []}, {"sessionCookie": []}]
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": TITLE, "version": API_VERSION, "description": DESCRIPTION},
+        "servers": [{"url": base}],
+        "security": security if login_required else [{}, *security],
+        "paths": paths,
+        "components": {
+            "parameters": _parameters(max_limit),
+            "schemas": _schemas(layers),
+            "responses": _responses(),
+            "securitySchemes": schemes,
+        },
+    }

@@ -1,0 +1,1 @@
+"""The embedded default backend: one SQLite database in WAL mode with R*Tree indexes."""

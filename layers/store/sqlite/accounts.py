@@ -1,0 +1,247 @@
+"""The account tables of the SQLite store (users, tokens, sessions, login attempts, audit log)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from layers.store import UserExists
+
+ACCOUNT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS user (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    display_name TEXT,
+    role TEXT NOT NULL,
+    password_hash TEXT,
+    grid_codes TEXT NOT NULL DEFAULT '[]',
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS token (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES user(id),
+    label TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS session (
+    id_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES user(id),
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_user ON session(user_id);
+CREATE TABLE IF NOT EXISTS login_attempt (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    ok INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_attempt_name ON login_attempt(name, at);
+CREATE INDEX IF NOT EXISTS login_attempt_ip ON login_attempt(ip, at);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    ip TEXT NOT NULL DEFAULT ''
+);
+"""
+_USER_COLS = "u.id, u.name, u.display_name, u.role, u.grid_codes, u.disabled, u.created_at, u.updated_at"
+_TOKEN_COLS = "t.id, t.user_id, t.label, t.created_at, t.last_used_at, t.revoked_at"
+LAST_USED_RESOLUTION_US = 60_000_000  # token use is recorded at most once a minute
+
+
+def _user(row: tuple) -> dict:
+    keys = ("id", "name", "display_name", "role", "grid_codes", "disabled", "created_at", "updated_at")
+    user = dict(zip(keys, row))
+    user["grid_codes"] = json.loads(user["grid_codes"])
+    user["disabled"] = bool(user["disabled"])
+    user["display_name"] = user["display_name"] or user["name"]
+    return user
+
+
+def _token(row: tuple) -> dict:
+    return dict(zip(("id", "user_id", "label", "created_at", "last_used_at", "revoked_at"), row))
+
+
+class SQLiteAccounts:
+    """Mixed into :class:`layers.store.sqlite.store.SQLiteStore`; uses its ``_conn``, ``_write`` and ``now``."""
+
+    def create_user(
+        self,
+        name: str,
+        role: str,
+        password_hash: str | None,
+        *,
+        display_name: str | None = None,
+        grid_codes: Sequence[str] = (),
+        actor: str = "system",
+    ) -> dict:
+        now = self.now()
+        with self._write() as conn:
+            try:
+                conn.execute(
+                    "INSERT INTO user (name, display_name, role, password_hash, grid_codes, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (name, display_name, role, password_hash, json.dumps(list(grid_codes)), now, now),
+                )
+            except sqlite3.IntegrityError:
+                raise UserExists(name) from None
+            self._audit(conn, actor, "user.create", name, {"role": role, "grid_codes": list(grid_codes)}, "")
+        return self.user(name)
+
+    def user(self, name: str) -> dict | None:
+        row = (
+            self._conn()
+            .execute(f"SELECT {_USER_COLS}, u.password_hash FROM user u WHERE u.name = ?", (name,))
+            .fetchone()
+        )
+        if row is None:
+            return None
+        user = _user(row[:-1])
+        user["password_hash"] = row[-1]
+        return user
+
+    def users(self) -> list[dict]:
+        rows = self._conn().execute(f"SELECT {_USER_COLS} FROM user u ORDER BY u.name").fetchall()
+        return [_user(r) for r in rows]
+
+    def update_user(self, name: str, changes: dict) -> dict:
+        allowed = {"display_name", "role", "grid_codes", "disabled", "password_hash"}
+        if set(changes) - allowed:
+            raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+        with self._write() as conn:
+            row = conn.execute("SELECT id FROM user WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise KeyError(name)
+            values = {
+                k: (json.dumps(v) if k == "grid_codes" else int(v) if k == "disabled" else v)
+                for k, v in changes.items()
+            }
+            if values:
+                assignments = ", ".join(f"{k} = ?" for k in values)  # keys checked against `allowed`
+                conn.execute(
+                    f"UPDATE user SET {assignments}, updated_at = ? WHERE id = ?",
+                    [*values.values(), self.now(), row[0]],
+                )
+            if {"role", "password_hash", "disabled"} & set(changes):
+                conn.execute("DELETE FROM session WHERE user_id = ?", (row[0],))
+        return self.user(name)
+
+    def add_token(self, user_id: int, label: str, token_hash: str) -> dict:
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO token (user_id, label, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                (user_id, label, token_hash, self.now()),
+            )
+            token_id = cur.lastrowid
+        return next(t for t in self.tokens(user_id) if t["id"] == token_id)
+
+    def token_user(self, token_hash: str) -> tuple[dict, dict] | None:
+        conn = self._conn()
+        row = conn.execute(
+            f"SELECT {_TOKEN_COLS}, {_USER_COLS} FROM token t JOIN user u ON u.id = t.user_id"
+            " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
+            (token_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        token, user = _token(row[:6]), _user(row[6:])
+        now = self.now()
+        if token["last_used_at"] is None or now - token["last_used_at"] > LAST_USED_RESOLUTION_US:
+            with self._write() as wconn:
+                wconn.execute("UPDATE token SET last_used_at = ? WHERE id = ?", (now, token["id"]))
+        return token, user
+
+    def tokens(self, user_id: int | None = None) -> list[dict]:
+        sql = f"SELECT {_TOKEN_COLS}, u.name FROM token t JOIN user u ON u.id = t.user_id"
+        rows = (
+            self._conn()
+            .execute(
+                sql + (" WHERE t.user_id = ?" if user_id is not None else "") + " ORDER BY t.id",
+                (user_id,) if user_id is not None else (),
+            )
+            .fetchall()
+        )
+        return [_token(r[:6]) | {"user": r[6]} for r in rows]
+
+    def revoke_token(self, token_id: int) -> dict | None:
+        with self._write() as conn:
+            conn.execute("UPDATE token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (self.now(), token_id))
+        return next((t for t in self.tokens() if t["id"] == token_id), None)
+
+    def create_session(self, session_hash: str, user_id: int, csrf: str, expires_at: int) -> None:
+        now = self.now()
+        with self._write() as conn:
+            conn.execute("DELETE FROM session WHERE expires_at < ?", (now,))
+            conn.execute("INSERT INTO session VALUES (?, ?, ?, ?, ?)", (session_hash, user_id, csrf, now, expires_at))
+
+    def session_user(self, session_hash: str) -> tuple[dict, dict] | None:
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT s.csrf, s.created_at, s.expires_at, {_USER_COLS}"
+                " FROM session s JOIN user u ON u.id = s.user_id"
+                " WHERE s.id_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+                (session_hash, self.now()),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return {"csrf": row[0], "created_at": row[1], "expires_at": row[2]}, _user(row[3:])
+
+    def delete_session(self, session_hash: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM session WHERE id_hash = ?", (session_hash,))
+
+    def record_login(self, name: str, ip: str, ok: bool) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO login_attempt (name, ip, at, ok) VALUES (?, ?, ?, ?)",
+                (name[:100], ip, self.now(), int(ok)),
+            )
+
+    def login_failures(self, *, since: int, name: str | None = None, ip: str | None = None) -> int:
+        column, value = ("name", name[:100]) if name is not None else ("ip", ip)
+        # Failures after the last success count; a good login clears the slate for that name.
+        return (
+            self._conn()
+            .execute(
+                f"SELECT count(*) FROM login_attempt WHERE {column} = ? AND ok = 0 AND at >= ?"
+                f" AND at > coalesce((SELECT max(at) FROM login_attempt WHERE {column} = ? AND ok = 1), 0)",
+                (value, since, value),
+            )
+            .fetchone()[0]
+        )
+
+    def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:
+        with self._write() as conn:
+            self._audit(conn, actor, action, target, detail or {}, ip)
+
+    def _audit(self, conn, actor: str, action: str, target: str, detail: dict, ip: str) -> None:
+        conn.execute(
+            "INSERT INTO audit (at, actor, action, target, detail, ip) VALUES (?, ?, ?, ?, ?, ?)",
+            (self.now(), actor, action, target, json.dumps(detail, ensure_ascii=False), ip),
+        )
+
+    def audit_log(self, limit: int = 200) -> list[dict]:
+        rows = (
+            self._conn()
+            .execute("SELECT at, actor, action, target, detail, ip FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+            .fetchall()
+        )
+        return [
+            dict(zip(("at", "actor", "action", "target", "detail", "ip"), r[:4] + (json.loads(r[4]), r[5])))
+            for r in rows
+        ]
