@@ -3,7 +3,7 @@
 Chinese map providers publish shifted coordinates: GCJ-02, and BD-09 (GCJ-02 shifted again). GPS and most
 open data use WGS 84; CGCS2000 (EPSG:4490) differs from it by centimetres and is treated as WGS 84. The
 inverses are solved by fixed-point iteration, so WGS 84 -> GCJ-02 -> WGS 84 round-trips to far below a
-centimetre. ``static/js/chinacoords.js`` mirrors these conversions for the browser; keep the two in step.
+centimetre. ``static/js/common/chinacoords.js`` mirrors these conversions for the browser; keep the two in step.
 
 Conventions: degrees, longitude first. Conversions take floats or array-likes that broadcast together and
 return floats for scalar input, else new arrays of the broadcast shape. Public functions raise TypeError

@@ -2,7 +2,7 @@
 // modules, styles, translations, icons and Leaflet in a versioned cache, and the API answers the field
 // view reads (worklist, case details, categories, session, config, base layers, photo thumbnails) in a
 // second cache, so the worklist and the map open with no connection. Writes are never cached or
-// replayed here: the page's outbox (static/js/outbox.js) owns them.
+// replayed here: the page's outbox (static/js/field/outbox.js) owns them.
 // Static files are served from the cache and refreshed behind it (a changed one makes the page offer a
 // reload), so an ordinary release needs no change here; bump VERSION when what is cached changes shape.
 

@@ -715,7 +715,7 @@ def test_idempotency_keys_without_random_uuid(demo_server, field_phone):
     field = field_phone(113.33, 23.13)
     field.open()
     keys = field.page.evaluate("""async () => {
-        const { newIdempotencyKey } = await import('/static/js/outbox.js');
+        const { newIdempotencyKey } = await import('/static/js/field/outbox.js');
         const withUuid = newIdempotencyKey();
         const saved = Object.getOwnPropertyDescriptor(Crypto.prototype, 'randomUUID');
         delete Crypto.prototype.randomUUID;

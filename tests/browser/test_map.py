@@ -370,8 +370,8 @@ def test_gcj02_basemap_switches_the_crs(demo_server, desktop):
     # The CRS projects WGS 84 through wgs84ToGcj02 (checked against chinacoords.js in the page).
     shift = page.evaluate("""async ([lng, lat]) => {
         const L = await import('/static/vendor/leaflet-1.9.4/leaflet-src.esm.js');
-        const { GCJ02 } = await import('/static/js/gcjCrs.js');
-        const { wgs84ToGcj02 } = await import('/static/js/chinacoords.js');
+        const { GCJ02 } = await import('/static/js/common/gcjCrs.js');
+        const { wgs84ToGcj02 } = await import('/static/js/common/chinacoords.js');
         const [glng, glat] = wgs84ToGcj02(lng, lat);
         const ours = GCJ02.latLngToPoint(L.latLng(lat, lng), 18);
         const plain = L.CRS.EPSG3857.latLngToPoint(L.latLng(glat, glng), 18);

@@ -14,11 +14,12 @@ from .browser_support import ROOT
 
 STATIC = ROOT / "static"
 JS = STATIC / "js"
-OURS = sorted(path for path in JS.glob("*.js") if path.name != "chinacoords.js")
+OURS = sorted(path for path in JS.rglob("*.js") if path.name != "chinacoords.js")
 # Each page and its entry module.
-PAGES = {"index.html": "main.js", "login.html": "login.js", "admin.html": "admin.js", "field.html": "fieldMain.js",
-         "import.html": "importMain.js", "compare.html": "compareMain.js", "dashboard.html": "dashboardMain.js",
-         "report.html": "report.js"}
+PAGES = {"index.html": "map/main.js", "login.html": "common/login.js", "admin.html": "admin/admin.js",
+         "field.html": "field/fieldMain.js", "import.html": "import/importMain.js",
+         "compare.html": "leaders/compareMain.js", "dashboard.html": "leaders/dashboardMain.js",
+         "report.html": "leaders/report.js"}
 IMPORT = re.compile(r"""^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']""", re.M)
 
 
@@ -88,8 +89,14 @@ def test_every_module_of_a_page_is_preloaded(name):
 
 def test_every_module_belongs_to_a_page():
     used = set().union(*(_imports(JS / entry) | {(JS / entry).resolve()} for entry in PAGES.values()))
-    unused = sorted(path.name for path in JS.glob("*.js") if path.resolve() not in used)
+    unused = sorted(path.name for path in JS.rglob("*.js") if path.resolve() not in used)
     assert unused == []
+
+
+def test_module_paths_differ_on_case_insensitive_file_systems():
+    """Windows offices check the code out too: two modules whose paths differ only in case would collide."""
+    paths = [str(path.relative_to(STATIC)).lower() for path in STATIC.rglob("*") if "vendor" not in path.parts]
+    assert len(paths) == len(set(paths)), sorted(p for p in paths if paths.count(p) > 1)
 
 
 def test_modules_follow_the_house_rules():

@@ -1,4 +1,4 @@
-"""Check static/js/chinacoords.js against geo.crs by running it under node.
+"""Check static/js/common/chinacoords.js against geo.crs by running it under node.
 
 Node is a prerequisite of the project, so a missing node fails these tests rather
 than skipping them: a silently skipped check would let the two copies drift apart.
@@ -16,7 +16,7 @@ import pytest
 
 from geo import chinacoords
 
-JS_MODULE = Path(__file__).resolve().parents[2] / "static" / "js" / "chinacoords.js"
+JS_MODULE = Path(__file__).resolve().parents[2] / "static" / "js" / "common" / "chinacoords.js"
 PAIRS = {
     "wgs84ToGcj02": chinacoords.wgs84_to_gcj02,
     "gcj02ToWgs84": chinacoords.gcj02_to_wgs84,
@@ -27,7 +27,7 @@ PAIRS = {
 }
 # Reads the module path and the points from argv, prints every result as JSON.
 NODE_MISSING = (
-    "node is required to test static/js/chinacoords.js but was not found on PATH; "
+    "node is required to test static/js/common/chinacoords.js but was not found on PATH; "
     "install Node.js (it is a project prerequisite)"
 )
 NODE_SCRIPT = """

@@ -1,0 +1,345 @@
+// The field view's outbox: every write (a transition, a note, a photo, a new report) is first kept in
+// IndexedDB with its own Idempotency-Key and, for a change to a case, the ETag of the version the user
+// was looking at; then sent in order whenever the phone is online. An item leaves the outbox only when
+// the server has answered it (2xx, or a replay of an earlier answer). A network failure keeps it for
+// later; 412 (the case changed meanwhile) and 409 (the step is no longer allowed) set it aside as a
+// conflict for the user to discard or re-apply on the current version; other refusals set it aside as
+// failed. Items belong to the user who made them and are sent only in that user's session.
+
+import { ApiError } from "../common/api.js";
+import { ITEMS, openOutboxStore, RESULTS } from "./fieldOutboxStore.js";
+
+const RETRY_MS = 30_000;
+const CONFLICT_STATUSES = new Set([409, 412]);
+
+/** A fresh Idempotency-Key: a UUID, or 32 random hex digits where randomUUID is missing (old webviews). */
+export function newIdempotencyKey() {
+  const crypto = globalThis.crypto;
+  if (crypto && typeof crypto.randomUUID === "function") {
+    try {
+      return crypto.randomUUID();
+    } catch {
+      // randomUUID exists but refuses outside a secure context in some builds: fall through
+    }
+  }
+  const bytes = new Uint8Array(16);
+  if (crypto && typeof crypto.getRandomValues === "function") {
+    crypto.getRandomValues(bytes);
+  } else {
+    for (let i = 0; i < bytes.length; i += 1) {
+      bytes[i] = Math.floor(Math.random() * 256);
+    }
+  }
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function parseBody(response) {
+  const text = await response.text();
+  if (!text) {
+    return null;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function apiError(status, body) {
+  const error = body && typeof body === "object" ? body.error : null;
+  return error && typeof error === "object"
+    ? new ApiError({ status, code: error.code, message: error.message, messageZh: error.message_zh,
+      details: Array.isArray(error.details) ? error.details : [] })
+    : new ApiError({ status, message: `HTTP ${status}`, messageZh: `服务器错误（HTTP ${status}）` });
+}
+
+/** Plain data of an error for storing with the item (ApiError instances do not survive IndexedDB). */
+function errorRecord(error) {
+  return { status: error.status, code: error.code, message: error.message, message_zh: error.messageZh };
+}
+
+export class Outbox {
+  /**
+   * @param {object} options
+   * @param {import("../common/api.js").Api} options.api its csrfToken goes along with every write
+   * @param {string} options.user the logged-in user's name: only that user's items are sent
+   * @param {function(): boolean} [options.isOnline]
+   */
+  constructor({ api, user, isOnline = () => globalThis.navigator?.onLine !== false }) {
+    this.api = api;
+    this.user = user;
+    this.isOnline = isOnline;
+    this.backend = null;
+    this.persistent = false;
+    this.items = []; // this user's items, oldest first (a copy of the store, kept current)
+    this.listeners = new Set();
+    this.sentListeners = new Set();
+    this.flushing = null;
+    this.again = false;
+    this.authLost = false;
+    this.timer = null;
+  }
+
+  /** Open the store (IndexedDB, or memory when it is unavailable) and start sending. */
+  async start() {
+    this.backend = await openOutboxStore();
+    this.persistent = this.backend.persistent;
+    await this.reload();
+    globalThis.addEventListener("online", () => this.flush());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") {
+        this.flush();
+      }
+    });
+    this.timer = setInterval(() => this.flush(), RETRY_MS);
+    this.flush();
+    return this;
+  }
+
+  async reload() {
+    const all = await this.backend.all(ITEMS);
+    this.items = all.filter((item) => item.user === this.user).sort((a, b) => a.id - b.id);
+    this.emit();
+  }
+
+  onChange(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** ``listener(item, body)`` after the server accepted an item (body: its answer). */
+  onSent(listener) {
+    this.sentListeners.add(listener);
+    return () => this.sentListeners.delete(listener);
+  }
+
+  emit() {
+    for (const listener of this.listeners) {
+      listener(this);
+    }
+  }
+
+  /** Items still to send. */
+  queued() {
+    return this.items.filter((item) => item.state === "queued");
+  }
+
+  /** Items set aside: conflicts and refusals, waiting for the user. */
+  setAside() {
+    return this.items.filter((item) => item.state !== "queued");
+  }
+
+  forCase(caseId) {
+    return this.items.filter((item) => item.caseId === caseId);
+  }
+
+  find(id) {
+    return this.items.find((item) => item.id === id) || null;
+  }
+
+  /**
+   * Keep a write and try to send it. ``entry``: {kind, path, json?|blob+fileName+form?, caseId?, etag?,
+   * photoRefs?, summary?}. Returns the stored item (with its id).
+   */
+  async add(entry) {
+    const item = {
+      ...entry,
+      user: this.user,
+      key: newIdempotencyKey(),
+      baseEtag: entry.etag ?? null,
+      state: "queued",
+      attempts: 0,
+      createdAt: new Date().toISOString(),
+    };
+    item.id = await this.backend.put(ITEMS, item);
+    this.items.push(item);
+    this.emit();
+    this.flush();
+    return item;
+  }
+
+  async save(item) {
+    await this.backend.put(ITEMS, item);
+    this.emit();
+  }
+
+  async remove(item) {
+    await this.backend.delete(ITEMS, item.id);
+    this.items = this.items.filter((other) => other.id !== item.id);
+    this.emit();
+  }
+
+  /** The stored answer of an uploaded photo item (a later report names its photo id). */
+  result(itemId) {
+    return this.backend.get(RESULTS, itemId);
+  }
+
+  /** Drop a conflict or refusal: the queued change is given up. */
+  async discard(id) {
+    const item = this.find(id);
+    if (item) {
+      await this.remove(item);
+      await this.backend.delete(RESULTS, id);
+    }
+  }
+
+  /** Send a conflict again on the case as it is now (``etag``), as a new request (a new key). */
+  async reapply(id, etag) {
+    const item = this.find(id);
+    if (!item) {
+      return;
+    }
+    Object.assign(item, { state: "queued", key: newIdempotencyKey(), error: null, current: null });
+    if (etag) {
+      item.etag = etag;
+    }
+    await this.save(item);
+    this.flush();
+  }
+
+  /** Send every sendable item in order; one run at a time (a call during a run asks for another). */
+  flush() {
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.run();
+        } while (this.again);
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  async run() {
+    if (!this.backend || !this.isOnline()) {
+      return;
+    }
+    this.authLost = false;
+    for (const item of [...this.items]) {
+      if (item.state !== "queued" || !this.items.includes(item) || this.blocked(item)) {
+        continue;
+      }
+      const outcome = await this.send(item);
+      if (outcome === "stop") {
+        return;
+      }
+    }
+  }
+
+  /** Wait behind an earlier set-aside change of the same case, or a photo a report still needs. */
+  blocked(item) {
+    const before = this.items.filter((other) => other.id < item.id);
+    if (item.caseId && before.some((other) => other.caseId === item.caseId && other.state !== "queued")) {
+      return true;
+    }
+    return (item.photoRefs || []).some((ref) => before.some((other) => other.id === ref));
+  }
+
+  async body(item) {
+    if (item.blob) {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(item.form || {})) {
+        form.append(name, value);
+      }
+      form.append("file", item.blob, item.fileName || "photo.jpg");
+      return form;
+    }
+    if (item.kind === "report") {
+      const photoIds = [];
+      for (const ref of item.photoRefs || []) {
+        const uploaded = await this.result(ref);
+        if (uploaded) {
+          photoIds.push(uploaded.photo.id);
+        }
+      }
+      return JSON.stringify({ ...item.json, photo_ids: photoIds });
+    }
+    return JSON.stringify(item.json);
+  }
+
+  /** One request; "ok", "aside" or "stop" (offline, server trouble, logged out: try again later). */
+  async send(item) {
+    const headers = { Accept: "application/json", "Idempotency-Key": item.key };
+    if (this.api.csrfToken) {
+      headers["X-CSRF-Token"] = this.api.csrfToken;
+    }
+    if (item.etag) {
+      headers["If-Match"] = item.etag;
+    }
+    const body = await this.body(item);
+    if (typeof body === "string") {
+      headers["Content-Type"] = "application/json";
+    }
+    item.attempts += 1;
+    let response;
+    try {
+      response = await fetch(item.path, { method: item.method || "POST", headers, body, credentials: "same-origin" });
+    } catch {
+      await this.save(item);
+      return "stop"; // no connection: everything waits for the next chance
+    }
+    const answer = await parseBody(response);
+    if (response.ok || response.headers.get("Idempotent-Replayed") === "true") {
+      await this.accepted(item, answer);
+      return "ok";
+    }
+    const error = apiError(response.status, answer);
+    if (response.status === 403 && error.code === "csrf_failed") {
+      // The page's token is older than the session (it logged in again elsewhere): ask for the current
+      // one, and try again at once only if it changed.
+      const before = this.api.csrfToken;
+      try {
+        await this.api.session();
+      } catch {
+        // offline again, or logged out: the next run asks again
+      }
+      this.again = this.again || this.api.csrfToken !== before;
+      await this.save(item);
+      return "stop";
+    }
+    if (response.status === 401 || response.status >= 500 || response.status === 429) {
+      item.error = errorRecord(error);
+      this.authLost = response.status === 401;
+      await this.save(item);
+      return "stop";
+    }
+    item.state = CONFLICT_STATUSES.has(response.status) ? "conflict" : "failed";
+    item.error = errorRecord(error);
+    item.current = answer?.error?.current ?? null;
+    await this.save(item);
+    return "aside";
+  }
+
+  async accepted(item, answer) {
+    if (item.kind === "loose_photo" && answer) {
+      await this.backend.put(RESULTS, { id: item.id, photo: answer });
+    }
+    if (item.kind === "report") {
+      for (const ref of item.photoRefs || []) {
+        await this.backend.delete(RESULTS, ref);
+      }
+    }
+    // Later changes of this case were made on the version this one started from: they now build on
+    // the version it produced.
+    const etag = answer && answer.id === item.caseId ? answer.etag : null;
+    if (etag) {
+      for (const other of this.items) {
+        if (other !== item && other.caseId === item.caseId && other.state === "queued"
+          && (other.etag === item.etag || other.etag === item.baseEtag)) {
+          other.etag = etag;
+          await this.backend.put(ITEMS, other);
+        }
+      }
+    }
+    await this.remove(item);
+    for (const listener of this.sentListeners) {
+      listener(item, answer);
+    }
+  }
+}
