@@ -28,8 +28,8 @@ from typing import IO, Any
 from PIL import Image, ImageCms, ImageOps
 
 from layers.errors import AppError
-from layers.uploads import PHOTO_KINDS, MiB, check_image
-from layers.uploads.files import _PIL_FORMATS, _image_error
+from layers.uploads.images import PHOTO_KINDS, PIL_FORMATS, check_image, image_error
+from layers.uploads.sniffing import MiB
 
 # Measured: tests/layers/test_photos.py::test_reuse_threshold_is_measured runs photo-like scenes (colour
 # fields, shapes, sensor noise) through process_photo; the same photo re-encoded at quality 60 and halved,
@@ -343,7 +343,7 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), field: str =
     )["format"]
     data = bytes(data)
     try:
-        with Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[kind]]) as source:
+        with Image.open(io.BytesIO(data), formats=[PIL_FORMATS[kind]]) as source:
             taken_at, lon, lat, alt_m, warnings = _metadata(source)
             if kind == "jpeg":  # decode big JPEGs at 1/2..1/8 scale: less memory and time for the same result
                 source.draft(None, _draft_size(source.size, limits.max_side_px))
@@ -356,7 +356,7 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), field: str =
     except AppError:
         raise
     except Exception as exc:  # noqa: BLE001 - check_image decoded at 1/8 scale; the full decode can still fail
-        raise _image_error(exc, kind, field) from None
+        raise image_error(exc, kind, field) from None
     return ProcessedPhoto(
         source_type=kind,
         sha256=hashlib.sha256(data).hexdigest(),
