@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageCms, ImageDraw, TiffImagePlugin
 
 from layers.errors import AppError, PayloadTooLarge, ValidationFailed
-from layers.uploads import HEIC_SUPPORTED, MiB
-from layers.uploads.photos import REUSE_MAX_HAMMING, PhotoFiles, PhotoLimits, ProcessedPhoto, hamming, process_photo
+from layers.uploads import HEIC_SUPPORTED, REUSE_MAX_HAMMING, MiB, hamming
+from layers.uploads.photos import PhotoFiles, PhotoLimits, ProcessedPhoto, process_photo
 
 needs_heic = pytest.mark.skipif(not HEIC_SUPPORTED, reason="pillow-heif is not installed")
 
