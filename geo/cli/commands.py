@@ -10,7 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.cli.output import CliError, _say
+from geo.cli.output import CliError, say
 from geo.formats.layerio import LayerFileError, read_layer
 
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
@@ -18,7 +18,7 @@ _OSM_SUFFIXES = (".pbf", ".osm")
 _TABLE_SUFFIXES = (".csv", ".tsv")
 
 
-class _Inputs:
+class Inputs:
     """Reads the inputs named on the command line and remembers what was read, for the summary."""
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -39,7 +39,7 @@ class _Inputs:
         except LayerFileError as exc:  # name this input's own options
             raise CliError(exc.zh.replace("--…-", f"--{role}-"), exc.en.replace("--…-", f"--{role}-")) from None
         if dropped:
-            _say(sys.stderr, f"注意：{path} 有 {dropped} 行没有几何，已略过 | note: {dropped} rows of {path} have no "
+            say(sys.stderr, f"注意：{path} 有 {dropped} 行没有几何，已略过 | note: {dropped} rows of {path} have no "
                  "geometry and were left out")  # fmt: skip
         if Path(path).suffix.lower() in _OSM_SUFFIXES and OSM_CREDIT not in self.credits:
             self.credits.append(OSM_CREDIT)
@@ -48,7 +48,7 @@ class _Inputs:
         return gdf
 
 
-def _coverage(args: argparse.Namespace, inputs: _Inputs):
+def _coverage(args: argparse.Namespace, inputs: Inputs):
     if args.metric == "network" and args.network is None:
         raise CliError("--metric network 需要 --network（街道线）", "--metric network needs --network (street lines)")
     if args.max_snap_m is not None and args.metric != "network":
@@ -101,7 +101,7 @@ def _gap_thresholds(args: argparse.Namespace, lines: gpd.GeoDataFrame) -> tuple[
     return preset["thresholds"], {"preset": args.preset, "source": preset["source"]}
 
 
-def _gaps(args: argparse.Namespace, inputs: _Inputs):
+def _gaps(args: argparse.Namespace, inputs: Inputs):
     from geo import gaps
 
     points, lines, grid = inputs.read("points"), inputs.read("lines"), inputs.read("grid")
@@ -117,7 +117,7 @@ def _gaps(args: argparse.Namespace, inputs: _Inputs):
                                      grid_code_column=args.grid_code_column)  # fmt: skip
     summary.update(extra, exclude_broken=not args.include_broken, broken_left_out=broken)
     if summary["lines_checked"] == 0:
-        _say(sys.stderr, f"注意：没有检查任何道路（无阈值的等级：{summary['unchecked_classes']}） | note: no line "
+        say(sys.stderr, f"注意：没有检查任何道路（无阈值的等级：{summary['unchecked_classes']}） | note: no line "
              f"was checked (classes without a threshold: {summary['unchecked_classes']})")  # fmt: skip
     layers = [*_grid_layer(args, grid), (("道路", "roads"), lines, {"preset": "lines", "tooltip": args.name_column}),
               (("缺口", "gaps"), result, {"preset": "gaps", "tooltip": "line_name"}),
@@ -125,7 +125,7 @@ def _gaps(args: argparse.Namespace, inputs: _Inputs):
     return result, summary, layers
 
 
-def _proposals(args: argparse.Namespace, inputs: _Inputs):
+def _proposals(args: argparse.Namespace, inputs: Inputs):
     from geo import siting
     from geo.network import StreetNetwork
 
@@ -149,7 +149,7 @@ def _proposals(args: argparse.Namespace, inputs: _Inputs):
     return result, summary, layers
 
 
-def _hotspots(args: argparse.Namespace, inputs: _Inputs):
+def _hotspots(args: argparse.Namespace, inputs: Inputs):
     from geo import hotspots
 
     points = inputs.read("points")
@@ -168,6 +168,6 @@ def _hotspots(args: argparse.Namespace, inputs: _Inputs):
     return cells, summary, [(("热点", "hot spots (Gi*)"), cells, "hotspots"), (("点", "points"), points, "points")]
 
 
-_COMMANDS = {"coverage": _coverage, "gaps": _gaps, "proposals": _proposals, "hotspots": _hotspots}
-_TITLES = {"coverage": ("覆盖分析", "coverage"), "gaps": ("缺口分析", "gaps"), "proposals": ("选址建议", "proposals"),
+COMMANDS = {"coverage": _coverage, "gaps": _gaps, "proposals": _proposals, "hotspots": _hotspots}
+TITLES = {"coverage": ("覆盖分析", "coverage"), "gaps": ("缺口分析", "gaps"), "proposals": ("选址建议", "proposals"),
            "hotspots": ("热点分析", "hot spots")}  # fmt: skip

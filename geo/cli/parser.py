@@ -8,7 +8,7 @@ import argparse
 import math
 import sys
 
-from geo.cli.output import _say
+from geo.cli.output import say
 
 __all__ = ["ROLES", "build_parser"]
 
@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that answers a bad command line with one bilingual line and exit status 2."""
 
     def error(self, message: str):
-        _say(sys.stderr, f"{self.prog}: 错误：命令行参数无效（{message}） | error: {message}")
+        say(sys.stderr, f"{self.prog}: 错误：命令行参数无效（{message}） | error: {message}")
         raise SystemExit(2)
 
 
