@@ -58,6 +58,7 @@ def require_scope(ctx: CaseContext, user: dict, props: dict, lon: float, lat: fl
 
 
 def get_case(ctx: CaseContext, fid: int) -> FeatureVersion:
+    """The live case ``fid``, else NotFound (404)."""
     try:
         return ctx.store.get(CASE_LAYER, fid)
     except UnknownFeature:
@@ -102,6 +103,7 @@ def original_case(
 
 
 def case_feature(ctx: CaseContext, geometry: dict, props: dict, field_name: str = "case"):
+    """``props`` (None values left out) at ``geometry``, checked against the case layer's schema."""
     payload = {"type": "Feature", "geometry": geometry, "properties": {k: v for k, v in props.items() if v is not None}}
     return parse_replacement(ctx.layer(), payload, None, ctx.limits)
 
