@@ -147,9 +147,10 @@ class Store(ABC):
     ) -> tuple[int, list[tuple]]:
         """Every version of a layer's features, compactly, for statistics over its history: the layer's
         revision and rows ``(fid, version, op, valid_from, valid_to, x, y, *values of properties)`` ordered by
-        fid and version (``x``/``y`` are a point's coordinates, None for other geometries; values typed as in
-        JSON, booleans as bool). With ``changed_since`` (a revision), only the rows of features written after
-        it, all their versions. The revision and the rows are read from one snapshot."""
+        fid and version (``x``/``y`` are a point's coordinates, None for other geometries and deletions;
+        values typed as in JSON: booleans as bool, objects and arrays as dict and list). With
+        ``changed_since`` (a revision), only the rows of features written after it, all their versions. The
+        revision and the rows are read from one snapshot."""
 
     @abstractmethod
     def extent(self) -> Bbox | None:

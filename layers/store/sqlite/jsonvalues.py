@@ -26,16 +26,6 @@ def typed_values(values: list) -> list:
     return [v if type(v) is not bytes else v == _TRUE for v in values]
 
 
-def typed_rows(rows: list[tuple], start: int) -> list[tuple]:
-    """Rows whose columns from ``start`` on were read through :func:`typed_extract`, booleans as bool."""
-    out = []
-    for row in rows:
-        if _TRUE in row or _FALSE in row:
-            row = row[:start] + tuple(v if type(v) is not bytes else v == _TRUE for v in row[start:])
-        out.append(row)
-    return out
-
-
 def filter_clause(column: str, name: str, value) -> tuple[str, list]:
     """SQL and parameters for "property ``name`` of ``column`` equals ``value``" (or any of a list of values),
     JSON types respected: ``True`` matches only ``true``, ``1`` only the number."""

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from json import loads
 
 import shapely
 
 from layers.store import Bbox, FeatureVersion, Page, UnknownFeature
-from layers.store.sqlite.jsonvalues import filter_clause, typed_extract, typed_rows
+from layers.store.sqlite.jsonvalues import filter_clause
 
 _START, _END = -(2**62), 2**62  # open ends of a time interval
 EXTENT_MAX_AGE_S = 30
-# A point's coordinates (None for other geometries, whose first "coordinate" is an array).
-_POINT_X, _POINT_Y = (
-    f"CASE WHEN json_type(geometry, '$.coordinates[{i}]') IN ('real', 'integer')"
-    f" THEN json_extract(geometry, '$.coordinates[{i}]') END"
-    for i in (0, 1)
-)
+# A point's coordinates from its bounding box (None for other geometries and for deletions).
+_POINT_X = "CASE WHEN minx = maxx AND miny = maxy THEN minx END"
+_POINT_Y = "CASE WHEN minx = maxx AND miny = maxy THEN miny END"
 VERSION_COLS = "v.fid, v.layer, v.version, v.op, v.valid_from, v.valid_to, v.author, v.geometry, v.properties"
 
 
@@ -169,12 +167,16 @@ class SQLiteReads:
     def version_rows(
         self, layer_id: str, properties: Sequence[str], *, changed_since: int | None = None
     ) -> tuple[int, list[tuple]]:
-        extracts = "".join(f", {typed_extract('properties')}" for _ in properties)
+        # One json_extract with every path parses the properties once and gives a JSON array, which Python
+        # decodes with every value's JSON type (a single path would give SQLite's 1/0 for true/false).
+        paths = [f"$.{name}" for name in properties]
+        paths += paths[:1] if len(paths) == 1 else []
+        extract = f", json_extract(properties, {', '.join('?' * len(paths))})" if paths else ""
         sql = (
-            f"SELECT fid, version, op, valid_from, valid_to, {_POINT_X}, {_POINT_Y}{extracts}"
+            f"SELECT fid, version, op, valid_from, valid_to, {_POINT_X}, {_POINT_Y}{extract}"
             " FROM version WHERE layer = ?"
         )
-        params: list = [path for name in properties for path in (f"$.{name}",) * 2] + [layer_id]
+        params: list = [*paths, layer_id]
         if changed_since is not None:
             sql += " AND fid IN (SELECT fid FROM version WHERE layer = ? AND layer_rev > ?)"
             params += [layer_id, changed_since]
@@ -190,7 +192,10 @@ class SQLiteReads:
         finally:
             if own:
                 conn.execute("COMMIT")
-        return row[0], typed_rows(rows, 7) if properties else rows
+        if not properties:
+            return row[0], rows
+        n, empty = len(properties), (None,) * len(properties)
+        return row[0], [r[:7] + (tuple(loads(r[7])[:n]) if r[7] is not None else empty) for r in rows]
 
     def extent(self) -> Bbox | None:
         # A full scan of the feature table, so while writes stream in it is refreshed at most every
