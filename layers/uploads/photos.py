@@ -8,7 +8,7 @@ their position and time read from EXIF, then stored as clean JPEGs with no metad
   perceptual hash (:mod:`layers.uploads.phash`: :func:`~layers.uploads.phash.hamming` and
   :data:`~layers.uploads.phash.REUSE_MAX_HAMMING` tell when two photos are the same scene re-encoded or
   resized, a worker re-sending the "before" photo as the "after" one).
-* :class:`PhotoFiles` keeps the processed bytes in content-addressed files, written atomically.
+* The processed bytes are kept as the store's blobs (``layers.store.BlobStore``).
 
 Refusals are the project's errors (:mod:`layers.errors`) naming the upload's field; what is merely
 doubtful in the metadata (GPS at 0,0, an impossible date) becomes a warning and the value is left out.
@@ -18,13 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import IO
 
 from PIL import Image
 
@@ -133,81 +128,3 @@ def process_photo(data: bytes, limits: PhotoLimits = PhotoLimits(), field: str =
         warnings=warnings,
     )
 
-
-# -- storage ------------------------------------------------------------------------------------------
-
-_KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{62}\.[a-z0-9]{1,8}")
-_SUFFIX = re.compile(r"[a-z0-9]{1,8}")
-
-
-class PhotoFiles:
-    """Content-addressed photo files under ``root``: a key is ``ab/cdef….jpg``, the SHA-256 of the bytes.
-
-    The same bytes always get the same key, so storing twice is harmless and a key never points at other
-    content. Keys are checked before any path is built: nothing outside ``root`` can be named.
-
-    >>> files = PhotoFiles(getfixture("tmp_path"))
-    >>> key = files.put(b"hello", "jpg")
-    >>> key, files.read(key)
-    ('2c/f24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824.jpg', b'hello')
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def path(self, key: str) -> Path:
-        """The file of ``key``; ValueError unless ``key`` is exactly of the shape :meth:`put` returns."""
-        if not isinstance(key, str) or not _KEY.fullmatch(key):
-            raise ValueError(f"not a photo key (two hex digits, '/', 62 hex digits, '.', a suffix): {key!r}")
-        return self.root / key
-
-    def put(self, data: bytes, suffix: str) -> str:
-        """Store ``data`` (``suffix`` like ``"jpg"`` or ``".jpg"``) and return its key.
-
-        The bytes go to a temporary file in the target folder, are fsynced, then renamed into place, so a
-        crash leaves either the whole file or none; an existing file of the same key is kept.
-        """
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise TypeError(f"data must be bytes, got {type(data).__name__}")
-        suffix = suffix.removeprefix(".") if isinstance(suffix, str) else suffix
-        if not isinstance(suffix, str) or not _SUFFIX.fullmatch(suffix):
-            raise ValueError(f"suffix must be 1-8 lowercase letters or digits, got {suffix!r}")
-        digest = hashlib.sha256(data).hexdigest()
-        key = f"{digest[:2]}/{digest[2:]}.{suffix}"
-        target = self.path(key)
-        if target.is_file() and target.stat().st_size == len(data):
-            return key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".put-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
-        return key
-
-    def open(self, key: str) -> IO[bytes]:
-        """The file of ``key`` open for binary reading; FileNotFoundError if it was never stored."""
-        return self.path(key).open("rb")
-
-    def read(self, key: str) -> bytes:
-        return self.path(key).read_bytes()
-
-    def exists(self, key: str) -> bool:
-        return self.path(key).is_file()
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); Windows cannot open a folder and needs nothing."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

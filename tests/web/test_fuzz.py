@@ -1139,7 +1139,7 @@ FIXED_BUGS = [
     KnownBug(
         "at-out-of-range",
         "web/params.py parse_at accepts instants near datetime's limits (0001-01-01, 9999-12-31T23:59:59-14:00);"
-        " web/api.py list_features formats them back for timeStamp with layers/store/interface.py format_instant, which"
+        " web/api.py list_features formats them back for timeStamp with layers/store/values.py format_instant, which"
         " raises ValueError (year 0 / year 10000 is out of range)",
         lambda w, r: re.search(r"(^|&)at=(0001|9999)-", r.query) is not None,
         Request("admin", "GET", "/api/layers/bins/features", "at=0001-01-01"),
