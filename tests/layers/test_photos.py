@@ -19,10 +19,8 @@ import pytest
 from PIL import Image, ImageCms, ImageDraw, TiffImagePlugin
 
 from layers.errors import AppError, PayloadTooLarge, ValidationFailed
-from layers.uploads import HEIC_SUPPORTED, REUSE_MAX_HAMMING, MiB, hamming
+from layers.uploads import REUSE_MAX_HAMMING, MiB, hamming
 from layers.uploads.photos import PhotoLimits, ProcessedPhoto, process_photo
-
-needs_heic = pytest.mark.skipif(not HEIC_SUPPORTED, reason="pillow-heif is not installed")
 
 BLUE, RED, GREEN, WHITE = (20, 40, 200), (230, 20, 20), (20, 180, 40), (255, 255, 255)
 # Tiananmen: 39°54'27.12" N, 116°23'29.76" E, 43.5 m
@@ -185,7 +183,6 @@ def test_a_rotated_jpeg_with_gps_is_stored_upright_and_clean(tmp_path):
     assert re.search(r"""[=(]b['"]""", repr(photo)) is None and len(repr(photo)) < 1000
 
 
-@needs_heic
 def test_a_heic_with_exif_gives_the_same_position_and_time(tmp_path):
     exif = make_exif(BEIJING_GPS, **TAKEN, orientation=6)
     data = write(tmp_path, marked(), "IMG_0002.HEIC", format="HEIF", exif=exif.tobytes(), quality=90)

@@ -166,7 +166,10 @@ def test_unanalysable_input_is_a_422_not_a_500(planner, demo_app):
             "network": "empty_lines",
         },
     )
-    assert response.status_code in (200, 422)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == "analysis_failed" and error["status"] == 422
+    assert error["message_zh"] and [d["code"] for d in error["details"]] == ["analysis_failed"]
 
 
 def test_the_street_graph_is_reused_until_the_roads_change(demo_app):
