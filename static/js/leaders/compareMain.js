@@ -95,7 +95,7 @@ async function start() {
     categoryTable.setRows(compare.by_category);
     const box = document.getElementById("coverage");
     if (coverage) {
-      box.replaceChildren(coverageTable(coverage, i18n, { beforeLabel: state.from, afterLabel: state.to }));
+      box.replaceChildren(coverageTable(coverage, i18n, { beforeLabel: state.from, afterLabel: state.to, definitions }));
       box.dataset.ready = "1";
     } else {
       box.replaceChildren(el("p", { className: "muted", text: i18n.t("leaders.coverage.loading") }));
