@@ -121,7 +121,7 @@ class Kind:
     values: str | None = None  # kinds with the same name share their form values (coverage and proposals)
     variants: dict | None = None
     properties: tuple[str, ...] = ()  # the result properties it writes (see kinds/properties.py)
-    property_titles: dict = field(default_factory=dict)  # translation keys that differ for this kind
+    property_titles: dict = field(default_factory=dict)  # its own titles: retitles, and properties of its own
     result_of: str | None = None  # results are the features of this layer parameter's layer, with more columns
     label_property: str | None = None
 

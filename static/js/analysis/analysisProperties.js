@@ -11,7 +11,8 @@ import { roleLayer } from "../common/layerRoles.js";
 function knownSpecs({ kind, names, vocabulary, definitions, i18n }) {
   const specs = {};
   for (const name of names) {
-    const entry = vocabulary?.[name];
+    // A kind's own new properties are titled by its property_titles alone.
+    const entry = vocabulary?.[name] ?? (kind?.property_titles?.[name] ? {} : null);
     if (!entry) {
       continue;
     }
@@ -50,7 +51,8 @@ export function resultDefinition({ declarations, kind: kindId, params, definitio
   const kind = kindById(declarations, kindId);
   const vocabulary = declarations?.properties || {};
   const target = kind?.result_of ? definitions.find((d) => d.id === params[kind.result_of]) : null;
-  const specs = knownSpecs({ kind, names: Object.keys(vocabulary), vocabulary, definitions, i18n });
+  const names = [...new Set([...Object.keys(vocabulary), ...Object.keys(kind?.property_titles || {})])];
+  const specs = knownSpecs({ kind, names, vocabulary, definitions, i18n });
   const properties = { ...specs, ...(target?.properties || {}) };
   // The target's own id reads as "id of the building" rather than a property of the result.
   properties.id = specs.id;
