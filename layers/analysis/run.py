@@ -128,14 +128,12 @@ def _check(p: Params, param, kind, definitions: list[dict]):
 
 def presets() -> dict:
     """The distance presets the analyses offer, each with its source, from the layer catalogue."""
-    catalogue = load_catalogue()
-    rules = [d.get("rules", {}) for d in catalogue]
+    rules = {d["id"]: d.get("rules", {}) for d in load_catalogue()}
     return {
-        "service_distance": {d["id"]: d["rules"]["service_distance"] for d, r in zip(catalogue, rules)
-                             if "service_distance" in r},  # fmt: skip
+        "service_distance": {i: r["service_distance"] for i, r in rules.items() if "service_distance" in r},
         "lamp_gaps": gaps_mod.lamp_gap_thresholds(),
         "bin_gaps": gaps_mod.bin_gap_thresholds(),
-        "streetlight_spacing": next((r["spacing"] for r in rules if "spacing" in r), None),
+        "streetlight_spacing": next((r["spacing"] for r in rules.values() if "spacing" in r), None),
     }
 
 
