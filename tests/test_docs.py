@@ -51,3 +51,36 @@ def test_security_doc_lists_every_role_and_permission():
         for permission in role["permissions"]:
             assert f"`{permission}`" in row, (name, permission)
         assert row.count("`") // 2 - 1 == len(role["permissions"]), f"{name}: the row lists other permissions"
+
+
+def _docs_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+def test_the_analysis_table_lists_every_kind_parameter_and_default():
+    """docs/analysis.md's table of parameters says what layers/analysis/kinds/ declares: every kind and
+    parameter, its type, its default (or that it is required, or the role that picks it) and its range."""
+    from layers.analysis import KINDS
+
+    text = (ROOT / "docs" / "analysis.md").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if re.match(r"\| `\w+` \| `", line)]
+    rows = {tuple(re.findall(r"`(\w+)`", line)[:2]): line for line in lines}
+    declared = {(kind.id, param.name) for kind in KINDS.values() for param in kind.params}
+    assert set(rows) == declared, f"not declared: {set(rows) - declared}; not documented: {declared - set(rows)}"
+    for kind in KINDS.values():
+        for param in kind.params:
+            cells = [cell.strip() for cell in rows[kind.id, param.name].strip("|").split("|")]
+            assert cells[2] == param.type, (kind.id, param.name)
+            if param.default is not None:
+                assert f"`{_docs_value(param.default)}`" == cells[3], (kind.id, param.name)
+            elif param.required:
+                assert cells[3] == "required", (kind.id, param.name)
+            elif param.role:
+                assert f"`{param.role}`" in cells[3], (kind.id, param.name)
+            for bound in (param.low, param.high):
+                if bound is not None:
+                    assert _docs_value(bound) in cells[4], (kind.id, param.name, bound)
+            for value, _ in param.choices:
+                assert f"`{value}`" in cells[4], (kind.id, param.name, value)

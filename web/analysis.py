@@ -1,8 +1,9 @@
-"""The planners' analyses over HTTP: coverage, gaps along streets, proposed sites, hotspots, recurrence.
+"""The planners' analyses over HTTP, one route for every kind declared in ``layers/analysis/kinds/``.
 
 Each ``POST /api/analysis/<kind>`` runs on the stored layers (optionally ``at`` a past instant) and
 answers a GeoJSON FeatureCollection with a top-level ``summary``; ``"save": true`` also keeps the result
-as a read-only layer that records its parameters.
+as a read-only layer that records its parameters. ``GET /api/analysis/kinds`` serves the declarations the
+planner's panel builds its form, legend and summary from.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 
@@ -17,25 +20,22 @@ from layers import analysis
 from layers.accounts.permissions import require
 from layers.catalogue.frames import save_result_layer
 from layers.errors import Detail, ValidationFailed
-from web.auth import author, require_login
+from web.auth import author, read_gate, require_login
 from web.params import json_body, parse_at
 from web.responses import json_response
 
 bp = Blueprint("analysis", __name__, url_prefix="/api/analysis")
-RUNNERS = {
-    "coverage": analysis.run_coverage,
-    "gaps": analysis.run_gaps,
-    "proposals": analysis.run_proposals,
-    "hotspots": analysis.run_hotspots,
-    "recurrence": analysis.run_recurrence,
-}
-TITLES = {
-    "coverage": ("覆盖分析", "Coverage"),
-    "gaps": ("沿街空白段", "Gaps along streets"),
-    "proposals": ("建议新增点位", "Proposed sites"),
-    "hotspots": ("问题热点", "Hotspots"),
-    "recurrence": ("反复出现的问题点", "Recurring blackspots"),
-}
+
+
+@lru_cache(maxsize=4)
+def _translations(folder: str) -> dict[str, dict]:
+    return {lang: json.loads((Path(folder) / f"{lang}.json").read_text(encoding="utf-8")) for lang in ("zh-CN", "en")}
+
+
+def _title(key: str) -> dict:
+    """A kind's title in every language, from the front end's translation files."""
+    tables = _translations(str(Path(current_app.static_folder) / "i18n"))
+    return {lang: table.get(key, key) for lang, table in tables.items()}
 
 
 def _feature_collection(frame) -> dict:
@@ -55,22 +55,28 @@ def presets():
     return json_response(analysis.presets())
 
 
+@bp.get("/kinds")
+def kinds():
+    read_gate()  # declarations, like layer definitions: public when reading is
+    return json_response(analysis.declarations())
+
+
 @bp.post("/<kind>")
 def run(kind: str):
     user = require_login()
     require(user, "analysis.run")
-    if kind not in RUNNERS:
+    if kind not in analysis.KINDS:
         raise ValidationFailed(
             f"No analysis '{kind}'.",
             message_zh="没有这种分析。",
             code="unknown_analysis",
-            details=[Detail("kind", "invalid_value", f"one of {', '.join(RUNNERS)}")],
+            details=[Detail("kind", "invalid_value", f"one of {', '.join(analysis.KINDS)}")],
         )
     body = json_body(request)
     store = current_app.extensions["store"]
     at = parse_at(body.get("at") if isinstance(body, dict) else None, current_app.config["TZINFO"])
     try:
-        result, summary, extra = RUNNERS[kind](store, body, at=at)
+        result, summary, extra = analysis.run_analysis(kind, store, body, at=at)
     except (ValueError, TypeError) as exc:  # the geo functions refuse inputs they cannot analyse
         raise ValidationFailed(
             f"The analysis cannot run on these layers: {exc}",
@@ -83,8 +89,7 @@ def run(kind: str):
         out[key] = _feature_collection(frame)
     if isinstance(body, dict) and body.get("save"):
         stamp = datetime.fromtimestamp(store.now() / 1e6).strftime("%Y%m%d%H%M%S")
-        zh, en = TITLES[kind]
-        title = {"zh-CN": f"{zh} {stamp}", "en": f"{en} {stamp}"}
+        title = {lang: f"{text} {stamp}" for lang, text in _title(analysis.KINDS[kind].title).items()}
         parameters = {k: v for k, v in body.items() if k != "save"} | {"kind": kind, "summary": summary}
         layer_id = f"analysis_{kind}_{stamp}"
         while store.layer(layer_id) is not None:  # two saves within one second

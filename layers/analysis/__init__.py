@@ -1,21 +1,13 @@
-"""The planners' analyses run on stored layers."""
+"""The planners' analyses run on stored layers: one declaration per kind (``kinds/``) and what they share
+(``run.py``: parameter checks, layers as frames, the street graph, the presets)."""
 
-from layers.analysis.run import (
-    frame_dates,
-    presets,
-    run_coverage,
-    run_gaps,
-    run_hotspots,
-    run_proposals,
-    run_recurrence,
-)
+from layers.analysis.kinds import KINDS, declarations, run_analysis
+from layers.analysis.run import frame_dates, presets
 
 __all__ = [
+    "KINDS",
+    "declarations",
     "frame_dates",
     "presets",
-    "run_coverage",
-    "run_gaps",
-    "run_hotspots",
-    "run_proposals",
-    "run_recurrence",
+    "run_analysis",
 ]

@@ -1,8 +1,8 @@
-"""Run the planners' analyses on stored layers: check the parameters, load the layers as GeoDataFrames,
-call the pure functions in ``geo/``, and optionally keep the result as a layer.
+"""What every analysis kind runs on: its parameters checked against its declaration, the stored layers as
+GeoDataFrames, the street graph (kept for the next run), and the presets with their sources.
 
-Every entry point takes the request's parameters as a dict and returns ``(result_gdf, summary, extra)``;
-bad parameters raise ValidationFailed naming the field.
+A kind's runner (``layers/analysis/kinds/``) gets the checked parameters and calls the pure functions in
+``geo/``; bad parameters raise ValidationFailed naming every bad field at once.
 """
 
 from __future__ import annotations
@@ -16,15 +16,12 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import gaps as gaps_mod
-from geo import hotspots as hotspots_mod
-from geo import siting
-from layers.catalogue import load_catalogue
+from layers.catalogue import load_catalogue, role_layer
 from layers.catalogue.frames import layer_frame
 from layers.errors import Detail, ValidationFailed
 from layers.store import Store
 
 MAX_RADIUS_M = 20_000.0
-NETWORK_LAYER = "roads"
 # Lamps and bins stand on the pavement: a road with a width counts them up to this far beyond its edge.
 SNAP_EDGE_M = 5.0
 RESULT_COLUMNS = ("covered", "reachable", "distance_m", "nearest_id")
@@ -93,44 +90,66 @@ class Params:
         _refuse(self.problems)
 
 
+def check_values(kind, store: Store, body) -> dict:
+    """The parameters of ``kind`` (a Kind) in ``body``, checked and with their defaults, by name; raise
+    ValidationFailed naming every bad one. A parameter that does not apply (``when``, ``if_given``) is None."""
+    p = Params(store, body)
+    definitions = store.layers()
+    values: dict = {}
+    for param in kind.params:
+        if param.when and values.get(param.when[0]) != param.when[1]:
+            values[param.name] = None
+        elif param.if_given and not p.body.get(param.name):
+            values[param.name] = None
+        else:
+            values[param.name] = _check(p, param, kind, definitions)
+    p.done()
+    return values
+
+
+def _check(p: Params, param, kind, definitions: list[dict]):
+    name, default = param.name, param.default
+    if param.type == "layer":
+        if default is None and not param.required and param.role:
+            default = role_layer(definitions, param.role, feeds=kind.id if param.role == "facility" else None)
+        return p.layer(name, default, geometry=param.geometry)
+    if param.type == "number":
+        return p.number(name, default, low=param.low, high=param.high, required=not param.nullable)
+    if param.type == "integer":
+        return p.integer(name, low=param.low, high=param.high, required=not param.nullable)
+    if param.type == "choice":
+        return p.choice(name, tuple(value for value, _ in param.choices), default)
+    if param.type == "thresholds":  # absent: the kind's runner takes the presets of its variant
+        return p.thresholds(name, None) if name in p.body else None
+    if param.type == "boolean":
+        return bool(p.body.get(name, default))
+    return p.body.get(name, default)
+
+
 def presets() -> dict:
     """The distance presets the analyses offer, each with its source, from the layer catalogue."""
-    catalogue = {d["id"]: d for d in load_catalogue()}
-    lamp = gaps_mod.lamp_gap_thresholds()
-    bins = gaps_mod.bin_gap_thresholds()
+    rules = {d["id"]: d.get("rules", {}) for d in load_catalogue()}
     return {
-        "service_distance": {
-            k: d["rules"]["service_distance"] for k, d in catalogue.items() if "service_distance" in d.get("rules", {})
-        },
-        "lamp_gaps": lamp,
-        "bin_gaps": bins,
-        "streetlight_spacing": catalogue["streetlights"]["rules"].get("spacing"),
+        "service_distance": {i: r["service_distance"] for i, r in rules.items() if "service_distance" in r},
+        "lamp_gaps": gaps_mod.lamp_gap_thresholds(),
+        "bin_gaps": gaps_mod.bin_gap_thresholds(),
+        "streetlight_spacing": next((r["spacing"] for r in rules.values() if "spacing" in r), None),
     }
 
 
-def _frames(store: Store, at: int | None, **layers: str) -> dict[str, gpd.GeoDataFrame]:
+def frames(store: Store, at: int | None, **layers: str | None) -> dict[str, gpd.GeoDataFrame]:
+    """The named layers as GeoDataFrames as they stood ``at``; names whose layer is None are left out."""
     return {name: layer_frame(store, layer_id, at=at) for name, layer_id in layers.items() if layer_id}
 
 
-def run_coverage(store: Store, body, *, at: int | None = None):
-    from geo.coverage import coverage, service_areas
+def grid_layer(store: Store) -> str | None:
+    """The grid cells' layer (role ``grid``), which results are totalled by."""
+    return role_layer(store.layers(), "grid")
 
-    p = Params(store, body)
-    facilities = p.layer("facilities", geometry="Point")
-    targets = p.layer("targets")
-    radius_m = p.number("radius_m")
-    metric = p.choice("metric", ("euclidean", "network"), "euclidean")
-    network = p.layer("network", NETWORK_LAYER, geometry="LineString") if metric == "network" else None
-    p.done()
-    f = _frames(store, at, facilities=facilities, targets=targets, network=network, grid="grid")
-    # A saved coverage result may be the target layer: its old answers are not inputs.
-    f["targets"] = f["targets"].drop(columns=[c for c in RESULT_COLUMNS if c in f["targets"].columns])
-    network_arg = _network(f["network"], _network_key(store, network, at)) if network else None
-    result, summary = coverage(
-        f["facilities"], f["targets"], radius_m, metric=metric, network=network_arg, grid_gdf=f["grid"]
-    )
-    areas = service_areas(f["facilities"], radius_m, metric=metric, network=network_arg)
-    return result, summary, {"service_areas": areas}
+
+def street_network(store: Store, layer_id: str, lines: gpd.GeoDataFrame, at: int | None):
+    """The street graph of line layer ``layer_id`` as it stood ``at`` (``lines``), kept for the next run."""
+    return _network(lines, _network_key(store, layer_id, at))
 
 
 _NETWORKS: OrderedDict = OrderedDict()  # (store, layer, revision, at) -> StreetNetwork; a few, newest last
@@ -159,94 +178,6 @@ def _network(lines: gpd.GeoDataFrame, key: tuple | None = None):
 
 def _network_key(store: Store, layer_id: str, at: int | None) -> tuple:
     return (store.key, layer_id, store.layer(layer_id)["revision"], at)
-
-
-def run_gaps(store: Store, body, *, at: int | None = None):
-    p = Params(store, body)
-    points = p.layer("points", "streetlights", geometry="Point")
-    lines = p.layer("lines", NETWORK_LAYER, geometry="LineString")
-    default = (gaps_mod.bin_gap_thresholds() if points == "bins" else gaps_mod.lamp_gap_thresholds())["thresholds"]
-    max_gap = p.thresholds("max_gap_m", default)
-    snap_m = p.number("snap_m", 15.0, high=200.0)
-    snap_edge_m = p.number("snap_edge_m", SNAP_EDGE_M, high=100.0, required=False)
-    exclude_broken = body.get("exclude_broken", True) if isinstance(body, dict) else True
-    p.done()
-    f = _frames(store, at, points=points, lines=lines, grid="grid")
-    pts = f["points"]
-    if exclude_broken and "status" in pts.columns:
-        pts = gaps_mod.working_points(pts)
-    result, summary = gaps_mod.line_gaps(pts, f["lines"], max_gap, snap_m=snap_m, snap_edge_m=snap_edge_m,
-                                         grid_gdf=f["grid"])  # fmt: skip
-    summary["exclude_broken"] = bool(exclude_broken)
-    return result, summary, {}
-
-
-def run_proposals(store: Store, body, *, at: int | None = None):
-    p = Params(store, body)
-    facilities = p.layer("facilities", geometry="Point")
-    targets = p.layer("targets")
-    radius_m = p.number("radius_m")
-    metric = p.choice("metric", ("euclidean", "network"), "euclidean")
-    count = p.integer("count", low=1, high=1000)
-    candidates = p.layer("candidates") if isinstance(body, dict) and body.get("candidates") else None
-    spacing_m = p.number("spacing_m", 25.0, low=1.0, high=1000.0)
-    method = p.choice("method", ("auto", "greedy", "exact"), "auto")
-    network = p.layer("network", NETWORK_LAYER, geometry="LineString")
-    p.done()
-    f = _frames(store, at, facilities=facilities, targets=targets, network=network, candidates=candidates)
-    pool = f["candidates"] if candidates else siting.candidates_along(f["network"], spacing_m)
-    network_arg = _network(f["network"], _network_key(store, network, at)) if metric == "network" else None
-    result, summary = siting.propose_sites(
-        f["targets"],
-        pool,
-        radius_m,
-        count=count,
-        existing_gdf=f["facilities"],
-        metric=metric,
-        network=network_arg,
-        method=method,
-    )
-    return result, summary, {}
-
-
-def run_hotspots(store: Store, body, *, at: int | None = None):
-    p = Params(store, body)
-    layer = p.layer("layer", "blackspots", geometry="Point")
-    cell = p.choice("cell", ("hex", "square"), "hex")
-    size_m = p.number("size_m", 100.0, low=5.0, high=5000.0)
-    category = body.get("category") if isinstance(body, dict) else None
-    p.done()
-    points = layer_frame(store, layer, at=at)
-    if category and "category" in points.columns:
-        points = points[points["category"] == category]
-    if points.empty:
-        return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), {"cells": 0, "points": 0}, {}
-    cells = hotspots_mod.hotspots(points, cell=cell, size_m=size_m)
-    summary = {
-        "points": len(points),
-        "cells": len(cells),
-        "size_m": size_m,
-        "cell": cell,
-        "classes": {str(k): int(v) for k, v in cells["class"].value_counts().items()},
-    }
-    return cells, summary, {}
-
-
-def run_recurrence(store: Store, body, *, at: int | None = None):
-    p = Params(store, body)
-    layer = p.layer("layer", "blackspots", geometry="Point")
-    radius_m = p.number("radius_m", 20.0, high=500.0)
-    p.done()
-    cases = layer_frame(store, layer, at=at)
-    history = [v for fid in cases["id"] for v in store.history(layer, int(fid)) if at is None or v.valid_from <= at]
-    closures = hotspots_mod.case_closures(history)
-    places = hotspots_mod.recurrence(closures, radius_m=radius_m, closed_column="fixed_at")
-    summary = {
-        "places": len(places),
-        "recurrences": int(places["recurrence_count"].sum()) if len(places) else 0,
-        "radius_m": radius_m,
-    }
-    return places, summary, {}
 
 
 def frame_dates(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from layers.catalogue.roles import check_roles
 from layers.errors import Detail
 
 PROPERTY_TYPES = ("string", "integer", "number", "boolean", "date", "datetime")
@@ -36,6 +37,7 @@ _LAYER_KEYS = {
     "label_property",
     "rules",
     "category_code",
+    "roles",
 }
 _STYLE_KEYS = {
     "color",
@@ -198,6 +200,8 @@ def check_layer_definition(definition: Any) -> list[Detail]:
         problems.append(Detail("rules", "wrong_type", "must be an object"))
     if "category_code" in definition and not isinstance(definition["category_code"], str):
         problems.append(Detail("category_code", "wrong_type", "must be text"))
+    if "roles" in definition:
+        problems.extend(check_roles(definition["roles"]))
     try:
         json.dumps(definition, allow_nan=False)
     except (ValueError, TypeError):

@@ -1,6 +1,7 @@
 """The leaders' figures from the stored history: what changed between two dates (cases, and the coverage
-of bins, collection points, toilets and lamps then and now) and the dashboard at a date, with the
-names of grid cells and categories attached so pages and reports can print them."""
+of the facility layers then and now: each layer's ``roles.facility.leaders`` says which figure) and the
+dashboard at a date, with the names of grid cells and categories attached so pages and reports can print
+them."""
 
 from __future__ import annotations
 
@@ -14,16 +15,22 @@ import numpy as np
 import pandas as pd
 
 from geo import casestats
-from layers.analysis import presets, run_coverage, run_gaps
+from layers.analysis import presets, run_analysis
 from layers.cases import workflow
 from layers.cases.timeline import CaseTimeline
+from layers.catalogue import facility, role_layer, with_role
 from layers.errors import Detail, ValidationFailed
 from layers.store import Store
 from layers.store.jsontext import RawJSON
 
 GROUPS = {state: spec["group"] for state, spec in workflow.STATES.items()}
-COVERAGE_LAYERS = ("collection_points", "toilets")
-GAP_LAYERS = ("streetlights", "bins")
+
+
+def leaders_facilities(definitions: list[dict]) -> list[tuple[str, str]]:
+    """(layer id, figure) of every facility the leaders see, by rank: ``coverage`` (the share of targets
+    within the layer's preset radius) or ``gaps`` (the road length without one, by the gap rules)."""
+    return [(d["id"], facility(d)["leaders"]["figure"]) for d in with_role(definitions, "facility")
+            if "leaders" in facility(d)]  # fmt: skip
 
 
 @dataclass
@@ -54,17 +61,17 @@ class Leaders:
         return filters.apply(self.timeline.history(store, tz))
 
     def coverage(self, store: Store, at: int) -> dict:
-        """Coverage ratios of buildings by collection points and toilets (their preset radii, straight line)
-        and the road length without lamps or bins (their gap rules) as the layers stood at ``at``."""
-        revisions = tuple(
-            (layer_id, (store.layer(layer_id) or {}).get("revision"))
-            for layer_id in (*COVERAGE_LAYERS, *GAP_LAYERS, "buildings", "roads")
-        )
+        """Coverage ratios of the targets (buildings) by each coverage facility (its preset radius, straight
+        line) and the road length without each gap facility (its gap rules) as the layers stood at ``at``."""
+        definitions = store.layers()
+        layers = [layer_id for layer_id, _ in leaders_facilities(definitions)]
+        layers += [role_layer(definitions, "targets"), role_layer(definitions, "network")]
+        revisions = tuple((layer_id, (store.layer(layer_id) or {}).get("revision")) for layer_id in layers if layer_id)
         key = (at, revisions)
         with self._lock:
             if key in self._coverage:
                 return self._coverage[key]
-        figures = _coverage_figures(store, at)
+        figures = _coverage_figures(store, at, definitions)
         with self._lock:
             self._coverage[key] = figures
             while len(self._coverage) > 16:
@@ -72,28 +79,36 @@ class Leaders:
         return figures
 
 
-def _coverage_figures(store: Store, at: int) -> dict:
+def _coverage_figures(store: Store, at: int, definitions: list[dict]) -> dict:
     radii = presets()["service_distance"]
+    targets, lines = role_layer(definitions, "targets"), role_layer(definitions, "network")
     out: dict = {}
-    for layer_id in COVERAGE_LAYERS:
-        radius = radii[layer_id]["radius_m"]
-        try:
-            _, summary, _ = run_coverage(store, {"facilities": layer_id, "targets": "buildings", "radius_m": radius},
-                                         at=at)  # fmt: skip
-        except (ValidationFailed, ValueError):  # no facilities or no buildings at that date
-            out[layer_id] = {"radius_m": radius, "coverage_ratio": None, "targets": 0, "covered": 0}
-            continue
-        out[layer_id] = {"radius_m": radius, "coverage_ratio": summary["coverage_ratio"],
-                         "targets": summary["targets"], "covered": summary["covered"]}  # fmt: skip
-    for layer_id in GAP_LAYERS:
-        try:
-            _, summary, _ = run_gaps(store, {"points": layer_id, "lines": "roads"}, at=at)
-        except (ValidationFailed, ValueError):
-            out[layer_id] = {"gap_length_m": None}
-            continue
-        out[layer_id] = {"gap_length_m": round(float(summary.get("total_gap_m") or 0.0), 1),
-                         "checked_length_m": summary.get("checked_length_m")}  # fmt: skip
+    for layer_id, figure in leaders_facilities(definitions):
+        if figure == "coverage":
+            out[layer_id] = _coverage_figure(store, at, layer_id, targets, radii)
+        else:
+            out[layer_id] = _gap_figure(store, at, layer_id, lines)
     return out
+
+
+def _coverage_figure(store: Store, at: int, layer_id: str, targets: str | None, radii: dict) -> dict:
+    radius = (radii.get(layer_id) or {}).get("radius_m")
+    body = {"facilities": layer_id, "targets": targets, "radius_m": radius}
+    try:
+        _, summary, _ = run_analysis("coverage", store, body, at=at)
+    except (ValidationFailed, ValueError):  # no facilities or no buildings at that date
+        return {"radius_m": radius, "coverage_ratio": None, "targets": 0, "covered": 0}
+    return {"radius_m": radius, "coverage_ratio": summary["coverage_ratio"], "targets": summary["targets"],
+            "covered": summary["covered"]}  # fmt: skip
+
+
+def _gap_figure(store: Store, at: int, layer_id: str, lines: str | None) -> dict:
+    try:
+        _, summary, _ = run_analysis("gaps", store, {"points": layer_id, "lines": lines}, at=at)
+    except (ValidationFailed, ValueError):
+        return {"gap_length_m": None}
+    return {"gap_length_m": round(float(summary.get("total_gap_m") or 0.0), 1),
+            "checked_length_m": summary.get("checked_length_m")}  # fmt: skip
 
 
 def _labels(rows: list[dict], key: str, names: dict[str, dict]) -> list[dict]:
@@ -103,7 +118,8 @@ def _labels(rows: list[dict], key: str, names: dict[str, dict]) -> list[dict]:
 def names(store: Store) -> tuple[dict[str, dict], dict[str, dict]]:
     """(grid code → {zh-CN, en} name, responsible unit), (category code → {zh-CN, en})."""
     grid = {}
-    for v in store.query("grid", limit=100_000).features:
+    grid_id = role_layer(store.layers(), "grid")
+    for v in store.query(grid_id, limit=100_000).features if grid_id else []:
         props = json.loads(v.properties or "{}")
         if props.get("code"):
             name = props.get("name") or props["code"]

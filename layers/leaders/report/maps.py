@@ -14,6 +14,7 @@ import pandas as pd
 from geo.svgmap import render_svg
 from geo.webmap import page_html
 from layers.cases import workflow
+from layers.catalogue import role_layer, with_role
 from layers.catalogue.frames import layer_frame
 from layers.store import Store, format_instant
 
@@ -44,16 +45,21 @@ class MapInput:
 
 
 def base_layers(store: Store, at: int, grids: set[str] | None) -> dict[str, gpd.GeoDataFrame]:
-    """Grid cells (those of the filter, when given), roads and buildings as they stood ``at``."""
+    """The base layers (role ``base``) as they stood ``at``: the grid cells (role ``grid``; those of the
+    filter, when given), the roads (role ``network``) and the buildings (role ``targets``)."""
+    base = with_role(store.layers(), "base")
     out = {}
-    for layer_id in ("grid", "roads", "buildings"):
+    for name, role in (("grid", "grid"), ("roads", "network"), ("buildings", "targets")):
+        layer_id = role_layer(base, role)
         try:
-            frame = layer_frame(store, layer_id, at=at)
+            frame = layer_frame(store, layer_id, at=at) if layer_id else None
         except KeyError:
+            frame = None
+        if frame is None:
             frame = gpd.GeoDataFrame({"id": []}, geometry=[], crs=4326)
-        if layer_id == "grid" and grids is not None and "code" in frame.columns:
+        if name == "grid" and grids is not None and "code" in frame.columns:
             frame = frame[frame["code"].isin(list(grids))]
-        out[layer_id] = frame
+        out[name] = frame
     return out
 
 

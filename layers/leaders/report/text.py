@@ -5,6 +5,8 @@ or is left out, never padded."""
 
 from __future__ import annotations
 
+from layers.catalogue import facility, load_catalogue, with_role
+
 _NUMERALS = "一二三四五六七八九十"
 _DOTS = {"#d62f27": "红点", "#f39c12": "橙点", "#7b3294": "紫点", "#1a9850": "绿点"}  # the maps' colours in words
 
@@ -65,10 +67,21 @@ def overview(report: dict) -> list[str]:
     return out
 
 
+def _facilities(figure: str) -> list[tuple[str, str]]:
+    """(layer id, what it is called in the report) of the catalogue's facilities shown as ``figure``, by rank:
+    the role's ``report`` text, else the layer's title."""
+    out = []
+    for definition in with_role(load_catalogue(), "facility"):
+        leaders = facility(definition).get("leaders") or {}
+        if leaders.get("figure") == figure:
+            out.append((definition["id"], (leaders.get("report") or definition["title"])["zh-CN"]))
+    return out
+
+
 def _coverage(coverage: dict) -> list[str]:
     before, after = coverage.get("before") or {}, coverage.get("after") or {}
     out = []
-    for layer, what in (("streetlights", "无路灯路段"), ("bins", "缺少垃圾箱的路段")):
+    for layer, what in _facilities("gaps"):
         b, a = (before.get(layer) or {}).get("gap_length_m"), (after.get(layer) or {}).get("gap_length_m")
         if a is None or b is None:
             continue
@@ -78,7 +91,7 @@ def _coverage(coverage: dict) -> list[str]:
             out.append(f"{what}由{metres(b)}增加到{metres(a)}")
         else:
             out.append(f"{what}仍为{metres(a)}")
-    for layer, what in (("collection_points", "垃圾收集点"), ("toilets", "公共厕所")):
+    for layer, what in _facilities("coverage"):
         b, a = before.get(layer) or {}, after.get(layer) or {}
         if a.get("coverage_ratio") is None or b.get("coverage_ratio") is None:
             continue

@@ -1,64 +1,54 @@
-// The legend of a drawn analysis result: what each colour, line and marker on the map means.
+// The legend of a drawn analysis result, from its kind's declaration (``result``): a line per result class
+// (with its count when the kind counts them), then the extra lines that apply to the run (service areas,
+// proposed sites, their radius).
 
-import {
-  COVERAGE_STATES, HOTSPOT_CLASSES, coverageOptions, gapOptions, hotspotOptions, proposalRadiusOptions,
-  recurrenceOptions, serviceAreaOptions,
-} from "./analysisStyles.js";
-import { hotspotClassKey } from "./analysisProperties.js";
+import { applies, paintFor, textKey, variantFor } from "./analysisKinds.js";
 import { el } from "../common/dom.js";
 import { swatch, swatchKind } from "../map/legend.js";
-
-const STATE_KEYS = {
-  covered: "analysis.legend.covered",
-  uncovered: "analysis.legend.uncovered",
-  unreachable: "analysis.legend.unreachable",
-};
-
-const GEOMETRY_TYPE = { point: "Point", line: "LineString", polygon: "Polygon" };
 
 function item(swatchElement, text, dataset = {}) {
   return el("li", { className: "legend-item", dataset }, [swatchElement, el("span", { className: "legend-label", text })]);
 }
 
+/** The swatch shape of a result: declared, or that of the layer of a parameter (coverage: the targets). */
+function shapeOf(result, params, definitions) {
+  const shape = result.shape;
+  if (shape && typeof shape === "object") {
+    const definition = definitions.find((d) => d.id === params?.[shape.layer_of]);
+    return definition ? swatchKind(definition) : "polygon";
+  }
+  return shape || "polygon";
+}
+
 /**
  * The legend list for a result of ``kind`` drawn with ``counts`` (from AnalysisOverlay.show).
  * @param {object} options
- * @param {string} options.kind
+ * @param {object} options.kind the kind's declaration
  * @param {object} options.params the parameters the result was computed with
  * @param {object} options.counts
- * @param {object|null} options.targetDefinition the coverage targets' layer
+ * @param {Array<object>} options.definitions the layers
  * @param {import("../common/i18n.js").I18n} options.i18n
  */
-export function buildResultLegend({ kind, params, counts, targetDefinition, i18n }) {
+export function buildResultLegend({ kind, params, counts, definitions, i18n }) {
   const t = (key, values) => i18n.t(key, values);
-  const n = (value) => i18n.formatNumber(value ?? 0);
-  const items = [];
-  if (kind === "coverage") {
-    const shape = targetDefinition ? swatchKind(targetDefinition) : "polygon";
-    for (const state of COVERAGE_STATES) {
-      items.push(item(swatch(coverageOptions(state, GEOMETRY_TYPE[shape]), shape),
-        t("analysis.legend.count", { label: t(STATE_KEYS[state]), count: n(counts[state]) }), { state }));
-    }
-    const network = params?.metric === "network";
-    items.push(item(swatch(serviceAreaOptions(network ? "LineString" : "Polygon"), network ? "line" : "polygon"),
-      t(network ? "analysis.legend.area_network" : "analysis.legend.area_buffer")));
-  } else if (kind === "gaps") {
-    items.push(item(swatch(gapOptions(), "line"),
-      t(params?.points === "bins" ? "analysis.legend.gap_bins" : "analysis.legend.gap_lamps")));
-  } else if (kind === "proposals") {
-    items.push(el("li", { className: "legend-item" }, [
-      el("span", { className: "analysis-proposal-rank analysis-legend-rank", text: "1", attrs: { "aria-hidden": "true" } }),
-      el("span", { className: "legend-label", text: t("analysis.legend.proposal") }),
-    ]));
-    if (params?.metric !== "network") {
-      items.push(item(swatch(proposalRadiusOptions(), "polygon"), t("analysis.legend.proposal_radius")));
-    }
-  } else if (kind === "hotspots") {
-    for (const cls of HOTSPOT_CLASSES) {
-      items.push(item(swatch(hotspotOptions(cls), "polygon"), t(hotspotClassKey(cls)), { class: cls }));
-    }
-  } else if (kind === "recurrence") {
-    items.push(item(swatch(recurrenceOptions(1), "point"), t("analysis.legend.recurrence")));
+  const result = kind?.result || {};
+  const classes = result.classes || [];
+  const variant = variantFor(kind, params, definitions);
+  const shape = shapeOf(result, params, definitions);
+  const named = result.counted || classes.length > 1; // one line per class: say which
+  const items = classes.map((cls) => {
+    const label = t(textKey(cls.label, variant));
+    const text = result.counted ? t("analysis.legend.count", { label, count: i18n.formatNumber(counts[cls.id] ?? 0) })
+      : label;
+    return item(swatch(paintFor(cls.paint, shape), shape), text, named ? { [result.legend_key || "class"]: cls.id } : {});
+  });
+  for (const extra of (result.extras || []).filter((entry) => applies(entry, params))) {
+    items.push(extra.badge
+      ? el("li", { className: "legend-item" }, [
+        el("span", { className: "analysis-proposal-rank analysis-legend-rank", text: "1", attrs: { "aria-hidden": "true" } }),
+        el("span", { className: "legend-label", text: t(extra.label) }),
+      ])
+      : item(swatch(extra.paint, extra.shape), t(extra.label)));
   }
   return el("ul", { className: "legend analysis-legend" }, items);
 }

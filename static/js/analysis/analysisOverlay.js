@@ -1,20 +1,16 @@
-// An analysis result drawn over every other layer on the shared canvas: coverage targets coloured by
-// state with their service areas beneath, dark stretches as thick red lines, proposed sites as numbered
-// markers, hotspot cells by class and recurring places sized by their count. Clicking a result feature
-// calls back with it (the panel opens its popup).
+// An analysis result drawn over every other layer on the shared canvas, as its kind declares (``result``):
+// each feature in the paint of its class (coverage targets by state, hotspot cells by class), with a casing
+// beneath (gaps), sized by a property (recurring places), over an extra collection (service areas), or as
+// numbered markers (proposed sites). Clicking a result feature calls back with it (the panel opens its popup).
 
 import * as L from "../../vendor/leaflet-1.9.4/leaflet-src.esm.js";
-import {
-  COVERAGE_STATES, RESULT_RANK, coverageOptions, coverageState, gapOptions, hotspotOptions, proposalRadiusOptions,
-  recurrenceOptions, serviceAreaOptions,
-} from "./analysisStyles.js";
+import { applies, classOf, paintFor } from "./analysisKinds.js";
+import { RESULT_RANK, sizedRadius } from "./analysisStyles.js";
 import { el } from "../common/dom.js";
 import { geometryToLayer } from "../common/geometry.js";
 
 // Numbered markers go in a pane of their own above the road-name labels (tooltips), below popups.
 const MARKER_PANE = "analysisMarkers";
-const HOTSPOT_RANKS = { hot_99: 7, cold_99: 6, hot_95: 5, cold_95: 4, hot_90: 3, cold_90: 2, not_significant: 1 };
-const COVERAGE_RANKS = { uncovered: 3, unreachable: 2, covered: 1 };
 
 export class AnalysisOverlay {
   /**
@@ -38,19 +34,33 @@ export class AnalysisOverlay {
     this.counts = {};
   }
 
-  /** Draw ``answer`` (the API's FeatureCollection) of analysis ``kind``; returns what was drawn, counted. */
+  /**
+   * Draw ``answer`` (the API's FeatureCollection) of analysis ``kind`` (its declaration) computed with
+   * ``params``; returns what was drawn, counted (drawn, and per class when the kind counts them).
+   */
   show(kind, answer, params) {
     this.clear();
+    const result = kind?.result || {};
     const features = Array.isArray(answer?.features) ? answer.features : [];
     const counts = { drawn: 0 };
-    const draw = {
-      coverage: () => this.drawCoverage(features, answer.service_areas, counts),
-      gaps: () => this.drawGaps(features, counts),
-      proposals: () => this.drawProposals(features, params, counts),
-      hotspots: () => this.drawHotspots(features, counts),
-      recurrence: () => this.drawRecurrence(features, counts),
-    }[kind];
-    draw?.();
+    if (result.counted) {
+      for (const cls of result.classes) {
+        counts[cls.id] = 0;
+      }
+    }
+    if (result.areas) {
+      counts.areas = 0;
+      for (const area of answer?.[result.areas.key]?.features || []) {
+        if (this.add(area, (type) => paintFor(result.areas.paint, type), { rank: RESULT_RANK, interactive: false })) {
+          counts.areas += 1;
+        }
+      }
+    }
+    if (result.markers) {
+      this.drawMarkers(features, result, params, counts);
+    } else {
+      this.drawFeatures(features, result, counts);
+    }
     this.group.addTo(this.map);
     // Cluster badges are markers, drawn above every canvas: the map dims them while a result shows.
     this.map.getContainer().classList.add("has-analysis");
@@ -72,10 +82,10 @@ export class AnalysisOverlay {
     return this.extent.isValid() ? this.extent : null;
   }
 
-  /** Proposed-site markers carry translated titles: redo them in the current language. */
+  /** Numbered markers carry translated titles: redo them in the current language. */
   relabel() {
-    for (const { marker, rank } of this.markers) {
-      const title = this.i18n.t("analysis.proposal_title", { rank });
+    for (const { marker, rank, titleKey } of this.markers) {
+      const title = this.i18n.t(titleKey, { rank });
       marker.getElement()?.setAttribute("title", title);
       marker.getElement()?.setAttribute("aria-label", title);
       marker.options.title = title;
@@ -97,50 +107,52 @@ export class AnalysisOverlay {
     return layer;
   }
 
-  drawCoverage(features, serviceAreas, counts) {
-    for (const state of COVERAGE_STATES) {
-      counts[state] = 0;
-    }
-    counts.areas = 0;
-    for (const area of serviceAreas?.features || []) {
-      if (this.add(area, serviceAreaOptions, { rank: RESULT_RANK, interactive: false })) {
-        counts.areas += 1;
-      }
-    }
+  /** Each feature in its class's paint; a sized kind's smaller points above its bigger ones. */
+  drawFeatures(features, result, counts) {
     for (const feature of features) {
-      const state = coverageState(feature.properties);
-      if (this.add(feature, (type) => coverageOptions(state, type), { rank: RESULT_RANK + 100 + COVERAGE_RANKS[state] })) {
-        counts[state] += 1;
+      const cls = classOf(result, feature.properties);
+      if (!cls) {
+        continue;
+      }
+      let rank = RESULT_RANK + 100 + (cls.rank ?? 0);
+      let optionsFor = (type) => paintFor(cls.paint, type);
+      if (result.size) {
+        const value = feature.properties?.[result.size.property] ?? 0;
+        rank = RESULT_RANK + 100 + Math.max(0, 100 - Math.min(99, value)); // each stays clickable
+        optionsFor = (type) => ({ ...paintFor(cls.paint, type), radius: sizedRadius(result.size, value) });
+      }
+      if (result.casing) {
+        this.add(feature, (type) => paintFor(result.casing, type), { rank: RESULT_RANK + 100, interactive: false });
+      }
+      if (this.add(feature, optionsFor, { rank })) {
         counts.drawn += 1;
+        if (result.counted) {
+          counts[cls.id] += 1;
+        }
       }
     }
   }
 
-  drawGaps(features, counts) {
-    for (const feature of features) {
-      this.add(feature, () => gapOptions({ casing: true }), { rank: RESULT_RANK + 100, interactive: false });
-      if (this.add(feature, () => gapOptions(), { rank: RESULT_RANK + 101 })) {
-        counts.drawn += 1;
-      }
-    }
-  }
-
-  drawProposals(features, params, counts) {
-    const sorted = [...features].sort((a, b) => (a.properties?.rank ?? 0) - (b.properties?.rank ?? 0));
+  /** Numbered markers in the order of their number, each with a circle of the run's radius when declared. */
+  drawMarkers(features, result, params, counts) {
+    const { number, title: titleKey } = result.markers;
+    const circle = result.circle && applies(result.circle, params) && params?.[result.circle.radius] > 0
+      ? result.circle : null;
+    const sorted = [...features].sort((a, b) => (a.properties?.[number] ?? 0) - (b.properties?.[number] ?? 0));
     for (const feature of sorted) {
       const coords = feature.geometry?.type === "Point" ? feature.geometry.coordinates : null;
       if (!coords) {
         continue;
       }
       const latlng = L.latLng(coords[1], coords[0]);
-      const rank = feature.properties?.rank ?? counts.drawn + 1;
-      if (params?.metric !== "network" && params?.radius_m > 0) {
+      const rank = feature.properties?.[number] ?? counts.drawn + 1;
+      if (circle) {
         this.group.addLayer(L.circle(latlng, {
-          ...proposalRadiusOptions(), radius: params.radius_m, renderer: this.renderer, drawRank: RESULT_RANK + 50,
+          ...circle.paint, radius: params[circle.radius], renderer: this.renderer, drawRank: RESULT_RANK + 50,
           interactive: false,
         }));
       }
-      const title = this.i18n.t("analysis.proposal_title", { rank });
+      const title = this.i18n.t(titleKey, { rank });
       const badge = el("span", { className: "analysis-proposal-rank", text: String(rank), dataset: { rank } });
       const marker = L.marker(latlng, {
         icon: L.divIcon({ html: badge, className: "analysis-proposal-marker", iconSize: L.point(30, 30) }),
@@ -153,32 +165,9 @@ export class AnalysisOverlay {
       });
       marker.on("click", () => this.onFeatureClick({ feature, latlng }));
       this.extent.extend(latlng);
-      this.markers.push({ marker, rank });
+      this.markers.push({ marker, rank, titleKey });
       this.group.addLayer(marker);
       counts.drawn += 1;
-    }
-  }
-
-  drawHotspots(features, counts) {
-    counts.significant = 0;
-    for (const feature of features) {
-      const cls = feature.properties?.class;
-      const rank = RESULT_RANK + 100 + (HOTSPOT_RANKS[cls] ?? 0);
-      if (this.add(feature, () => hotspotOptions(cls), { rank })) {
-        counts.drawn += 1;
-        counts.significant += cls && cls !== "not_significant" ? 1 : 0;
-      }
-    }
-  }
-
-  drawRecurrence(features, counts) {
-    for (const feature of features) {
-      const count = feature.properties?.recurrence_count ?? 0;
-      // Smaller circles above bigger ones, so each stays clickable.
-      const rank = RESULT_RANK + 100 + Math.max(0, 100 - Math.min(99, count));
-      if (this.add(feature, () => recurrenceOptions(count), { rank })) {
-        counts.drawn += 1;
-      }
     }
   }
 }

@@ -3,36 +3,17 @@
 // with a legend and a summary, save it as a layer, clear it. Beside the map on a wide screen; a bottom
 // sheet on a phone. The panel's state is in data attributes for tests (data-state, data-kind, ...).
 
-import * as L from "../../vendor/leaflet-1.9.4/leaflet-src.esm.js";
-import { AnalysisForm, KIND_KEYS } from "./analysisForm.js";
-import { buildResultLegend } from "./analysisLegend.js";
+import { fitInView } from "./analysisFit.js";
+import { AnalysisForm } from "./analysisForm.js";
+import { kindById } from "./analysisKinds.js";
+import { errorText, statusContent } from "./analysisMessages.js";
 import { AnalysisOverlay } from "./analysisOverlay.js";
-import { displayFeature, resultDefinition, resultTitleKey } from "./analysisProperties.js";
-import { buildSummary } from "./analysisSummary.js";
+import { displayFeature, resultDefinition } from "./analysisProperties.js";
+import { AnalysisResultView } from "./analysisResultView.js";
 import { el } from "../common/dom.js";
 import { FormMessage } from "../common/formMessage.js";
 
 const NARROW = "(max-width: 640px)";
-// The server names refused parameters (details[].field); these are their names in the form.
-const FIELD_KEYS = {
-  facilities: "analysis.field.facilities",
-  targets: "analysis.field.targets",
-  radius_m: "analysis.field.radius",
-  metric: "analysis.field.metric",
-  count: "analysis.field.count",
-  points: "analysis.field.gap_points",
-  max_gap_m: "analysis.field.thresholds",
-  snap_m: "analysis.field.snap",
-  layer: "analysis.field.incidents",
-  cell: "analysis.field.cell",
-  size_m: "analysis.field.cell_size",
-};
-const PROBLEM_KEYS = {
-  invalid_value: "analysis.problem.invalid_value",
-  wrong_type: "analysis.problem.wrong_type",
-  unknown_layer: "analysis.problem.unknown_layer",
-  wrong_geometry: "analysis.problem.wrong_geometry",
-};
 
 export class AnalysisPanel {
   /**
@@ -46,12 +27,13 @@ export class AnalysisPanel {
    * @param {import("../common/i18n.js").I18n} options.i18n
    * @param {import("../map/popup.js").FeaturePopup} options.popup
    * @param {function(): Array<object>} options.definitions the current layer definitions
+   * @param {object} options.declarations the analysis kinds (GET /api/analysis/kinds: {kinds, properties})
    * @param {function(string): Promise<void>} options.onSaved a result was saved as layer ``id``: reload the layers
    * @param {function(): void} [options.onOpen] the panel is opening (the page may close the layer panel)
    * @param {function(): void} [options.onLayoutChange] the map area changed size
    */
-  constructor({ panel, toggle, body, map, renderer, api, i18n, popup, definitions, onSaved, onOpen = () => {},
-    onLayoutChange = () => {} }) {
+  constructor({ panel, toggle, body, map, renderer, api, i18n, popup, definitions, declarations, onSaved,
+    onOpen = () => {}, onLayoutChange = () => {} }) {
     this.panel = panel;
     this.toggle = toggle;
     this.body = body;
@@ -60,6 +42,7 @@ export class AnalysisPanel {
     this.i18n = i18n;
     this.popup = popup;
     this.definitions = definitions;
+    this.declarations = declarations;
     this.onSaved = onSaved;
     this.onOpen = onOpen;
     this.onLayoutChange = onLayoutChange;
@@ -70,6 +53,7 @@ export class AnalysisPanel {
     this.runStarted = 0;
     this.statusInfo = null;
     this.form = new AnalysisForm({ i18n, definitions: definitions(), onSubmit: () => this.run() });
+    this.resultView = new AnalysisResultView({ i18n, onSave: () => this.save(), onClear: () => this.clear() });
     this.overlay = new AnalysisOverlay({
       map, renderer, i18n,
       onFeatureClick: ({ feature, latlng }) => this.showPopup(feature, latlng),
@@ -104,24 +88,8 @@ export class AnalysisPanel {
     const messageLine = el("p", { className: "form-message analysis-message",
       attrs: { id: "analysis-message", role: "alert", hidden: true } });
     this.message = new FormMessage(messageLine, this.i18n);
-    this.resultTitle = el("h3", { className: "analysis-result-title", attrs: { id: "analysis-result-title" } });
-    this.legendSlot = el("div", { className: "analysis-legend-slot" });
-    this.summarySlot = el("div", { className: "analysis-summary", attrs: { id: "analysis-summary" } });
-    this.saveButton = el("button", { className: "button analysis-save", attrs: { type: "button", id: "analysis-save" } });
-    this.clearButton = el("button", { className: "button analysis-clear", attrs: { type: "button", id: "analysis-clear" } });
-    const saveLine = el("p", { className: "form-message analysis-save-message",
-      attrs: { id: "analysis-save-message", role: "status", hidden: true } });
-    this.saveMessage = new FormMessage(saveLine, this.i18n);
-    this.resultSection = el("section", { className: "analysis-result",
-      attrs: { id: "analysis-result", hidden: true, "aria-labelledby": "analysis-result-title" } }, [
-      this.resultTitle,
-      this.legendSlot,
-      this.summarySlot,
-      el("div", { className: "analysis-result-actions" }, [this.saveButton, this.clearButton]),
-      saveLine,
-    ]);
     this.content = el("div", { className: "analysis-content", attrs: { id: "analysis-content" } },
-      [this.form.element, this.status, messageLine, this.resultSection]);
+      [this.form.element, this.status, messageLine, this.resultView.element]);
     this.panel.replaceChildren(
       el("div", { className: "panel-head analysis-head" }, [
         this.title, el("span", { className: "analysis-head-buttons" }, [this.collapseButton, this.closeButton]),
@@ -136,8 +104,6 @@ export class AnalysisPanel {
     });
     this.collapseButton.addEventListener("click",
       () => this.setCollapsed(!this.panel.classList.contains("is-collapsed")));
-    this.saveButton.addEventListener("click", () => this.save());
-    this.clearButton.addEventListener("click", () => this.clear());
     this.form.render();
     this.relabelShell();
     this.showStatus(null);
@@ -150,8 +116,7 @@ export class AnalysisPanel {
     this.closeButton.setAttribute("aria-label", t("analysis.close_hint"));
     const collapsed = this.panel.classList.contains("is-collapsed");
     this.collapseButton.textContent = t(collapsed ? "analysis.expand" : "analysis.collapse");
-    this.saveButton.textContent = t("analysis.save");
-    this.clearButton.textContent = t("analysis.clear");
+    this.resultView.relabel();
   }
 
   isOpen() {
@@ -190,7 +155,7 @@ export class AnalysisPanel {
     }
     this.presetsRequested = true;
     try {
-      this.form.setPresets(await this.api.analysisPresets());
+      this.form.setKinds(this.declarations.kinds, await this.api.analysisPresets());
     } catch (error) {
       this.presetsRequested = false;
       if (!error.redirecting) {
@@ -222,6 +187,7 @@ export class AnalysisPanel {
       return;
     }
     const kind = this.form.kind;
+    const declaration = this.form.declaration;
     const params = this.form.params();
     this.running?.abort();
     const controller = new AbortController();
@@ -229,7 +195,7 @@ export class AnalysisPanel {
     this.setState("running");
     this.panel.dataset.kind = kind;
     this.form.setBusy(true);
-    this.showStatus({ running: kind });
+    this.showStatus({ running: declaration });
     this.runStarted = performance.now();
     let answer;
     try {
@@ -246,7 +212,7 @@ export class AnalysisPanel {
         return;
       }
       this.setState("error");
-      this.showError(error);
+      this.showError(error, declaration);
       return;
     }
     if (controller !== this.running) {
@@ -261,112 +227,57 @@ export class AnalysisPanel {
     this.status.scrollIntoView({ block: "start" }); // "done", then the result under it
   }
 
-  /** The status line: {running: kind} (a spinner), {seconds} (how long the run took), or null (hidden). */
+  /** The status line: {running: kind declaration} (a spinner), {seconds} (how long the run took), or null. */
   showStatus(status) {
     this.statusInfo = status;
     this.status.hidden = !status;
-    if (!status) {
-      this.status.replaceChildren();
-    } else if (status.running) {
-      this.status.replaceChildren(
-        el("span", { className: "analysis-spinner", attrs: { "aria-hidden": "true" } }),
-        el("span", { text: this.i18n.t("analysis.running", { kind: this.i18n.t(KIND_KEYS[status.running]) }) }),
-      );
-    } else {
-      this.status.replaceChildren(el("span", { text: this.i18n.t("analysis.done_in", {
-        seconds: this.i18n.formatNumber(status.seconds, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) }) }));
-    }
+    this.status.replaceChildren(...(status ? statusContent(status, this.i18n) : []));
   }
 
   /** The server's refusal in the current language, with each refused parameter named as in the form. */
-  showError(error) {
-    const t = (key, params) => this.i18n.t(key, params);
-    const lines = [this.i18n.errorMessage(error)];
-    for (const detail of error?.details || []) {
-      const field = FIELD_KEYS[detail.field] ? t(FIELD_KEYS[detail.field]) : String(detail.field || "");
-      let problem = PROBLEM_KEYS[detail.code] ? t(PROBLEM_KEYS[detail.code]) : "";
-      // The server's reason (its limits, e.g. "must be above 0 and at most 20000") is in English only.
-      if (detail.reason && (!problem || this.i18n.lang === "en")) {
-        problem = problem ? `${problem} (${detail.reason})` : detail.reason;
-      }
-      lines.push(t("analysis.error_detail", { field, problem }));
-    }
-    this.message.show(lines.join(" "), "error");
+  showError(error, declaration) {
+    this.message.show(errorText(error, declaration, this.i18n), "error");
     this.message.element.dataset.code = error?.code || "error";
+  }
+
+  /** The declaration of the kind of the result shown. */
+  resultKind() {
+    return this.result ? kindById(this.declarations, this.result.kind) : null;
   }
 
   draw() {
     const { kind, params, answer } = this.result;
+    const declaration = this.resultKind();
     this.popupClose();
-    this.result.counts = this.overlay.show(kind, answer, params);
+    this.result.counts = this.overlay.show(declaration, answer, params);
     const counts = this.result.counts;
     this.panel.dataset.kind = kind;
     this.panel.dataset.drawn = String(counts.drawn ?? 0);
-    for (const key of ["covered", "uncovered", "unreachable"]) {
-      if (counts[key] !== undefined) {
-        this.panel.dataset[key] = String(counts[key]);
-      } else {
-        delete this.panel.dataset[key];
-      }
+    this.countKeys = declaration?.result?.counted ? declaration.result.classes.map((c) => c.id) : [];
+    for (const key of this.countKeys) {
+      this.panel.dataset[key] = String(counts[key]);
     }
     delete this.panel.dataset.savedLayer;
     this.renderResult();
     this.fit();
   }
 
-  renderResult() {
-    const result = this.result;
-    if (!result) {
-      this.resultSection.hidden = true;
-      return;
+  /** Forget the data attributes of the last result's counted classes. */
+  dropCounts() {
+    for (const key of this.countKeys || []) {
+      delete this.panel.dataset[key];
     }
-    const { kind, params, answer, counts } = result;
-    const definitions = this.definitions();
-    this.resultTitle.textContent = this.i18n.t(resultTitleKey(kind));
-    this.legendSlot.replaceChildren(buildResultLegend({
-      kind, params, counts, i18n: this.i18n,
-      targetDefinition: kind === "coverage" ? definitions.find((d) => d.id === params.targets) ?? null : null,
-    }));
-    this.summarySlot.replaceChildren(...buildSummary({
-      kind, summary: answer.summary, params, definitions, i18n: this.i18n }));
-    this.saveButton.disabled = Boolean(result.saved) || result.saving === true;
-    this.saveButton.textContent = this.i18n.t(result.saving ? "analysis.saving" : "analysis.save");
-    if (result.saved) {
-      const definition = definitions.find((d) => d.id === result.saved.id);
-      this.saveMessage.show(this.i18n.t("analysis.saved", {
-        title: definition ? this.i18n.pick(definition.title, result.saved.id) : result.saved.id }), "success");
-    } else if (!result.saving && this.saveMessage.element.dataset.kind !== "error") {
-      this.saveMessage.clear();
-    }
-    this.resultSection.hidden = false;
+    this.countKeys = [];
   }
 
-  /**
-   * The part of the map not under the bottom sheet (phones) and clear of the edges (the zoom buttons,
-   * half a marker) as lat/lng bounds, with the margins used.
-   */
-  visibleArea() {
-    const size = this.map.getSize();
-    const covered = this.query.matches && this.isOpen() ? this.panel.getBoundingClientRect().height : 0;
-    const topLeft = L.point(40, 40);
-    const bottomRight = L.point(56, 40 + covered);
-    const bounds = L.latLngBounds(this.map.containerPointToLatLng(topLeft),
-      this.map.containerPointToLatLng(L.point(Math.max(topLeft.x + 1, size.x - bottomRight.x),
-        Math.max(topLeft.y + 1, size.y - bottomRight.y))));
-    return { bounds, topLeft, bottomRight };
+  renderResult() {
+    this.resultView.render(this.result, this.resultKind(), this.definitions());
   }
 
   /** Bring the whole result into view (the part of the map not under the sheet) when it is not already. */
   fit({ always = false } = {}) {
-    const bounds = this.overlay.bounds();
-    if (!bounds) {
-      return;
-    }
-    const visible = this.visibleArea();
-    if (!always && visible.bounds.contains(bounds)) {
-      return;
-    }
-    this.map.fitBounds(bounds, { paddingTopLeft: visible.topLeft, paddingBottomRight: visible.bottomRight, maxZoom: 18 });
+    const covered = this.query.matches && this.isOpen() ? this.panel.getBoundingClientRect().height : 0;
+    fitInView(this.map, this.overlay.bounds(), { covered, always });
   }
 
   async save() {
@@ -376,7 +287,7 @@ export class AnalysisPanel {
     }
     result.saving = true;
     this.renderResult();
-    this.saveMessage.show(this.i18n.t("analysis.saving_note"), "info");
+    this.resultView.saveMessage.show(this.i18n.t("analysis.saving_note"), "info");
     try {
       // The parameters of the result on the map, not whatever the form holds now.
       const answer = await this.api.runAnalysis(result.kind, { ...result.params, save: true });
@@ -392,7 +303,7 @@ export class AnalysisPanel {
       }
       result.saving = false;
       if (this.result === result) {
-        this.saveMessage.error(error);
+        this.resultView.saveMessage.error(error);
         this.renderResult();
       }
       return;
@@ -411,11 +322,11 @@ export class AnalysisPanel {
     this.popupClose();
     this.overlay.clear();
     this.result = null;
-    this.resultSection.hidden = true;
+    this.resultView.hide();
     this.showStatus(null);
     this.message.clear();
-    this.saveMessage.clear();
-    for (const key of ["kind", "drawn", "covered", "uncovered", "unreachable", "savedLayer"]) {
+    this.dropCounts();
+    for (const key of ["kind", "drawn", "savedLayer"]) {
       delete this.panel.dataset[key];
     }
     this.setState("idle");
@@ -426,8 +337,9 @@ export class AnalysisPanel {
     if (!kind) {
       return;
     }
-    const definition = resultDefinition({ kind, params, definitions: this.definitions(), i18n: this.i18n });
-    this.popup.showFeature({ definition, feature: displayFeature(feature), latlng });
+    const definition = resultDefinition({ declarations: this.declarations, kind, params,
+      definitions: this.definitions(), i18n: this.i18n });
+    this.popup.showFeature({ definition, feature: displayFeature(feature, this.declarations?.properties), latlng });
   }
 
   /** Close the feature popup if it shows a result feature. */

@@ -1,5 +1,5 @@
 // The analyses' presets (GET /api/analysis/presets) as choices the form offers: service distances per
-// facility layer, and dark-stretch / bin-gap thresholds per road class, each with the source it cites.
+// facility layer, and gap thresholds per road class (lamps, bins), each with the source it cites.
 
 // "120 米（GB 55013-2021 §3.2.2）" / "70 m (older norm)": the number and unit at the start of a preset's label.
 const LEADING_DISTANCE = /^\s*\d+(?:\.\d+)?\s*(?:metres|meters|米|m)(?![A-Za-z])\s*/u;
@@ -69,12 +69,12 @@ export function radiusSource(presets, layerId) {
 }
 
 /**
- * Gap thresholds per road class for point layer ``pointsId``: {thresholds: {class: metres}, source,
- * spacing: {class: metres}|null, category: {class: bin category}|null}. Bins use CJJ 27's upper
- * bounds; everything else the lamp thresholds (as the server does).
+ * Gap thresholds per road class of the presets entry ``key`` (the variant of the layer checked, e.g.
+ * lamp_gaps or bin_gaps): {thresholds: {class: metres}, source, spacing: {class: metres}|null,
+ * category: {class: bin category}|null}.
  */
-export function gapPresets(presets, pointsId) {
-  const entry = pointsId === "bins" ? presets?.bin_gaps : presets?.lamp_gaps;
+export function gapPresets(presets, key) {
+  const entry = key ? presets?.[key] : null;
   if (!entry || typeof entry.thresholds !== "object") {
     return { thresholds: {}, source: null, spacing: null, category: null };
   }

@@ -1,107 +1,38 @@
-// What the properties of analysis results are called: titles and value labels in every language, the
-// layer definition a result's popup is built from, results' numbers rounded for reading, and the saved
-// result layers' definitions completed (the server names their properties by column and gives no style).
+// What the properties of analysis results are called, from the kinds' declarations (GET /api/analysis/kinds:
+// ``properties``, and each kind's retitles, result classes, result_of and label_property): the layer
+// definition a result's popup is built from, results' numbers rounded for reading, and the saved result
+// layers' definitions completed (the server names their properties by column and gives no style).
 
-import { HOTSPOT_CLASSES, NEUTRAL_STYLE, savedLayerStyle } from "./analysisStyles.js";
+import { kindById, textKey } from "./analysisKinds.js";
+import { NEUTRAL_STYLE } from "./analysisStyles.js";
+import { roleLayer } from "../common/layerRoles.js";
 
-// Property name -> translation key of its title.
-const TITLE_KEYS = {
-  covered: "analysis.prop.covered",
-  reachable: "analysis.prop.reachable",
-  distance_m: "analysis.prop.distance_m",
-  nearest_id: "analysis.prop.nearest_id",
-  length_m: "analysis.prop.length_m",
-  start_m: "analysis.prop.start_m",
-  end_m: "analysis.prop.end_m",
-  line_id: "analysis.prop.line_id",
-  line_name: "analysis.prop.line_name",
-  line_class: "analysis.prop.line_class",
-  grid_code: "analysis.prop.grid_code",
-  part: "analysis.prop.part",
-  rank: "analysis.prop.rank",
-  candidate_id: "analysis.prop.candidate_id",
-  newly_covered: "analysis.prop.newly_covered",
-  newly_covered_weight: "analysis.prop.newly_covered_weight",
-  cell_id: "analysis.prop.cell_id",
-  row: "analysis.prop.row",
-  col: "analysis.prop.col",
-  count: "analysis.prop.count",
-  value: "analysis.prop.value",
-  gi_z: "analysis.prop.gi_z",
-  gi_p: "analysis.prop.gi_p",
-  class: "analysis.prop.class",
-  category: "analysis.prop.category",
-  cases: "analysis.prop.cases",
-  recurrence_count: "analysis.prop.recurrence_count",
-  first_reported: "analysis.prop.first_reported",
-  last_reported: "analysis.prop.last_reported",
-  case_ids: "analysis.prop.case_ids",
-  id: "analysis.prop.id",
-};
-
-const HOTSPOT_CLASS_KEYS = {
-  hot_99: "analysis.hotspot.hot_99",
-  hot_95: "analysis.hotspot.hot_95",
-  hot_90: "analysis.hotspot.hot_90",
-  not_significant: "analysis.hotspot.not_significant",
-  cold_90: "analysis.hotspot.cold_90",
-  cold_95: "analysis.hotspot.cold_95",
-  cold_99: "analysis.hotspot.cold_99",
-};
-
-const RESULT_TITLE_KEYS = {
-  coverage: "analysis.result_title.coverage",
-  gaps: "analysis.result_title.gaps",
-  proposals: "analysis.result_title.proposals",
-  hotspots: "analysis.result_title.hotspots",
-  recurrence: "analysis.result_title.recurrence",
-};
-
-// Properties whose values read better with fewer decimals.
-const PRECISE = new Set(["gi_z", "gi_p"]);
-const DATETIMES = new Set(["first_reported", "last_reported"]);
-
-export function hotspotClassKey(cls) {
-  return HOTSPOT_CLASS_KEYS[cls] || null;
-}
-
-export function resultTitleKey(kind) {
-  return RESULT_TITLE_KEYS[kind] || "analysis.title";
-}
-
-function hotspotEnumLabels(i18n) {
-  return Object.fromEntries(HOTSPOT_CLASSES.map((c) => [c, i18n.allLanguages(HOTSPOT_CLASS_KEYS[c])]));
-}
-
-// Properties whose meaning depends on the analysis: candidates along streets give their position there.
-const KIND_TITLE_KEYS = { proposals: { distance_m: "analysis.prop.along_m" } };
-
-/** The specs of the result properties of ``kind`` we know, titled in every language (with enum labels). */
-function knownSpecs(kind, names, i18n, definitionsById) {
-  const roads = definitionsById.get("roads");
-  const roadClass = roads?.properties?.class;
-  const blackspots = definitionsById.get("blackspots");
+/** The specs of the result properties ``names`` we know, titled in every language (with enum labels). */
+function knownSpecs({ kind, names, vocabulary, definitions, i18n }) {
   const specs = {};
   for (const name of names) {
-    const key = KIND_TITLE_KEYS[kind]?.[name] ?? TITLE_KEYS[name];
-    if (!key) {
+    // A kind's own new properties are titled by its property_titles alone.
+    const entry = vocabulary?.[name] ?? (kind?.property_titles?.[name] ? {} : null);
+    if (!entry) {
       continue;
     }
-    const spec = { title: i18n.allLanguages(key) };
-    if (name === "class") {
-      spec.type = "string";
-      spec.enum = [...HOTSPOT_CLASSES];
-      spec.enum_labels = hotspotEnumLabels(i18n);
-    } else if (name === "line_class" && roadClass?.enum_labels) {
-      spec.type = "string";
-      spec.enum_labels = roadClass.enum_labels;
-    } else if (name === "category" && blackspots?.properties?.category?.enum_labels) {
-      spec.type = "string";
-      spec.enum_labels = blackspots.properties.category.enum_labels;
-    } else if (DATETIMES.has(name)) {
-      spec.type = "datetime";
-    } else if (name === "covered" || name === "reachable") {
-      spec.type = "boolean";
+    const spec = { title: i18n.allLanguages(kind?.property_titles?.[name] ?? entry.title) };
+    const from = entry.enum_from;
+    if (from === "classes") {
+      const classes = (kind?.result?.classes || []).filter((c) => name in (c.when || {}));
+      if (classes.length) {
+        spec.type = "string";
+        spec.enum = classes.map((c) => c.when[name]);
+        spec.enum_labels = Object.fromEntries(classes.map((c) => [c.when[name], i18n.allLanguages(textKey(c.label))]));
+      }
+    } else if (from?.role) {
+      const labels = roleLayer(definitions, from.role)?.properties?.[from.property]?.enum_labels;
+      if (labels) {
+        spec.type = "string";
+        spec.enum_labels = labels;
+      }
+    } else if (entry.type) {
+      spec.type = entry.type;
     }
     specs[name] = spec;
   }
@@ -109,37 +40,36 @@ function knownSpecs(kind, names, i18n, definitionsById) {
 }
 
 /**
- * The layer definition a result feature's popup is built from: the analysis as its title, the target
- * layer's own properties (coverage results are the targets) and the analysis' properties titled.
+ * The layer definition a result feature's popup is built from: the analysis as its title, the layer the
+ * results are features of (coverage: the targets) with its own properties, and the analysis' properties
+ * titled.
+ * @param {object} options
+ * @param {object} options.declarations GET /api/analysis/kinds ({kinds, properties})
+ * @param {string} options.kind the kind's id
  */
-export function resultDefinition({ kind, params, definitions, i18n }) {
-  const byId = new Map(definitions.map((d) => [d.id, d]));
-  const target = kind === "coverage" ? byId.get(params.targets) : null;
-  const names = Object.keys(TITLE_KEYS);
-  const specs = knownSpecs(kind, names, i18n, byId);
+export function resultDefinition({ declarations, kind: kindId, params, definitions, i18n }) {
+  const kind = kindById(declarations, kindId);
+  const vocabulary = declarations?.properties || {};
+  const target = kind?.result_of ? definitions.find((d) => d.id === params[kind.result_of]) : null;
+  const names = [...new Set([...Object.keys(vocabulary), ...Object.keys(kind?.property_titles || {})])];
+  const specs = knownSpecs({ kind, names, vocabulary, definitions, i18n });
   const properties = { ...specs, ...(target?.properties || {}) };
   // The target's own id reads as "id of the building" rather than a property of the result.
   properties.id = specs.id;
-  let labelProperty = null;
-  if (target?.label_property) {
-    labelProperty = target.label_property;
-  } else if (kind === "gaps") {
-    labelProperty = "line_name";
-  }
   return {
-    id: `analysis-${kind}`,
-    title: i18n.allLanguages(resultTitleKey(kind)),
+    id: `analysis-${kindId}`,
+    title: i18n.allLanguages(kind?.result_title ?? "analysis.title"),
     properties,
-    label_property: labelProperty,
+    label_property: target?.label_property || kind?.label_property || null,
   };
 }
 
-/** A copy of a result feature for reading: lengths to 0.1 m, statistics to 3 decimals. */
-export function displayFeature(feature) {
+/** A copy of a result feature for reading: lengths to 0.1 m, statistics to their declared digits. */
+export function displayFeature(feature, vocabulary = {}) {
   const properties = {};
   for (const [name, value] of Object.entries(feature.properties || {})) {
     if (typeof value === "number" && !Number.isInteger(value)) {
-      const digits = PRECISE.has(name) ? 1000 : 10;
+      const digits = 10 ** (vocabulary[name]?.digits ?? 1);
       properties[name] = Math.round(value * digits) / digits;
     } else if (Array.isArray(value)) {
       properties[name] = value.join(", ");
@@ -163,24 +93,30 @@ function isEmptyStyle(style) {
 /**
  * A layer definition ready to draw: a saved analysis result gets its kind's style and titled
  * properties; any other layer without a style gets a neutral one. Others come back unchanged.
+ * @param {object} definition
+ * @param {import("../common/i18n.js").I18n} i18n
+ * @param {Array<object>} definitions every layer
+ * @param {object|null} declarations GET /api/analysis/kinds ({kinds, properties})
  */
-export function completeDefinition(definition, i18n, definitions = []) {
-  const kind = savedAnalysisKind(definition);
-  if (!kind && !isEmptyStyle(definition.style)) {
+export function completeDefinition(definition, i18n, definitions = [], declarations = null) {
+  const kindId = savedAnalysisKind(definition);
+  if (!kindId && !isEmptyStyle(definition.style)) {
     return definition;
   }
+  const kind = kindById(declarations, kindId);
   const out = { ...definition };
   if (isEmptyStyle(definition.style)) {
-    out.style = (kind && savedLayerStyle(kind)) || { ...NEUTRAL_STYLE };
+    out.style = kind?.saved_style ? structuredClone(kind.saved_style) : { ...NEUTRAL_STYLE };
   }
-  if (kind) {
-    const byId = new Map(definitions.map((d) => [d.id, d]));
+  if (kindId) {
+    const vocabulary = declarations?.properties || {};
     const names = Object.keys(definition.properties || {});
     // Coverage results are the target layer's features: its own properties keep their titles.
-    const target = kind === "coverage" ? byId.get(definition.rules.analysis.targets) : null;
-    const specs = { ...knownSpecs(kind, names, i18n, byId), ...(target?.properties || {}) };
+    const target = kind?.result_of ? definitions.find((d) => d.id === definition.rules.analysis[kind.result_of]) : null;
+    const known = (list) => knownSpecs({ kind, names: list, vocabulary, definitions, i18n });
+    const specs = { ...known(names), ...(target?.properties || {}) };
     if (target && specs.id) {
-      specs.id = knownSpecs(kind, ["id"], i18n, byId).id;
+      specs.id = known(["id"]).id;
     }
     const properties = {};
     for (const [name, spec] of Object.entries(definition.properties || {})) {
@@ -191,8 +127,8 @@ export function completeDefinition(definition, i18n, definitions = []) {
       properties[name] = specs[name] && placeholder ? { ...spec, ...specs[name], type } : spec;
     }
     out.properties = properties;
-    if (!out.label_property && kind === "gaps" && properties.line_name) {
-      out.label_property = "line_name";
+    if (!out.label_property && kind?.label_property && properties[kind.label_property]) {
+      out.label_property = kind.label_property;
     } else if (!out.label_property && target?.label_property && properties[target.label_property]) {
       out.label_property = target.label_property;
     }

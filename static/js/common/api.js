@@ -182,8 +182,13 @@ export class Api {
     return this.json(this.url("/analysis/presets"), options);
   }
 
+  /** The analysis kinds' declarations: parameters, result styles, legends, summaries ({kinds, properties}). */
+  analysisKinds(options) {
+    return this.json(this.url("/analysis/kinds"), options);
+  }
+
   /**
-   * Run analysis ``kind`` (coverage, gaps, proposals, hotspots, recurrence) with ``params``: a
+   * Run analysis ``kind`` (one of analysisKinds()) with ``params``: a
    * FeatureCollection with ``summary`` (and ``service_areas`` for coverage, ``saved_layer`` with save).
    */
   runAnalysis(kind, params, { signal } = {}) {

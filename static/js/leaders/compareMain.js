@@ -49,11 +49,11 @@ async function start() {
   const SCHEMA = schema(today);
   const state = readFilters(SCHEMA);
   Object.assign(state, tidyDates(state, today));
-  const [workflow, categories, cells, definitions] = await Promise.all([
-    leaders.workflow(), leaders.categories(), leaders.gridCells(), api.layers()]);
+  const [workflow, categories, cells, definitions, analysisKinds] = await Promise.all([
+    leaders.workflow(), leaders.categories(), leaders.gridCells(), api.layers(), api.analysisKinds()]);
   const groupOf = Object.fromEntries(Object.entries(workflow.states).map(([s, spec]) => [s, spec.group]));
   const snapshots = new CaseSnapshots({ leaders, groupOf });
-  const analyses = new SavedAnalyses({ leaders, i18n, definitions, timeZone: config.timezone });
+  const analyses = new SavedAnalyses({ leaders, i18n, definitions, analysisKinds, timeZone: config.timezone });
   const facilities = new FacilitySnapshots({ leaders, definitions });
   const maps = new CompareMaps({
     container: document.getElementById("compare-maps"),
@@ -95,7 +95,7 @@ async function start() {
     categoryTable.setRows(compare.by_category);
     const box = document.getElementById("coverage");
     if (coverage) {
-      box.replaceChildren(coverageTable(coverage, i18n, { beforeLabel: state.from, afterLabel: state.to }));
+      box.replaceChildren(coverageTable(coverage, i18n, { beforeLabel: state.from, afterLabel: state.to, definitions }));
       box.dataset.ready = "1";
     } else {
       box.replaceChildren(el("p", { className: "muted", text: i18n.t("leaders.coverage.loading") }));

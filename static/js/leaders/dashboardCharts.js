@@ -2,6 +2,7 @@
 // category and by grid cell (bars), reported and fixed per month, and coverage and dark roads over time.
 
 import { shortNames } from "./gridNames.js";
+import { leadersFacilities } from "../common/layerRoles.js";
 
 const GROUP_COLORS = { open: "#d32f2f", fixed: "#f57c00", closed: "#66bb6a" };
 
@@ -76,10 +77,12 @@ export function monthOption(dash, i18n) {
 }
 
 /**
- * Coverage ratios (left axis, %) and road lengths without lamps or bins (right axis, km) at a few dates.
+ * Coverage ratios (left axis, %) and road lengths without lamps or bins (right axis, km) at a few dates:
+ * one line per facility layer the leaders see (roles.facility.leaders: its figure, series name and colour).
  * @param {Array<{date: string, coverage: object}>} points
+ * @param {Array<object>} definitions the layers
  */
-export function coverageOption(points, i18n) {
+export function coverageOption(points, i18n, definitions) {
   const ratio = (layer) => points.map((p) => {
     const value = p.coverage?.[layer]?.coverage_ratio;
     return value === null || value === undefined ? null : Math.round(value * 1000) / 10;
@@ -97,13 +100,9 @@ export function coverageOption(points, i18n) {
       { type: "value", name: i18n.t("leaders.dash.axis.percent"), min: 0, max: 100 },
       { type: "value", name: i18n.t("leaders.dash.axis.km"), min: 0 },
     ],
-    series: [
-      { name: i18n.t("leaders.dash.series.collection_points"), type: "line", data: ratio("collection_points"), color: "#1f5e3b" },
-      { name: i18n.t("leaders.dash.series.toilets"), type: "line", data: ratio("toilets"), color: "#00838f" },
-      { name: i18n.t("leaders.dash.series.dark"), type: "line", yAxisIndex: 1, data: km("streetlights"), color: "#37474f",
-        lineStyle: { type: "dashed" } },
-      { name: i18n.t("leaders.dash.series.binless"), type: "line", yAxisIndex: 1, data: km("bins"), color: "#8d6e63",
-        lineStyle: { type: "dashed" } },
-    ],
+    series: leadersFacilities(definitions).map(({ definition, leaders }) => (leaders.figure === "coverage"
+      ? { name: i18n.pick(leaders.series), type: "line", data: ratio(definition.id), color: leaders.color }
+      : { name: i18n.pick(leaders.series), type: "line", yAxisIndex: 1, data: km(definition.id), color: leaders.color,
+        lineStyle: { type: "dashed" } })),
   };
 }

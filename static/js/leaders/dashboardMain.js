@@ -92,7 +92,7 @@ async function start() {
     month: new Chart({ element: document.getElementById("chart-month"), i18n,
       option: () => (dash ? monthOption(dash, i18n) : {}) }),
     coverage: new Chart({ element: document.getElementById("chart-coverage"), i18n,
-      option: () => coverageOption(trend, i18n) }),
+      option: () => coverageOption(trend, i18n, definitions) }),
   };
   Object.values(charts).forEach((chart) => chart.start());
   const map = new DashboardMap({ element: document.getElementById("dash-map"),

@@ -1,13 +1,12 @@
-// The public facilities (garbage collection points, public toilets) as they stood at a date, for the
-// leaders' before/after maps: each layer read once per instant with ?at= (a few dozen points) and drawn in
-// the layer's own catalogue style beneath the cases, so a new toilet shows on the later map only.
+// The public facilities as they stood at a date, for the leaders' before/after maps: the facility layers
+// whose role says so (roles.facility.leaders.on_maps: collection points and toilets, a few dozen points,
+// not bins: a hundred small green dots would read as closed cases), each read once per instant with ?at=
+// and drawn in the layer's own catalogue style beneath the cases, so a new toilet shows on the later map only.
 
 import * as L from "../../vendor/leaflet-1.9.4/leaflet-src.esm.js";
 import { geometryToLayer } from "../common/geometry.js";
+import { leadersFacilities } from "../common/layerRoles.js";
 import { featureClassKey, pathOptions } from "../common/styles.js";
-
-// Not bins: a hundred small green dots would read as closed cases; the coverage table gives their figures.
-export const FACILITY_LAYERS = ["collection_points", "toilets"];
 
 export class FacilitySnapshots {
   /**
@@ -17,7 +16,7 @@ export class FacilitySnapshots {
    */
   constructor({ leaders, definitions }) {
     this.leaders = leaders;
-    this.definitions = FACILITY_LAYERS.map((id) => definitions.find((d) => d.id === id)).filter(Boolean);
+    this.definitions = leadersFacilities(definitions).filter((f) => f.leaders.on_maps).map((f) => f.definition);
     this.cache = new Map(); // "layer|instant" -> Promise<features>
   }
 

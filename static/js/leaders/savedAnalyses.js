@@ -23,14 +23,15 @@ export class SavedAnalyses {
    * @param {import("./leadersApi.js").LeadersApi} options.leaders
    * @param {import("../common/i18n.js").I18n} options.i18n
    * @param {Array<object>} options.definitions every layer of /api/layers
+   * @param {object} options.analysisKinds the analysis kinds' declarations (/api/analysis/kinds)
    * @param {string} options.timeZone the project's time zone
    */
-  constructor({ leaders, i18n, definitions, timeZone }) {
+  constructor({ leaders, i18n, definitions, analysisKinds, timeZone }) {
     this.leaders = leaders;
     this.timeZone = timeZone;
     this.i18n = i18n;
     this.definitions = definitions.filter((d) => KINDS.has(savedAnalysisKind(d)))
-      .map((d) => completeDefinition(d, i18n, definitions));
+      .map((d) => completeDefinition(d, i18n, definitions, analysisKinds));
     this.instants = null;
     this.features = new Map(); // layer id -> Promise<features>
   }

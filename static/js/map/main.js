@@ -91,6 +91,7 @@ async function start() {
   let session;
   let config;
   let definitions;
+  let analysisKinds; // the analysis kinds' declarations: how saved results are drawn and titled
   try {
     [session] = await Promise.all([api.session(), i18n.load()]);
     if (!session.user && session.read_requires_login) {
@@ -98,7 +99,7 @@ async function start() {
       goToLogin();
       return;
     }
-    [config, definitions] = await Promise.all([api.config(), api.layers()]);
+    [config, definitions, analysisKinds] = await Promise.all([api.config(), api.layers(), api.analysisKinds()]);
   } catch (error) {
     if (error.redirecting) {
       body.dataset.ready = "login";
@@ -112,7 +113,7 @@ async function start() {
     throw error;
   }
   // Saved analysis results come without a style (and with column names for titles): complete them.
-  definitions = definitions.map((definition, _, all) => completeDefinition(definition, i18n, all));
+  definitions = definitions.map((definition, _, all) => completeDefinition(definition, i18n, all, analysisKinds));
   // Demo data is fictional: say so on every screen, never let it pass for a real community.
   document.getElementById("demo-badge").hidden = !config.demo;
   i18n.apply(document);
@@ -213,7 +214,7 @@ async function start() {
   /** Fetch the layer list again (an analysis result was saved as a layer): list and draw new layers. */
   const reloadLayers = async () => {
     const raw = await api.layers();
-    const fresh = raw.map((definition) => completeDefinition(definition, i18n, raw));
+    const fresh = raw.map((definition) => completeDefinition(definition, i18n, raw, analysisKinds));
     const ids = new Set(fresh.map((d) => d.id));
     for (const [id, controller] of controllers) {
       if (!ids.has(id)) {
@@ -244,6 +245,7 @@ async function start() {
       toggle: document.getElementById("analysis-toggle"),
       body, map, renderer, api, i18n, popup,
       definitions: () => definitions,
+      declarations: analysisKinds,
       onSaved: reloadLayers,
       // Below this width the map cannot spare room for both panels: opening one closes the layer panel.
       onOpen: () => {
