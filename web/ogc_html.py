@@ -13,31 +13,31 @@ from layers.interop.ogc import text_of
 
 GEOMETRY_CHARS = 4000  # a building's outline is shown whole; a long road is cut (the JSON has it all)
 L = {
-    "home": text_of(i18n.both("ogc.html.home")),
-    "conformance": text_of(i18n.both("ogc.html.conformance")),
-    "collections": text_of(i18n.both("ogc.html.collections")),
-    "features": text_of(i18n.both("ogc.html.features")),
-    "feature": text_of(i18n.both("ogc.html.feature")),
-    "api": text_of(i18n.both("ogc.html.api")),
-    "links": text_of(i18n.both("ogc.html.links")),
-    "id": text_of(i18n.both("ogc.html.id")),
-    "title": text_of(i18n.both("ogc.html.title")),
-    "description": text_of(i18n.both("ogc.html.description")),
-    "extent": text_of(i18n.both("ogc.html.extent")),
-    "geometry": text_of(i18n.both("ogc.html.geometry")),
-    "property": text_of(i18n.both("ogc.html.property")),
-    "value": text_of(i18n.both("ogc.html.value")),
-    "matched": text_of(i18n.both("ogc.html.matched")),
-    "returned": text_of(i18n.both("ogc.html.returned")),
-    "time": text_of(i18n.both("ogc.html.time")),
-    "valid": text_of(i18n.both("ogc.html.valid")),
-    "path": text_of(i18n.both("ogc.html.path")),
-    "parameters": text_of(i18n.both("ogc.html.parameters")),
-    "responses": text_of(i18n.both("ogc.html.responses")),
-    "map": text_of(i18n.both("ogc.html.map")),
-    "schema": text_of(i18n.both("ogc.html.schema")),
-    "type": text_of(i18n.both("ogc.html.type")),
-    "rules": text_of(i18n.both("ogc.html.rules")),
+    "home": i18n.bilingual("ogc.html.home"),
+    "conformance": i18n.bilingual("ogc.html.conformance"),
+    "collections": i18n.bilingual("ogc.html.collections"),
+    "features": i18n.bilingual("ogc.html.features"),
+    "feature": i18n.bilingual("ogc.html.feature"),
+    "api": i18n.bilingual("ogc.html.api"),
+    "links": i18n.bilingual("ogc.html.links"),
+    "id": i18n.bilingual("ogc.html.id"),
+    "title": i18n.bilingual("ogc.html.title"),
+    "description": i18n.bilingual("ogc.html.description"),
+    "extent": i18n.bilingual("ogc.html.extent"),
+    "geometry": i18n.bilingual("ogc.html.geometry"),
+    "property": i18n.bilingual("ogc.html.property"),
+    "value": i18n.bilingual("ogc.html.value"),
+    "matched": i18n.bilingual("ogc.html.matched"),
+    "returned": i18n.bilingual("ogc.html.returned"),
+    "time": i18n.bilingual("ogc.html.time"),
+    "valid": i18n.bilingual("ogc.html.valid"),
+    "path": i18n.bilingual("ogc.html.path"),
+    "parameters": i18n.bilingual("ogc.html.parameters"),
+    "responses": i18n.bilingual("ogc.html.responses"),
+    "map": i18n.bilingual("ogc.html.map"),
+    "schema": i18n.bilingual("ogc.html.schema"),
+    "type": i18n.bilingual("ogc.html.type"),
+    "rules": i18n.bilingual("ogc.html.rules"),
 }
 _SHOWN = ("type", "format", "title")
 
@@ -135,7 +135,7 @@ def schema(doc: dict, layer: dict, base: str) -> str:
     body += f"<p>{_a(doc['$id'] + '?f=json', 'JSON Schema')}</p>"
     path = f"{base}/collections/{layer['id']}"
     crumbs = [(f"{base}/collections?f=html", L["collections"]), (f"{path}?f=html", text_of(layer.get("title")))]
-    return page(i18n.text("ogc.html.page_part", title=doc["title"], part=L["schema"]), base, crumbs, body)
+    return page(i18n.text("ogc.label.title_part", title=doc["title"], part=L["schema"]), base, crumbs, body)
 
 
 def _value(value) -> str:
@@ -169,7 +169,7 @@ def items(doc: dict, layer: dict, features: list[dict], base: str) -> str:
     )
     body = summary + (f"<p>{paging}</p>" if paging else "") + _table(head, rows) + _link_list(doc["links"])
     crumbs = [(f"{base}/collections?f=html", L["collections"]), (f"{path}?f=html", text_of(layer.get("title")))]
-    title = i18n.text("ogc.html.page_part", title=text_of(layer.get("title")), part=L["features"])
+    title = i18n.text("ogc.label.title_part", title=text_of(layer.get("title")), part=L["features"])
     return page(title, base, crumbs, body)
 
 

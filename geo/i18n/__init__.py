@@ -7,6 +7,6 @@ from pathlib import Path
 from geo.i18n.catalog import LANGUAGES, Catalog
 
 WORDS = Catalog(Path(__file__).parent)
-text, pair, both = WORDS.text, WORDS.pair, WORDS.both
+text, pair, both, bilingual = WORDS.text, WORDS.pair, WORDS.both, WORDS.bilingual
 
-__all__ = ["LANGUAGES", "WORDS", "Catalog", "both", "pair", "text"]
+__all__ = ["LANGUAGES", "WORDS", "Catalog", "bilingual", "both", "pair", "text"]

@@ -46,3 +46,9 @@ class Catalog:
     def both(self, key: str, /, **params: object) -> dict[str, str]:
         """``{"zh-CN": ..., "en": ...}``, the shape bilingual values have in documents and summaries."""
         return {lang: self.text(key, lang, **params) for lang in LANGUAGES}
+
+    def bilingual(self, key: str, /, **params: object) -> str:
+        """``"图层集合 / Collections"``: both texts in one label, Chinese first. A full-width bracket carries
+        its own space, so none is added before the slash after one (``"范围（经纬度）/ Extent"``)."""
+        zh, en = self.pair(key, **params)
+        return f"{zh}{'' if zh.endswith('）') else ' '}/ {en}"

@@ -6,6 +6,6 @@ from pathlib import Path
 from geo.i18n import LANGUAGES, Catalog
 
 WORDS = Catalog(Path(__file__).parent)
-text, pair, both = WORDS.text, WORDS.pair, WORDS.both
+text, pair, both, bilingual = WORDS.text, WORDS.pair, WORDS.both, WORDS.bilingual
 
-__all__ = ["LANGUAGES", "WORDS", "both", "pair", "text"]
+__all__ = ["LANGUAGES", "WORDS", "bilingual", "both", "pair", "text"]
