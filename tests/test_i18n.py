@@ -25,6 +25,8 @@ TABLES = {"geo/i18n": ("geo", "layers", "web", "server.py"), "layers/i18n": ("la
 DATA = {
     ("layers/demo/", None): "the demo community's fictional places, people, companies and case texts are seeded "
                             "into the store as data, like a real community's would be",
+    ("geo/i18n/catalog.py", "bilingual"): "the full-width bracket that carries its own space when two texts are "
+                                          "joined 'zh / en' (typography of the tables' texts, not a text)",
     ("geo/gazetteer.py", "_PUNCT"): "punctuation stripped when matching addresses",
     ("geo/gazetteer.py", "_SUFFIX"): "place words (附近, 旁, 门口...) stripped when matching addresses",
     ("geo/gazetteer.py", "_UNITS"): "Chinese numerals read in house numbers",
@@ -115,7 +117,7 @@ def _table(folder: str) -> dict[str, dict]:
 
 
 def _fields(text: str) -> list[tuple[str, str, str | None]]:
-    return sorted((name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None)
+    return sorted({(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None})
 
 
 @pytest.mark.parametrize("folder", sorted(TABLES))
