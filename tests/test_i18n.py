@@ -59,10 +59,6 @@ NOT_YET |= {  # pass 1, still to do
     "geo/webmap/page.py",
     "geo/webmap/panel.py",
     "geo/webmap/styles.py",
-    "layers/leaders/report/build.py",
-    "layers/leaders/report/maps.py",
-    "layers/leaders/report/text.py",
-    "layers/leaders/tables.py",
 }
 
 
