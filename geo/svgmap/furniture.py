@@ -49,8 +49,10 @@ def scale_bar(width: float, height: float, scale: float) -> str:
     length_m = _nice_length(width * 0.22 / scale)
     length_px = length_m * scale
     x, y = 16.0, height - 18.0
-    label = i18n.text("svgmap.scale.km", km=length_m / 1000) if length_m >= 1000 else i18n.text("svgmap.scale.m",
-                                                                                                   m=length_m)
+    if length_m >= 1000:
+        label = i18n.text("svgmap.scale.km", km=length_m / 1000)
+    else:
+        label = i18n.text("svgmap.scale.m", m=length_m)
     half = length_px / 2
     return (f'<g class="scale-bar" data-length-m="{num(length_m)}" data-length-px="{num(length_px)}">'
             f'<rect x="{num(x - 6)}" y="{num(y - 20)}" width="{num(length_px + 12)}" height="30" fill="#ffffff" '

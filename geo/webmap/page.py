@@ -136,8 +136,8 @@ def _render(layers: Sequence[tuple], summary: Mapping | None, title: object, att
     if not all(isinstance(a, str) for a in credits):
         raise TypeError(f"attribution must be a string or strings, got {attribution!r}")
     specs = [_layer_spec(k, layer) for k, layer in enumerate(layers)]
-    page_title = _bilingual(title, "title") if title is not None else specs[0]["title"] if specs else i18n.bilingual(
-        "webmap.page.default_title")
+    untitled = i18n.bilingual("webmap.page.default_title")
+    page_title = _bilingual(title, "title") if title is not None else specs[0]["title"] if specs else untitled
     fmap = _folium_map(specs, files_url)
     fmap.get_root().title = html.escape(page_title)
     _Head(files_url is None).add_to(fmap)

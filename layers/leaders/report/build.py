@@ -157,8 +157,8 @@ def _grid_table(compare: dict, dashboard: dict, after: pd.DataFrame, grid_names:
     for code in sorted(codes):
         name = grid_names.get(code, {})
         change, state, fix = changes.get(code, {}), now.get(code, {}), hours.get(code, {})
-        rows.append({"grid_code": code, "name": name.get("zh-CN") or (i18n.text("report.grid.outside") if not code
-                                                                       else code),
+        outside = i18n.text("report.grid.outside")
+        rows.append({"grid_code": code, "name": name.get("zh-CN") or (outside if not code else code),
                      "responsible_unit": name.get("responsible_unit"), "new": change.get("new", 0),
                      "fixed": change.get("fixed", 0), "still_open": change.get("still_open", 0),
                      "recurring": change.get("recurring", 0), "open": state.get("open", 0),

@@ -24,8 +24,9 @@ def duration(hours: float | None) -> str:
     """Median time to fix in words: hours under two days, days beyond."""
     if hours is None:
         return "—"
-    return i18n.text("report.duration.hours", hours=hours) if hours < 48 else i18n.text("report.duration.days",
-                                                                                            days=hours / 24)
+    if hours < 48:
+        return i18n.text("report.duration.hours", hours=hours)
+    return i18n.text("report.duration.days", days=hours / 24)
 
 
 def metres(value: float) -> str:
@@ -66,8 +67,8 @@ def overview(report: dict) -> list[str]:
     out.append(second + _STOP)
     third = i18n.text("report.overview.open_after", end=p["to_label"], count=f["open_after"])
     if f["open_after"]:
-        third += i18n.text("report.overview.overdue", count=f["overdue"]) if f["overdue"] else i18n.text(
-            "report.overview.none_overdue")  # fmt: skip
+        overdue = i18n.text("report.overview.overdue", count=f["overdue"])
+        third += overdue if f["overdue"] else i18n.text("report.overview.none_overdue")
     out.append(third + _STOP)
     if f["recurring"]:
         out.append(i18n.text("report.overview.recurring", count=f["recurring"]))
