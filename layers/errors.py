@@ -25,8 +25,8 @@ class AppError(Exception):
     """Base class: an HTTP status, a code, bilingual messages and field details.
 
     ``key`` names the message in the translation table and ``params`` fills its placeholders; without one,
-    the class's own ``key`` gives the message. (``message`` and ``message_zh`` given as text are the old way,
-    kept until every module raises with a key.)
+    the class's own ``key`` gives the message. (``message`` and ``message_zh`` given as text, or set on a
+    subclass, are the old way, kept until every module raises with a key.)
     """
 
     status = 400
@@ -45,9 +45,11 @@ class AppError(Exception):
         extra: dict | None = None,
         headers: dict | None = None,
     ) -> None:
+        legacy = key is None and params is None
         key, params = key or type(self).key, dict(params or {})
-        self.message = message or i18n.text(key, "en", **params)
-        self.message_zh = message_zh or i18n.text(key, "zh-CN", **params)
+        own = vars(type(self))  # a subclass that still sets message/message_zh itself
+        self.message = message or (legacy and own.get("message")) or i18n.text(key, "en", **params)
+        self.message_zh = message_zh or (legacy and own.get("message_zh")) or i18n.text(key, "zh-CN", **params)
         self.details = list(details or [])
         if code:
             self.code = code
