@@ -1,9 +1,9 @@
 """创卫地图 (Hygiene Blackspot Map): the app factory, the command line and the production server.
 
-python server.py [--host 127.0.0.1] [--port 5000] [--data DIR] [--no-demo] [--threads 8]
-python server.py create-user NAME --role ROLE [--data DIR] [--password-stdin] [--grid CODE ...]
-python server.py backup FILE [--data DIR]
-python server.py restore FILE [--data DIR]
+python server.py [--host 127.0.0.1] [--port 5000] [--data DIR] [--store URL] [--no-demo] [--threads 8]
+python server.py create-user NAME --role ROLE [--data DIR] [--store URL] [--password-stdin] [--grid CODE ...]
+python server.py backup FILE [--data DIR] [--store URL]
+python server.py restore FILE [--data DIR] [--store URL]
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -26,7 +27,7 @@ from layers.cases.categories import case_layer_definition
 from layers.cases.places import Places
 from layers.catalogue import load_catalogue
 from layers.leaders import Leaders
-from layers.store.sqlite.store import SQLiteStore
+from layers.store import DataDirLock, Maintenance, Store, StoreUrlError, check_backup, open_store, store_url
 from web import analysis, api, auth, cases, compress, errors, leaders, ogc, open311, pages, photos, security, users
 from web import public_reports as reports
 from web.cache import LRUCache
@@ -41,6 +42,7 @@ from web.public_reports import RateLimiter
 ROOT = Path(__file__).resolve().parent
 DEFAULTS = {
     "DATA_DIR": "data",
+    "STORE_URL": None,  # None: sqlite:///<DATA_DIR>/chuangwei.sqlite3
     "TIMEZONE": "Asia/Shanghai",
     "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
     "MAX_FEATURES_PER_REQUEST": 50_000,
@@ -86,7 +88,7 @@ def _basemaps(config: dict) -> tuple[list[dict], str]:
     return out, presets["default"]
 
 
-def _sync_catalogue(store: SQLiteStore) -> None:
+def _sync_catalogue(store: Store) -> None:
     """Built-in layers and categories into the store; the case layer's category list follows the stored
     category table, which may hold local codes added since."""
     store.seed_categories(BUILTIN_CATEGORIES)
@@ -96,15 +98,30 @@ def _sync_catalogue(store: SQLiteStore) -> None:
     store.sync_builtin_layers(definitions)
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: defaults, then ``<data>/config.json`` if present, then ``config``."""
-    app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
-    app.config.update(DEFAULTS)
+def load_config(config: dict | None = None) -> dict:
+    """The settings: defaults, then ``<data>/config.json`` if present, then the environment's ``STORE_URL``,
+    then ``config`` (a test's, or the command line's)."""
+    merged = dict(DEFAULTS)
     data_dir = Path((config or {}).get("DATA_DIR", DEFAULTS["DATA_DIR"]))
     instance = data_dir / "config.json"
     if instance.is_file():
-        app.config.update(json.loads(instance.read_text(encoding="utf-8")))
-    app.config.update(config or {})
+        merged.update(json.loads(instance.read_text(encoding="utf-8")))
+    if os.environ.get("STORE_URL"):
+        merged["STORE_URL"] = os.environ["STORE_URL"]
+    merged.update(config or {})
+    return merged
+
+
+def _open_store(config: dict, clock=None) -> Store:
+    """The store ``STORE_URL`` names (by default today's SQLite file in ``DATA_DIR``)."""
+    return open_store(store_url(config), clock=clock, sqlite_synchronous=config["SQLITE_SYNCHRONOUS"])
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, then ``<data>/config.json`` if present, then ``STORE_URL`` from the
+    environment, then ``config``. A ``STORE_URL`` that names no store raises StoreUrlError."""
+    app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
+    app.config.update(load_config(config))
     app.config["TZINFO"] = ZoneInfo(app.config["TIMEZONE"])
     basemaps, default = _basemaps(app.config)
     app.config["BASEMAPS"] = basemaps
@@ -114,7 +131,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     clock = app.config.get("CLOCK") or (lambda: time.time_ns() // 1000)
-    store = SQLiteStore(app.config["DATA_DIR"], synchronous=app.config["SQLITE_SYNCHRONOUS"], clock=clock)
+    store = _open_store(app.config, clock)
     _sync_catalogue(store)
     app.extensions["store"] = store
     app.extensions["places"] = Places()
@@ -141,6 +158,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="server.py", description="创卫地图 Hygiene Blackspot Map")
     parser.add_argument("--data", default="data", help="data directory (default ./data)")
+    parser.add_argument("--store", help="store URL (default: the STORE_URL setting, else sqlite:///DIR/chuangwei.sqlite3)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")
     parser.add_argument("--no-demo", action="store_true", help="start empty instead of seeding the demo community")
@@ -153,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--grid", nargs="*", default=[], metavar="CODE", help="15-digit grid cell codes")
     create.add_argument("--password-stdin", action="store_true", help="read a login password from standard input")
     create.add_argument("--data", default=argparse.SUPPRESS)
+    create.add_argument("--store", default=argparse.SUPPRESS)
     imp = commands.add_parser("import", help="preview a file for a layer (counts per problem); --commit stores it")
     imp.add_argument("file")
     imp.add_argument("--layer", required=True, help="the layer to import into, e.g. bins")
@@ -163,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--refused", metavar="CSV", help="write the refused rows with their reasons to CSV")
     imp.add_argument("--commit", action="store_true", help="store the valid rows (all or nothing)")
     imp.add_argument("--data", default=argparse.SUPPRESS)
+    imp.add_argument("--store", default=argparse.SUPPRESS)
     for name, text in (
         ("backup", "copy the database to FILE while the server runs"),
         ("restore", "replace the database with FILE (stop the server first)"),
@@ -170,12 +190,25 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("file")
         sub.add_argument("--data", default=argparse.SUPPRESS)
+        sub.add_argument("--store", default=argparse.SUPPRESS)
     return parser
 
 
-def _store(args) -> SQLiteStore:
-    store = SQLiteStore(args.data)
+def _args_config(args) -> dict:
+    """The settings for a command: ``--data`` and, when given, ``--store`` over the configuration."""
+    return load_config({"DATA_DIR": args.data} | ({"STORE_URL": args.store} if args.store else {}))
+
+
+def _store(args) -> Store:
+    store = _open_store(_args_config(args))
     _sync_catalogue(store)
+    return store
+
+
+def _maintained(args) -> Maintenance:
+    store = _store(args)
+    if not isinstance(store, Maintenance):
+        raise NotImplementedError(f"the store {store_url(_args_config(args))} has no backup and restore")
     return store
 
 
@@ -218,8 +251,8 @@ def _create_user(args) -> int:
 
 def _backup(args) -> int:
     try:
-        summary = _store(args).backup(args.file)
-    except (OSError, RuntimeError) as exc:
+        summary = _maintained(args).backup(args.file)
+    except (OSError, RuntimeError, NotImplementedError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 1
     print(f"备份完成 / backup written: {summary['file']} ({summary['bytes']} bytes, {summary['versions']} versions)")
@@ -227,18 +260,16 @@ def _backup(args) -> int:
 
 
 def _restore(args) -> int:
-    from layers.store.sqlite.datalock import DataDirLock
-
     try:
-        SQLiteStore.check_backup(args.file)  # before touching (or creating) the target store
-    except (OSError, ValueError) as exc:
+        check_backup(store_url(_args_config(args)), args.file)  # before touching (or creating) the target store
+    except (OSError, ValueError, NotImplementedError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 1
     with DataDirLock(args.data) as held:
         if not held:
             print("错误 / error: a server is running on this data directory; stop it first", file=sys.stderr)
             return 1
-        summary = _store(args).restore(args.file)
+        summary = _maintained(args).restore(args.file)
     print(f"已恢复 / restored from {summary['file']}: {summary['versions']} versions")
     return 0
 
@@ -262,7 +293,7 @@ def _import(args) -> int:
     return status
 
 
-def _announce_accounts(store: SQLiteStore, data: str, demo_users: list | None) -> None:
+def _announce_accounts(store: Store, data: str, demo_users: list | None) -> None:
     if demo_users:
         lines = [f"    {name:<10} {role:<13} {password}" for name, role, password in demo_users]
         print(
@@ -298,13 +329,11 @@ def _warm_caches(app: Flask) -> None:
 def _serve(args) -> int:
     from waitress import serve
 
-    from layers.store.sqlite.datalock import DataDirLock
-
     lock = DataDirLock(args.data)
     if not lock.acquire():
         print(f"错误 / error: another server is already using {args.data}", file=sys.stderr)
         return 1
-    app = create_app({"DATA_DIR": args.data})
+    app = create_app({"DATA_DIR": args.data} | ({"STORE_URL": args.store} if args.store else {}))
     store = app.extensions["store"]
     if not args.no_demo and all(layer["feature_count"] == 0 for layer in store.layers()):
         from layers.demo import seed_demo
@@ -330,7 +359,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     commands = {"create-user": _create_user, "backup": _backup, "restore": _restore, "import": _import}
-    return commands.get(args.command, _serve)(args)
+    try:
+        return commands.get(args.command, _serve)(args)
+    except StoreUrlError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

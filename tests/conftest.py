@@ -1,11 +1,60 @@
-"""Shared fixtures: a real app on a real SQLite database in a temporary directory, and its client."""
+"""Shared fixtures: a fresh store of the backend under test, a real app on it, and its clients.
+
+The backend is chosen by one environment variable, ``TEST_STORE_URL``: unset, every test gets a new SQLite
+store in its ``tmp_path``; set to another backend's URL (``postgresql://…``), every test gets a fresh, empty
+store of that backend from the hook registered for its scheme in :data:`FRESH_STORE_URLS`, and the whole
+suite (the store's contract and the HTTP API alike) runs on it.
+"""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import pytest
 
 from layers.accounts import TOKEN_PREFIX, hash_password, new_secret, secret_hash
+from layers.store import default_store_url, parse_store_url
 from server import create_app
+
+TEST_STORE_URL = os.environ.get("TEST_STORE_URL", "")
+
+
+@contextmanager
+def fresh_sqlite_url(tmp_path: Path, base_url: str) -> Iterator[str]:
+    """A new SQLite store in the test's own directory (``base_url``'s path is not used): today's default
+    file in ``tmp_path/data``, which the directory's removal cleans up."""
+    yield default_store_url(tmp_path / "data")
+
+
+# scheme -> a context manager giving the URL of a fresh, empty store of that backend for one test and
+# removing it afterwards (a new database or schema on the server ``base_url`` names). A backend adds its own.
+FRESH_STORE_URLS: dict[str, Callable[[Path, str], AbstractContextManager[str]]] = {
+    "sqlite": fresh_sqlite_url,
+}
+
+
+def _fresh_store(folder: Path) -> AbstractContextManager[str]:
+    scheme = parse_store_url(TEST_STORE_URL).scheme if TEST_STORE_URL else "sqlite"
+    if scheme not in FRESH_STORE_URLS:
+        raise pytest.UsageError(f"TEST_STORE_URL={TEST_STORE_URL!r}: no fresh-store hook for {scheme!r} in conftest")
+    return FRESH_STORE_URLS[scheme](folder, TEST_STORE_URL)
+
+
+@pytest.fixture
+def backend(tmp_path) -> Iterator[str]:
+    """The URL of a fresh, empty store of the backend under test (``TEST_STORE_URL``, SQLite by default)."""
+    with _fresh_store(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def second_backend(tmp_path) -> Iterator[str]:
+    """Another fresh, empty store of the same backend, apart from ``backend``'s (to restore a backup into)."""
+    with _fresh_store(tmp_path / "second") as url:
+        yield url
 
 START_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 
@@ -30,8 +79,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(tmp_path, clock):
-    app = create_app({"DATA_DIR": str(tmp_path / "data"), "CLOCK": clock, "TESTING": True})
+def app(tmp_path, clock, backend):
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "STORE_URL": backend, "CLOCK": clock, "TESTING": True})
     yield app
     app.extensions["store"].close()
 

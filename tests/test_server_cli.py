@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from layers.store.sqlite.datalock import DataDirLock
+from layers.store import DataDirLock
 from server import create_app
 from tests.conftest import token_client
 
@@ -64,3 +64,33 @@ def test_a_refused_restore_creates_nothing(tmp_path):
     assert refused.returncode == 1 and refused.stderr.startswith("错误 / error:")
     assert "Traceback" not in refused.stderr
     assert not target.exists()
+
+
+def test_a_store_url_that_names_no_store_is_one_line_naming_the_setting(tmp_path):
+    for url, reason in (("postgresql://map@localhost/map", "not available yet"), ("mysql://x/y", "unknown scheme")):
+        done = run("backup", str(tmp_path / "b.sqlite3"), "--data", str(tmp_path), "--store", url)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert done.stderr.startswith("错误 / error: STORE_URL=") and reason in done.stderr
+
+
+def test_store_names_the_database_for_every_command(tmp_path):
+    data, url = str(tmp_path / "data"), f"sqlite:///{(tmp_path / 'elsewhere' / 'city.sqlite3').as_posix()}"
+    assert run("create-user", "ops", "--role", "admin", "--data", data, "--store", url).returncode == 0
+    assert (tmp_path / "elsewhere" / "city.sqlite3").is_file()
+    assert not (tmp_path / "data" / "chuangwei.sqlite3").exists()
+    assert run("backup", str(tmp_path / "b.sqlite3"), "--store", url).returncode == 0
+    restored = f"sqlite:///{(tmp_path / 'restored').as_posix()}"
+    assert run("restore", str(tmp_path / "b.sqlite3"), "--data", data, "--store", restored).returncode == 0
+    app = create_app({"DATA_DIR": data, "STORE_URL": restored})
+    assert [u["name"] for u in app.extensions["store"].users()] == ["ops"]
+    app.extensions["store"].close()
+
+
+def test_the_environment_sets_the_store_url_and_the_test_config_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("STORE_URL", f"sqlite:///{(tmp_path / 'from-env').as_posix()}")
+    app = create_app({"DATA_DIR": str(tmp_path / "data")})
+    assert app.extensions["store"].key.endswith("from-env/chuangwei.sqlite3")
+    app.extensions["store"].close()
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "STORE_URL": f"sqlite:///{(tmp_path / 'given').as_posix()}"})
+    assert "given" in app.extensions["store"].key
+    app.extensions["store"].close()

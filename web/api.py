@@ -329,11 +329,7 @@ def layer_points(layer_id: str):
     packed = cache.get(key)
     if packed is None:
         arrays = _store().points(layer_id, at=at, value_property=by)
-        values = arrays.values
-        if values is not None and layer["properties"].get(by, {}).get("type") == "boolean":
-            # SQLite's json_extract reads JSON true/false as 1/0; the payload keeps them booleans.
-            values = [None if v is None else bool(v) for v in values]
-        raw = pointpack.encode(arrays.fids, arrays.x, arrays.y, values)
+        raw = pointpack.encode(arrays.fids, arrays.x, arrays.y, arrays.values)
         packed = (raw, gzip.compress(raw, compresslevel=1))  # level 6 saves ~1 % here at 2.5x the time
         cache.put(key, packed)
     etag = f'"{layer_id}-{layer["revision"]}-{at}"'

@@ -10,7 +10,7 @@ from layers.accounts.permissions import require
 from layers.cases import CaseContext, add_note, create_case, rounds, transition, workflow
 from layers.cases import get_case as live_case
 from layers.cases import query as case_query
-from layers.cases.categories import GROUPS, SCHEMES, case_layer_definition, check_category
+from layers.cases.categories import GROUPS, SCHEMES, check_category, save_category
 from layers.cases.views import detail, lonlat, props_of, summary
 from layers.catalogue.features import Limits
 from layers.errors import Detail, NotFound, PreconditionFailed
@@ -94,14 +94,7 @@ def category_history(code: str):
 def put_category(code: str):
     require(g.user, "layers.define")
     definition = check_category(json_body(request), code)
-    store = current_app.extensions["store"]
-    with store.atomic():
-        existed = bool(store.category_history(code))
-        saved = store.put_category(definition, author())
-        layer = store.layer(CASE_LAYER)
-        store.sync_builtin_layers([case_layer_definition(
-            {k: v for k, v in layer.items() if k not in ("builtin", "feature_count", "revision")},
-            store.categories())])  # fmt: skip
+    saved, existed = save_category(current_app.extensions["store"], definition, author())
     saved["valid_from"] = format_instant(saved["valid_from"], current_app.config["TZINFO"])
     return json_response(saved, 200 if existed else 201)
 

@@ -1,6 +1,7 @@
 """Requests that phones may send twice: with an ``Idempotency-Key`` header, the first response is kept in
-the same transaction as the change it made, and a repeat of the same request gets that response again
-instead of a second change. The same key with a different request is refused."""
+the same transaction as the change it made (``layers.store.run_once`` opens it), and a repeat of the same
+request gets that response again instead of a second change. The same key with a different request is
+refused."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from flask import Request, Response, current_app, g
 
 from layers.errors import Detail, ValidationFailed
+from layers.store import Replay, stored_answer
+from layers.store import run_once as store_run_once
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_.:\-]{8,100}$")
 
@@ -49,36 +52,39 @@ def _key(request: Request) -> str | None:
 KEPT_HEADERS = ("ETag", "Location", "Content-Type")  # what a repeat needs besides the body
 
 
-def _replay(stored: tuple[str, int, str, dict], fp: str) -> Response:
-    if stored[0] != fp:
+def _replay(stored: Replay, fp: str) -> Response:
+    if stored.fingerprint != fp:
         raise ValidationFailed(
             "This Idempotency-Key was used for a different request.",
             message_zh="该幂等键已用于另一个请求。",
             code="idempotency_key_reused",
             details=[Detail("Idempotency-Key", "idempotency_key_reused", "use a new key for a new request")],
         )
-    headers = stored[3] | {"Idempotent-Replayed": "true"}
+    headers = stored.headers | {"Idempotent-Replayed": "true"}
     # Answers stored before Content-Type was kept were all JSON; Open311's may be XML.
     mimetype = None if "Content-Type" in headers else "application/json"
-    return Response(stored[2], status=stored[1], mimetype=mimetype, headers=headers)
+    return Response(stored.body, status=stored.status, mimetype=mimetype, headers=headers)
+
+
+def _answer(response: Response) -> tuple[int, str, dict] | None:
+    """What to keep of a response: a success's status, body and the headers a repeat needs; a refusal is
+    not kept (the same request may succeed later)."""
+    if response.status_code >= 400:
+        return None
+    kept = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    return response.status_code, response.get_data(as_text=True), kept
 
 
 def run_once(request: Request, action: Callable[[], Response], prepare: Callable[[], object] | None = None) -> Response:
-    """Run ``action`` (which gets ``prepare()``'s result, when given) at most once per key and user."""
+    """Run ``action`` (which gets ``prepare()``'s result, when given) at most once per key and user; the
+    transaction that stores the answer with the change is ``layers.store.run_once``'s."""
     key = _key(request)
     if key is None:
         return action(prepare()) if prepare else action()
     store, actor, fp = current_app.extensions["store"], g.user["name"], fingerprint(request)
-    stored = store.idempotent_result(actor, key)
+    stored = stored_answer(store, actor, key)
     if stored is not None:
         return _replay(stored, fp)
     prepared = prepare() if prepare else None  # expensive work (photos) outside the write lock
-    with store.atomic():
-        stored = store.idempotent_result(actor, key)  # a concurrent repeat may have won meanwhile
-        if stored is not None:
-            return _replay(stored, fp)
-        response = action(prepared) if prepare else action()
-        if response.status_code < 400:
-            kept = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
-            store.save_idempotent_result(actor, key, fp, response.status_code, response.get_data(as_text=True), kept)
-        return response
+    outcome = store_run_once(store, actor, key, fp, lambda: action(prepared) if prepare else action(), _answer)
+    return _replay(outcome, fp) if isinstance(outcome, Replay) else outcome

@@ -84,8 +84,9 @@ def _photo(photo_id: int) -> dict:
 
 
 def _send(key: str):
-    path = current_app.extensions["store"].photo_files.path(key)
-    response = send_file(path, mimetype="image/jpeg", conditional=True, etag=key.replace("/", ""))
+    store = current_app.extensions["store"]
+    source = store.blob_file(key) or store.open_blob(key)  # a file where the store keeps one, else a stream
+    response = send_file(source, mimetype="image/jpeg", conditional=True, etag=key.replace("/", ""))
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
 

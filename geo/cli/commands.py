@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo import i18n
-from geo.cli.output import CliError, _say
+from geo.cli.output import CliError, say
 from geo.formats.layerio import LayerFileError, read_layer
 
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
@@ -19,7 +19,7 @@ _OSM_SUFFIXES = (".pbf", ".osm")
 _TABLE_SUFFIXES = (".csv", ".tsv")
 
 
-class _Inputs:
+class Inputs:
     """Reads the inputs named on the command line and remembers what was read, for the summary."""
 
     def __init__(self, args: argparse.Namespace) -> None:
@@ -40,7 +40,7 @@ class _Inputs:
         except LayerFileError as exc:  # name this input's own options
             raise CliError(exc.zh.replace("--…-", f"--{role}-"), exc.en.replace("--…-", f"--{role}-")) from None
         if dropped:
-            _say(sys.stderr, " | ".join(i18n.pair("cli.note.no_geometry", path=path, count=dropped)))
+            say(sys.stderr, " | ".join(i18n.pair("cli.note.no_geometry", path=path, count=dropped)))
         if Path(path).suffix.lower() in _OSM_SUFFIXES and OSM_CREDIT not in self.credits:
             self.credits.append(OSM_CREDIT)
         self.info[role] = {"path": path, "layer": getattr(a, f"{role}_layer"), "where": getattr(a, f"{role}_where"),
@@ -48,7 +48,7 @@ class _Inputs:
         return gdf
 
 
-def _coverage(args: argparse.Namespace, inputs: _Inputs):
+def _coverage(args: argparse.Namespace, inputs: Inputs):
     if args.metric == "network" and args.network is None:
         raise CliError(*i18n.pair("cli.error.network_needed"))
     if args.max_snap_m is not None and args.metric != "network":
@@ -99,7 +99,7 @@ def _gap_thresholds(args: argparse.Namespace, lines: gpd.GeoDataFrame) -> tuple[
     return preset["thresholds"], {"preset": args.preset, "source": preset["source"]}
 
 
-def _gaps(args: argparse.Namespace, inputs: _Inputs):
+def _gaps(args: argparse.Namespace, inputs: Inputs):
     from geo import gaps
 
     points, lines, grid = inputs.read("points"), inputs.read("lines"), inputs.read("grid")
@@ -115,7 +115,7 @@ def _gaps(args: argparse.Namespace, inputs: _Inputs):
                                      grid_code_column=args.grid_code_column)  # fmt: skip
     summary.update(extra, exclude_broken=not args.include_broken, broken_left_out=broken)
     if summary["lines_checked"] == 0:
-        _say(sys.stderr, " | ".join(i18n.pair("cli.note.nothing_checked", classes=summary["unchecked_classes"])))
+        say(sys.stderr, " | ".join(i18n.pair("cli.note.nothing_checked", classes=summary["unchecked_classes"])))
     layers = [*_grid_layer(args, grid), (i18n.pair("cli.layer.roads"), lines, {"preset": "lines",
                                                                                "tooltip": args.name_column}),
               (i18n.pair("cli.layer.gaps"), result, {"preset": "gaps", "tooltip": "line_name"}),
@@ -123,7 +123,7 @@ def _gaps(args: argparse.Namespace, inputs: _Inputs):
     return result, summary, layers
 
 
-def _proposals(args: argparse.Namespace, inputs: _Inputs):
+def _proposals(args: argparse.Namespace, inputs: Inputs):
     from geo import siting
     from geo.network import StreetNetwork
 
@@ -146,7 +146,7 @@ def _proposals(args: argparse.Namespace, inputs: _Inputs):
     return result, summary, layers
 
 
-def _hotspots(args: argparse.Namespace, inputs: _Inputs):
+def _hotspots(args: argparse.Namespace, inputs: Inputs):
     from geo import hotspots
 
     points = inputs.read("points")
@@ -165,6 +165,6 @@ def _hotspots(args: argparse.Namespace, inputs: _Inputs):
                             (i18n.pair("cli.layer.points"), points, "points")]
 
 
-_COMMANDS = {"coverage": _coverage, "gaps": _gaps, "proposals": _proposals, "hotspots": _hotspots}
-_TITLES = {"coverage": i18n.pair("cli.title.coverage"), "gaps": i18n.pair("cli.title.gaps"),
+COMMANDS = {"coverage": _coverage, "gaps": _gaps, "proposals": _proposals, "hotspots": _hotspots}
+TITLES = {"coverage": i18n.pair("cli.title.coverage"), "gaps": i18n.pair("cli.title.gaps"),
            "proposals": i18n.pair("cli.title.proposals"), "hotspots": i18n.pair("cli.title.hotspots")}  # fmt: skip

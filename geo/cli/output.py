@@ -17,12 +17,12 @@ class CliError(Exception):
         self.zh, self.en = zh, en
 
 
-def _plain(value):
+def plain(value):
     """The summary as plain JSON: numpy numbers as numbers, NaN as null, anything else odd as text."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
@@ -32,7 +32,7 @@ def _plain(value):
     return str(value)
 
 
-def _say(stream, text: str, *, one_line: bool = True) -> None:
+def say(stream, text: str, *, one_line: bool = True) -> None:
     """Text in UTF-8, whatever the locale of the terminal; a message as one line."""
     data = ((" ".join(text.splitlines()) if one_line else text) + "\n").encode("utf-8")
     buffer = getattr(stream, "buffer", None)

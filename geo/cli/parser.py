@@ -9,7 +9,7 @@ import math
 import sys
 
 from geo import i18n
-from geo.cli.output import _say
+from geo.cli.output import say
 
 __all__ = ["ROLES", "build_parser"]
 
@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that answers a bad command line with one bilingual line and exit status 2."""
 
     def error(self, message: str):
-        _say(sys.stderr, f"{self.prog}: " + " | ".join(i18n.pair("cli.error.bad_argument", message=message)))
+        say(sys.stderr, f"{self.prog}: " + " | ".join(i18n.pair("cli.error.bad_argument", message=message)))
         raise SystemExit(2)
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pyproj
 
 from geo import i18n
-from geo.cli.commands import _COMMANDS, _TITLES, _Inputs
+from geo.cli.commands import COMMANDS, TITLES, Inputs
 from geo.cli.commands import OSM_CREDIT as OSM_CREDIT
-from geo.cli.output import CliError, _plain, _say
+from geo.cli.output import CliError, plain, say
 from geo.cli.parser import ROLES, build_parser
 from geo.formats.layerio import OUTPUT_FORMATS, LayerFileError, split_layer, write_layer
 
@@ -41,19 +41,19 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> dict:
     _check_outputs(args)
-    inputs = _Inputs(args)
-    result, summary, layers = _COMMANDS[args.command](args, inputs)
+    inputs = Inputs(args)
+    result, summary, layers = COMMANDS[args.command](args, inputs)
     for zh, en in write_layer(result, args.output):
-        _say(sys.stderr, " | ".join(i18n.pair("cli.note.line", note={"zh-CN": zh, "en": en})))
+        say(sys.stderr, " | ".join(i18n.pair("cli.note.line", note={"zh-CN": zh, "en": en})))
     summary = {**summary, "inputs": inputs.info, "output": args.output}
     if args.html:
         from geo.webmap import write_map
 
         summary["html"] = args.html
         shown = {k: v for k, v in summary.items() if k not in ("inputs", "output", "html")}
-        write_map(args.html, layers, summary=shown, inline=args.inline, title=_TITLES[args.command],
+        write_map(args.html, layers, summary=shown, inline=args.inline, title=TITLES[args.command],
                   attribution=inputs.credits)  # fmt: skip
-    return _plain(summary)
+    return plain(summary)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
                                           reason=exc.strerror)) from None  # fmt: skip
     except (CliError, LayerFileError) as exc:
         reason = {"zh-CN": exc.zh, "en": exc.en}
-        _say(sys.stderr, f"python -m geo {args.command}: " + " | ".join(i18n.pair("cli.error.line", reason=reason)))
+        say(sys.stderr, f"python -m geo {args.command}: " + " | ".join(i18n.pair("cli.error.line", reason=reason)))
         return 2
     except (ValueError, TypeError, pyproj.exceptions.CRSError) as exc:
-        _say(sys.stderr, f"python -m geo {args.command}: " + " | ".join(i18n.pair("cli.error.invalid", reason=exc)))
+        say(sys.stderr, f"python -m geo {args.command}: " + " | ".join(i18n.pair("cli.error.invalid", reason=exc)))
         return 2
-    _say(sys.stdout, text, one_line=False)
+    say(sys.stdout, text, one_line=False)
     return 0

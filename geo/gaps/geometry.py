@@ -12,11 +12,11 @@ import pyproj
 import shapely
 
 from geo.crs import metric_crs_for_bounds
-from geo.gaps.checks import _TYPE_IDS
+from geo.gaps.checks import TYPE_IDS
 
 # A stretch must beat its threshold by more than this to be a gap: a WGS 84 round trip moves ~1e-9 m.
 _LENGTH_TOL_M = 1e-6
-_WGS84 = pyproj.CRS.from_epsg(4326)
+WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 class _Network(NamedTuple):
@@ -34,38 +34,38 @@ class _Network(NamedTuple):
     limit: np.ndarray
 
 
-def _metric_crs(lines_gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+def metric_crs(lines_gdf: gpd.GeoDataFrame) -> pyproj.CRS:
     bounds = lines_gdf.total_bounds
     if not np.all(np.isfinite(bounds)):
         return metric_crs_for_bounds(0.0, 0.0, 0.0, 0.0)  # no line: nothing is measured
-    if not lines_gdf.crs.equals(_WGS84):
-        to_wgs84 = pyproj.Transformer.from_crs(lines_gdf.crs, _WGS84, always_xy=True)
+    if not lines_gdf.crs.equals(WGS84):
+        to_wgs84 = pyproj.Transformer.from_crs(lines_gdf.crs, WGS84, always_xy=True)
         bounds = to_wgs84.transform_bounds(*bounds, densify_pts=21)
     return metric_crs_for_bounds(*(float(b) for b in bounds))
 
 
-def _to(xy: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
+def reproject_xy(xy: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
     if len(xy) == 0 or pyproj.CRS(src).equals(dst):
         return xy
     x, y = pyproj.Transformer.from_crs(src, dst, always_xy=True).transform(xy[:, 0], xy[:, 1])
     return np.column_stack([x, y])
 
 
-def _xy(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
-    xy = _to(shapely.get_coordinates(geoms), src, dst)
+def vertices_xy(geoms: np.ndarray, src: pyproj.CRS, dst: pyproj.CRS) -> np.ndarray:
+    xy = reproject_xy(shapely.get_coordinates(geoms), src, dst)
     return xy[np.isfinite(xy).all(axis=1)]  # a point the projection cannot reach is nowhere near a line
 
 
-def _network(lines_gdf: gpd.GeoDataFrame, limit_by_line: np.ndarray, metric: pyproj.CRS) -> _Network:
+def network(lines_gdf: gpd.GeoDataFrame, limit_by_line: np.ndarray, metric: pyproj.CRS) -> _Network:
     geoms = lines_gdf.geometry.values
-    if (shapely.get_type_id(geoms) == _TYPE_IDS["MultiLineString"]).any():
+    if (shapely.get_type_id(geoms) == TYPE_IDS["MultiLineString"]).any():
         parts, owner = shapely.get_parts(geoms, return_index=True)
     else:  # get_parts copies every geometry: skip it when there is no multi-part line
         owner = np.flatnonzero(~shapely.is_missing(geoms))
         parts = np.asarray(geoms)[owner]
     part_no = np.arange(len(owner)) - np.searchsorted(owner, owner)
     xy, vertex_part = shapely.get_coordinates(parts, return_index=True)
-    xy = _to(xy, lines_gdf.crs, metric)
+    xy = reproject_xy(xy, lines_gdf.crs, metric)
     step = np.zeros(len(xy))
     step[1:] = np.hypot(*np.diff(xy, axis=0).T)
     step[np.diff(vertex_part, prepend=-1) != 0] = 0.0  # a part's first vertex starts it
@@ -82,7 +82,7 @@ def _network(lines_gdf: gpd.GeoDataFrame, limit_by_line: np.ndarray, metric: pyp
                     length, limit_by_line[owner])  # fmt: skip
 
 
-def _positions(net: _Network, points_xy: np.ndarray, snap_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def positions(net: _Network, points_xy: np.ndarray, snap_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(part, position) of every point within its part's snap_m of a part, on its nearest segment of that
     part."""
     seg = np.flatnonzero((net.vertex_part[1:] == net.vertex_part[:-1]) & (np.diff(net.along) > 0))
@@ -109,7 +109,7 @@ def _positions(net: _Network, points_xy: np.ndarray, snap_m: np.ndarray) -> tupl
     return part[first], net.along[i] + t[first] * (net.along[i + 1] - net.along[i])
 
 
-def _stretches(net: _Network, part: np.ndarray, position: np.ndarray) -> tuple[np.ndarray, ...]:
+def stretches(net: _Network, part: np.ndarray, position: np.ndarray) -> tuple[np.ndarray, ...]:
     """(part, start, end) of every stretch longer than its part's threshold."""
     n = len(net.length)  # each part's ends are positions too: end stretches need no special case
     key = np.concatenate([part, np.arange(n), np.arange(n)])
@@ -121,7 +121,7 @@ def _stretches(net: _Network, part: np.ndarray, position: np.ndarray) -> tuple[n
     return key[first], position[first], position[first + 1]
 
 
-def _locate(net: _Network, part: np.ndarray, distance: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
+def locate(net: _Network, part: np.ndarray, distance: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
     """End vertex of the segment holding each distance along its part, and the point there."""
     first, last = net.first[part], net.first[part + 1] - 1
     i = np.clip(np.searchsorted(net.keyed, distance + net.offset[part], side=side), first + 1, last)
@@ -130,7 +130,7 @@ def _locate(net: _Network, part: np.ndarray, distance: np.ndarray, side: str) ->
     return i, net.xy[i - 1] + t[:, None] * (net.xy[i] - net.xy[i - 1])
 
 
-def _substrings(net, i0, i1, start_xy, end_xy, metric) -> np.ndarray:
+def substrings(net, i0, i1, start_xy, end_xy, metric) -> np.ndarray:
     """``shapely.ops.substring`` for every gap at once, as WGS 84 LineStrings."""
     inner = np.maximum(i1 - i0, 0)  # vertices strictly between the two ends
     count = inner + 2
@@ -142,10 +142,10 @@ def _substrings(net, i0, i1, start_xy, end_xy, metric) -> np.ndarray:
     out[offset[gap] + 1 + k] = net.xy[i0[gap] + k]
     if len(out) == 0:
         return np.empty(0, dtype=object)
-    return shapely.linestrings(_to(out, metric, _WGS84), indices=np.repeat(np.arange(len(i0)), count))
+    return shapely.linestrings(reproject_xy(out, metric, WGS84), indices=np.repeat(np.arange(len(i0)), count))
 
 
-def _grid_codes(grid_gdf: gpd.GeoDataFrame, code_column: str, mid_xy: np.ndarray) -> np.ndarray:
+def grid_codes(grid_gdf: gpd.GeoDataFrame, code_column: str, mid_xy: np.ndarray) -> np.ndarray:
     """Code of the first cell (row order) covering each midpoint, in the grid's own CRS; else None."""
     codes = np.full(len(mid_xy), None, dtype=object)
     if len(mid_xy):

@@ -10,18 +10,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.gaps.checks import _check_gdf, _check_inputs, _positive
+from geo.gaps.checks import check_gdf, check_inputs, positive
 from geo.gaps.geometry import (
-    _WGS84,
-    _grid_codes,
-    _locate,
-    _metric_crs,
-    _network,
-    _positions,
-    _stretches,
-    _substrings,
-    _to,
-    _xy,
+    WGS84,
+    grid_codes,
+    locate,
+    metric_crs,
+    network,
+    positions,
+    reproject_xy,
+    stretches,
+    substrings,
+    vertices_xy,
 )
 from geo.gaps.thresholds import (
     BIN_CATEGORY_OF_CLASS,
@@ -51,7 +51,7 @@ def working_points(
     >>> len(working_points(lamps))
     1
     """
-    _check_gdf(points_gdf, "points_gdf")
+    check_gdf(points_gdf, "points_gdf")
     if status_column not in points_gdf.columns:
         raise ValueError(f"points_gdf has no column {status_column!r}, got columns {list(points_gdf.columns)}")
     if isinstance(broken_values, str) or not isinstance(broken_values, Iterable):
@@ -133,28 +133,29 @@ def line_gaps(
     >>> gaps[["start_m", "end_m", "length_m"]].values.tolist(), summary["total_gap_m"]
     ([[60.0, 150.0, 90.0]], 90.0)
     """
-    snap, thresholds = _check_inputs(points_gdf, lines_gdf, max_gap_m, snap_m, class_column, grid_gdf,
+    snap, thresholds = check_inputs(points_gdf, lines_gdf, max_gap_m, snap_m, class_column, grid_gdf,
                                      grid_code_column)  # fmt: skip
-    edge = None if snap_edge_m is None else _positive(snap_edge_m, "snap_edge_m")
+    edge = None if snap_edge_m is None else positive(snap_edge_m, "snap_edge_m")
     lines = _line_table(lines_gdf, thresholds, class_column, id_column, name_column)
     snap_by_line = _snap_by_line(lines_gdf, snap, edge, width_column)
-    metric = _metric_crs(lines_gdf)
-    net = _network(lines_gdf, lines["threshold"].to_numpy(), metric)
-    part, position = _positions(net, _xy(points_gdf.geometry.values, points_gdf.crs, metric), snap_by_line[net.owner])
-    gap_part, start, end = _stretches(net, part, position)
-    i0, start_xy = _locate(net, gap_part, start, "right")
-    i1, end_xy = _locate(net, gap_part, end, "left")
-    geometry = _substrings(net, i0, i1, start_xy, end_xy, metric)
+    metric = metric_crs(lines_gdf)
+    net = network(lines_gdf, lines["threshold"].to_numpy(), metric)
+    points_xy = vertices_xy(points_gdf.geometry.values, points_gdf.crs, metric)
+    part, position = positions(net, points_xy, snap_by_line[net.owner])
+    gap_part, start, end = stretches(net, part, position)
+    i0, start_xy = locate(net, gap_part, start, "right")
+    i1, end_xy = locate(net, gap_part, end, "left")
+    geometry = substrings(net, i0, i1, start_xy, end_xy, metric)
     row = net.owner[gap_part]
     gaps = gpd.GeoDataFrame(
         {"line_id": lines["id"].to_numpy()[row], "line_name": lines["name"].to_numpy()[row],
          "line_class": lines["class"].to_numpy()[row], "part": net.part_no[gap_part],
          "start_m": start, "end_m": end, "length_m": end - start},
-        geometry=geometry, crs=_WGS84,
+        geometry=geometry, crs=WGS84,
     )  # fmt: skip
     if grid_gdf is not None:
-        mid_xy = _locate(net, gap_part, (start + end) / 2.0, "right")[1]
-        gaps["grid_code"] = _grid_codes(grid_gdf, grid_code_column, _to(mid_xy, metric, grid_gdf.crs))
+        mid_xy = locate(net, gap_part, (start + end) / 2.0, "right")[1]
+        gaps["grid_code"] = grid_codes(grid_gdf, grid_code_column, reproject_xy(mid_xy, metric, grid_gdf.crs))
     summary = _summary(lines, net, row, gaps, thresholds, snap, metric, grid_gdf is not None)
     summary["snap_edge_m"] = edge
     summary["lines_snapped_by_width"] = int((snap_by_line[np.unique(net.owner)] > snap).sum())

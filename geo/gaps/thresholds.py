@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from numbers import Real
 
 from geo import i18n
-from geo.gaps.checks import _positive
+from geo.gaps.checks import positive
 
 __all__ = ["BIN_CATEGORY_OF_CLASS", "CJJ27_BIN_SPACING_M", "CJJ45_SPACING_FACTORS", "ROAD_CLASSES",
            "bin_gap_thresholds", "lamp_gap_thresholds"]  # fmt: skip
@@ -66,15 +66,15 @@ def lamp_gap_thresholds(
     factors = CJJ45_SPACING_FACTORS if spacing_factors is None else spacing_factors
     if distribution not in factors:
         raise ValueError(f"distribution must be one of {sorted(factors)}, got {distribution!r}")
-    per_h = _positive(factors[distribution], f"spacing_factors[{distribution!r}]")
-    factor, classes = _positive(factor_of_spacing, "factor_of_spacing"), _class_list(classes)
+    per_h = positive(factors[distribution], f"spacing_factors[{distribution!r}]")
+    factor, classes = positive(factor_of_spacing, "factor_of_spacing"), _class_list(classes)
     if isinstance(pole_height_m, Mapping):
         missing = [c for c in classes if c not in pole_height_m]
         if missing:
             raise ValueError(f"pole_height_m has no height for classes {missing}, got keys {sorted(pole_height_m)}")
-        height = {c: _positive(pole_height_m[c], f"pole_height_m[{c!r}]") for c in classes}
+        height = {c: positive(pole_height_m[c], f"pole_height_m[{c!r}]") for c in classes}
     else:
-        height = dict.fromkeys(classes, _positive(pole_height_m, "pole_height_m"))
+        height = dict.fromkeys(classes, positive(pole_height_m, "pole_height_m"))
     sizes = sorted({(h, per_h * h) for h in height.values()})
     sizes_text = {lang: i18n.text("gaps.word.clauses", lang).join(
         i18n.text("gaps.lamp.size", lang, h=h, s=s, threshold=factor * s) for h, s in sizes)
@@ -141,10 +141,10 @@ def bin_gap_thresholds(
 
 def _upper_bound(value: object, name: str) -> float:
     if isinstance(value, Real):
-        return _positive(value, name)
+        return positive(value, name)
     if isinstance(value, str) or not isinstance(value, Iterable) or len(pair := list(value)) != 2:
         raise TypeError(f"{name} must be metres or a [min, max] pair, got {value!r}")
-    low, high = _positive(pair[0], name), _positive(pair[1], name)
+    low, high = positive(pair[0], name), positive(pair[1], name)
     if low > high:
         raise ValueError(f"{name} must be [min, max] with min <= max, got {pair!r}")
     return high

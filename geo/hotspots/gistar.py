@@ -14,8 +14,9 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 from scipy.special import ndtr
 
-from geo.hotspots.grids import _TOLERANCE_M, WGS84, _cells, _check_gdf, _metric, _positive, hex_grid, square_grid
+from geo.checks import check_geometries
 from geo.hotspots.grids import MAX_CELLS as MAX_CELLS
+from geo.hotspots.grids import TOLERANCE_M, WGS84, cells, hex_grid, in_metric_crs, positive, square_grid
 from geo.hotspots.recurring import FIXED_STATUSES, IGNORED_STATUSES, case_closures, recurrence
 
 __all__ = ["FIXED_STATUSES", "IGNORED_STATUSES", "case_closures", "hex_grid", "hotspots", "recurrence",
@@ -29,7 +30,7 @@ def _gi_star(centres: np.ndarray, x: np.ndarray, band: float) -> np.ndarray:
     (sum_j w_ij x_j - mean sum_j w_ij) / (S sqrt((n sum_j w_ij^2 - (sum_j w_ij)^2) / (n - 1))),
     S = sqrt(sum_j x_j^2 / n - mean^2).  Undefined z (no variance, or everyone a neighbour) is 0."""
     n = len(x)
-    pairs = cKDTree(centres).query_pairs(band + _TOLERANCE_M, output_type="ndarray")
+    pairs = cKDTree(centres).query_pairs(band + TOLERANCE_M, output_type="ndarray")
     i = np.concatenate([pairs[:, 0], pairs[:, 1], np.arange(n)])
     j = np.concatenate([pairs[:, 1], pairs[:, 0], np.arange(n)])
     weights = sparse.csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
@@ -86,19 +87,19 @@ def hotspots(
     >>> int(hotspots(pts, size_m=200.0)["count"].sum())
     50
     """
-    _check_gdf(points_gdf, "points_gdf")
+    check_geometries(points_gdf, "points_gdf")
     if cell not in ("hex", "square"):
         raise ValueError(f"cell must be 'hex' or 'square', got {cell!r}")
-    size = _positive(size_m, "size_m")
-    band = 1.5 * size if distance_band_m is None else _positive(distance_band_m, "distance_band_m")
+    size = positive(size_m, "size_m")
+    band = 1.5 * size if distance_band_m is None else positive(distance_band_m, "distance_band_m")
     columns = ["cell_id", "row", "col", "count", "value", "gi_z", "gi_p", "class"]
     if not len(points_gdf):
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=WGS84)
     if not (points_gdf.geom_type == "Point").all():
         raise ValueError(f"points_gdf must hold Points, got {sorted(set(points_gdf.geom_type))}")
     values = _values(points_gdf, weight_column)
-    points_m, crs = _metric(points_gdf)
-    polygons, centres, rows, cols = _cells(cell, points_m.total_bounds, size)
+    points_m, crs = in_metric_crs(points_gdf)
+    polygons, centres, rows, cols = cells(cell, points_m.total_bounds, size)
     home = cKDTree(centres).query(shapely.get_coordinates(points_m.geometry.values))[1]  # the lattice's Voronoi cells
     count = np.bincount(home, minlength=len(centres))
     x = count.astype(np.float64) if values is None else np.bincount(home, weights=values, minlength=len(centres))

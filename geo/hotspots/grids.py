@@ -12,17 +12,17 @@ import numpy as np
 import pyproj
 import shapely
 
-from geo.checks import check_geometries as _check_gdf
+from geo.checks import check_geometries
 from geo.crs import metric_crs_for_bounds
 
 __all__ = ["MAX_CELLS", "WGS84", "hex_grid", "square_grid"]
 
 WGS84 = "EPSG:4326"
 MAX_CELLS = 2_000_000  # cells laid out at most: a size_m that small for the extent is a mistake
-_TOLERANCE_M = 1e-6  # round-off slack: cells or cases exactly a band or radius apart still count as neighbours
+TOLERANCE_M = 1e-6  # round-off slack: cells or cases exactly a band or radius apart still count as neighbours
 
 
-def _positive(value: object, name: str) -> float:
+def positive(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise TypeError(f"{name} must be a finite real number, got {value!r}")
     if value <= 0:
@@ -30,14 +30,14 @@ def _positive(value: object, name: str) -> float:
     return float(value)
 
 
-def _metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries):
+def in_metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries):
     """The data in the UTM zone chosen for its lon/lat bounds, and that CRS."""
     crs = metric_crs_for_bounds(*(float(b) for b in gdf.to_crs(WGS84).total_bounds))
     return gdf.to_crs(crs), crs
 
 
 # -- grids ---------------------------------------------------------------------------------------------
-def _cells(kind: str, bounds, size: float):
+def cells(kind: str, bounds, size: float):
     """Cells of a lattice centred on the bounds whose interior meets them (touching alone is not enough),
     numbered row by row from the north, west to east.  Returns polygons, centres, rows, columns."""
     minx, miny, maxx, maxy = (float(b) for b in bounds)
@@ -66,10 +66,10 @@ def _extent(data):
     if isinstance(data, (gpd.GeoDataFrame, gpd.GeoSeries)):
         if isinstance(data, gpd.GeoSeries):
             data = gpd.GeoDataFrame(geometry=data)
-        _check_gdf(data, "data")
+        check_geometries(data, "data")
         if not len(data):
             raise ValueError("data is empty: there is no extent to cover")
-        data_m, crs = _metric(data)
+        data_m, crs = in_metric_crs(data)
         return crs, data_m.total_bounds
     try:
         minx, miny, maxx, maxy = (float(v) for v in data)
@@ -81,9 +81,9 @@ def _extent(data):
 
 
 def _grid(kind: str, data, size_m: float) -> gpd.GeoDataFrame:
-    size = _positive(size_m, "size_m")
+    size = positive(size_m, "size_m")
     crs, bounds = _extent(data)
-    polygons, _, rows, cols = _cells(kind, bounds, size)
+    polygons, _, rows, cols = cells(kind, bounds, size)
     out = gpd.GeoDataFrame({"cell_id": np.arange(len(rows)), "row": rows, "col": cols}, geometry=polygons, crs=crs)
     out.attrs.update(metric_crs=crs.to_string(), size_m=size, cell=kind)
     return out.to_crs(WGS84)

@@ -17,7 +17,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from shapely.geometry import shape
 
-from geo.hotspots.grids import _TOLERANCE_M, WGS84, _check_gdf, _metric, _positive
+from geo.checks import check_geometries
+from geo.hotspots.grids import TOLERANCE_M, WGS84, in_metric_crs, positive
 
 __all__ = ["FIXED_STATUSES", "IGNORED_STATUSES", "case_closures", "recurrence"]
 
@@ -64,7 +65,7 @@ def _iso(seconds: float) -> str:
 def _places(xy: np.ndarray, categories: pd.Series, radius: float) -> np.ndarray:
     """Single-linkage places: cases of one category chained by steps of at most ``radius`` metres."""
     n = len(xy)
-    pairs = cKDTree(xy).query_pairs(radius + _TOLERANCE_M, output_type="ndarray")
+    pairs = cKDTree(xy).query_pairs(radius + TOLERANCE_M, output_type="ndarray")
     codes = pd.factorize(categories)[0]
     pairs = pairs[codes[pairs[:, 0]] == codes[pairs[:, 1]]]
     graph = sparse.csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
@@ -116,9 +117,9 @@ def recurrence(
     >>> recurrence(cases)[["cases", "recurrence_count", "case_ids"]].values.tolist()
     [[2, 1, [0, 1]]]
     """
-    _check_gdf(cases_gdf, "cases_gdf")
-    radius = _positive(radius_m, "radius_m")
-    gap_s = 86_400.0 * (0.0 if min_gap_days == 0 else _positive(min_gap_days, "min_gap_days"))
+    check_geometries(cases_gdf, "cases_gdf")
+    radius = positive(radius_m, "radius_m")
+    gap_s = 86_400.0 * (0.0 if min_gap_days == 0 else positive(min_gap_days, "min_gap_days"))
     if isinstance(min_recurrences, bool) or not isinstance(min_recurrences, int) or min_recurrences < 0:
         raise ValueError(f"min_recurrences must be an integer >= 0, got {min_recurrences!r}")
     closed_column = closed_column or ("fixed_at" if "fixed_at" in cases_gdf.columns else None)
@@ -141,7 +142,7 @@ def recurrence(
     if not len(frame):
         return gpd.GeoDataFrame({c: [] for c in ("category", "cases", "recurrence_count", "first_reported",
                                                  "last_reported", "case_ids")}, geometry=[], crs=WGS84)
-    cases_m, crs = _metric(cases)
+    cases_m, crs = in_metric_crs(cases)
     xy = shapely.get_coordinates(cases_m.geometry.values)
     frame["x"], frame["y"] = xy[:, 0], xy[:, 1]
     frame["place"] = _places(xy, frame["category"], radius)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 
-def _same_edge_nearest(s_edge, s_off, t_edge, t_off) -> tuple[np.ndarray, np.ndarray]:
+def same_edge_nearest(s_edge, s_off, t_edge, t_off) -> tuple[np.ndarray, np.ndarray]:
     """For each target, |a - b| to the nearest source on its own edge (inf if none) and that source."""
     m = len(s_edge)
     edge, off = np.r_[s_edge, t_edge], np.r_[s_off, t_off]
@@ -30,7 +30,7 @@ def _same_edge_nearest(s_edge, s_off, t_edge, t_off) -> tuple[np.ndarray, np.nda
     return t_dist, t_src
 
 
-def _merge_intervals(intervals: pd.DataFrame) -> pd.DataFrame:
+def merge_intervals(intervals: pd.DataFrame) -> pd.DataFrame:
     """Union of [start_m, end_m] intervals per edge."""
     iv = intervals.sort_values(["edge", "start_m"], kind="stable").reset_index(drop=True)
     reach = iv.groupby("edge")["end_m"].cummax()

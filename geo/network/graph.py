@@ -14,10 +14,10 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from shapely.ops import substring
 
-from geo.network.edges import _merge_intervals, _same_edge_nearest
-from geo.network.inputs import RADIUS_TOLERANCE_M, _check_frame, _geometries_in, metric_crs_for_frames, radius_number
-from geo.network.noding import _graph, _line_parts, _pieces
-from geo.network.snapping import _SegmentIndex, spatial_order
+from geo.network.edges import merge_intervals, same_edge_nearest
+from geo.network.inputs import RADIUS_TOLERANCE_M, check_frame, geometries_in, metric_crs_for_frames, radius_number
+from geo.network.noding import graph_matrix, line_parts, pieces
+from geo.network.snapping import SegmentIndex, spatial_order
 
 __all__ = ["RADIUS_TOLERANCE_M", "StreetNetwork", "metric_crs_for_frames", "radius_number", "spatial_order"]
 
@@ -55,10 +55,10 @@ class StreetNetwork:
         self.crs = edges_gdf.crs
         self.node_xy = node_xy
         self._geoms = np.asarray(edges_gdf.geometry.values, dtype=object)
-        self._index = _SegmentIndex(self._geoms)
+        self._index = SegmentIndex(self._geoms)
         edges_gdf["length_m"] = self._len = self._index.length_m  # the sums snapping offsets are measured on
         self._u, self._v = edges_gdf["u"].to_numpy(), edges_gdf["v"].to_numpy()
-        self.graph = _graph(self._u, self._v, self._len, len(node_xy))
+        self.graph = graph_matrix(self._u, self._v, self._len, len(node_xy))
         self.n_components, self.node_component = csgraph.connected_components(self.graph, directed=False)
         self._component = self.node_component[self._u] if len(node_xy) else np.empty(0, np.int64)
         edges_gdf["component"] = self._component
@@ -99,15 +99,15 @@ class StreetNetwork:
             Zero-length pieces, and loops no longer than twice the tolerance (two close cut points merged),
             are dropped; other loops and parallel pieces are kept as edges.
         """
-        _check_frame(lines_gdf, "lines_gdf")
+        check_frame(lines_gdf, "lines_gdf")
         tol = radius_number(node_tolerance_m, "node_tolerance_m")
         if not isinstance(node_crossings, bool):
             raise TypeError(f"node_crossings must be True or False, got {type(node_crossings).__name__}")
         metric = metric_crs_for_frames(lines_gdf) if crs is None else pyproj.CRS(crs)
         if not metric.is_projected:
             raise ValueError(f"crs must be a projected CRS in metres, got {metric.name!r}")
-        parts, rows = _line_parts(_geometries_in(lines_gdf, metric))
-        geoms, u, v, piece_rows, node_xy = _pieces(parts, rows, tol, node_crossings)
+        parts, rows = line_parts(geometries_in(lines_gdf, metric))
+        geoms, u, v, piece_rows, node_xy = pieces(parts, rows, tol, node_crossings)
         length_m = shapely.length(geoms)
         keep = (length_m > 0) & ((u != v) | (length_m > 2 * tol))  # loops that merging ends made: noise
         edges = gpd.GeoDataFrame(
@@ -135,9 +135,9 @@ class StreetNetwork:
             unsnapped), ``offset_m`` along that edge from its ``u`` end, ``snap_m`` (distance to the
             street; NaN for missing geometries) and the snapped point as geometry.
         """
-        _check_frame(points_gdf, "points_gdf")
+        check_frame(points_gdf, "points_gdf")
         limit = None if max_snap_m is None else radius_number(max_snap_m, "max_snap_m")
-        points = shapely.point_on_surface(_geometries_in(points_gdf, self.crs))
+        points = shapely.point_on_surface(geometries_in(points_gdf, self.crs))
         n = len(points)
         edge, offset, snap_m = np.full(n, -1), np.full(n, np.nan), np.full(n, np.nan)
         snapped = np.full(n, None, dtype=object)
@@ -156,7 +156,7 @@ class StreetNetwork:
         return out
 
     def _snapped(self, frame: object, name: str, max_snap_m: float | None) -> tuple[np.ndarray, np.ndarray]:
-        _check_frame(frame, name)
+        check_frame(frame, name)
         mine = isinstance(frame, gpd.GeoDataFrame) and frame.attrs.get("street_network") == self._token
         snapped = frame if mine else self.snap(frame, max_snap_m=max_snap_m)
         edge = snapped["edge"].to_numpy(dtype=np.int64, copy=True)
@@ -206,7 +206,7 @@ class StreetNetwork:
         via_u, via_v = node_d[u] + b, node_d[v] + (length - b)
         best = np.minimum(via_u, via_v)
         best_src = np.where(via_u <= via_v, node_src[u], node_src[v])
-        same_d, same_src = _same_edge_nearest(s_edge, s_off, e, b)
+        same_d, same_src = same_edge_nearest(s_edge, s_off, e, b)
         closer = same_d < best
         best[closer], best_src[closer] = same_d[closer], same_src[closer]
         best[best > limit_m] = np.inf
@@ -361,7 +361,7 @@ class StreetNetwork:
         )
         intervals["start_m"] = intervals["start_m"].clip(lower=0)
         intervals["end_m"] = np.minimum(intervals["end_m"], length[intervals["edge"]])
-        return self._stretch_frame(_merge_intervals(intervals[intervals["end_m"] > intervals["start_m"]]))
+        return self._stretch_frame(merge_intervals(intervals[intervals["end_m"] > intervals["start_m"]]))
 
     def _stretch_frame(self, stretches: pd.DataFrame) -> gpd.GeoDataFrame:
         e, start, end = (stretches[c].to_numpy() for c in ("edge", "start_m", "end_m"))

@@ -27,7 +27,7 @@ def radius_number(value: object, name: str) -> float:
     return float(value)
 
 
-def _check_frame(gdf: object, name: str) -> None:
+def check_frame(gdf: object, name: str) -> None:
     if not isinstance(gdf, (gpd.GeoDataFrame, gpd.GeoSeries)):
         raise TypeError(f"{name} must be a GeoDataFrame, got {type(gdf).__name__}")
     if gdf.crs is None:
@@ -57,7 +57,7 @@ def metric_crs_for_frames(*frames: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.C
     """
     boxes = []
     for k, frame in enumerate(frames):
-        _check_frame(frame, f"frames[{k}]")
+        check_frame(frame, f"frames[{k}]")
         bounds = frame.total_bounds
         if not np.all(np.isfinite(bounds)):
             continue
@@ -69,7 +69,7 @@ def metric_crs_for_frames(*frames: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.C
     return metric_crs_for_bounds(b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
 
 
-def _geometries_in(gdf: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.ndarray:
+def geometries_in(gdf: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> np.ndarray:
     """The geometries of ``gdf`` as a shapely array in ``crs`` (no reprojection when already there)."""
     series = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
     if not series.crs.equals(crs):

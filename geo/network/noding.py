@@ -10,13 +10,13 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from geo.network.snapping import _project_on_segments
+from geo.network.snapping import project_on_segments
 
 _TOUCH_M = 1e-9  # an endpoint this close to a street touches it even when node_tolerance_m is 0
 _LINE_TYPES = {"LineString", "LinearRing", "MultiLineString"}
 
 
-def _line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def line_parts(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Single LineStrings of the (metric) line geometries, with the row each came from."""
     present = ~(shapely.is_missing(lines) | shapely.is_empty(lines))
     types = set(shapely.get_type_id(lines[present]).tolist())
@@ -71,7 +71,7 @@ def _crossing_cuts(sa, sb, i, j) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pi, pj = i[parallel], j[parallel]  # collinear overlaps: cut each at the other's end vertices
     for one, other in ((pi, pj), (pj, pi)):
         for end, t_end in ((sa, 0.0), (sb, 1.0)):
-            t_on, dist = _project_on_segments(end[other], sa[one], sb[one])
+            t_on, dist = project_on_segments(end[other], sa[one], sb[one])
             on = (dist <= _TOUCH_M) & (t_on > 0) & (t_on < 1)
             cuts += [(one[on], t_on[on], end[other][on]), (other[on], np.full(on.sum(), t_end), end[other][on])]
     return tuple(np.concatenate(c) for c in zip(*cuts))
@@ -84,7 +84,7 @@ def _touch_cuts(coords, seg_v, is_end, i, j, reach_m) -> tuple[np.ndarray, np.nd
     for one, other in ((i, j), (j, i)):
         for v in (seg_v[one], seg_v[one] + 1):
             v, s = v[is_end[v]], other[is_end[v]]
-            t, dist = _project_on_segments(coords[v], coords[seg_v[s]], coords[seg_v[s] + 1])
+            t, dist = project_on_segments(coords[v], coords[seg_v[s]], coords[seg_v[s] + 1])
             near = dist <= reach_m
             cuts.append((s[near], t[near], coords[v[near]]))
     return tuple(np.concatenate(c) for c in zip(*cuts))
@@ -145,7 +145,7 @@ def _segments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return shapely.from_ragged_array(shapely.GeometryType.LINESTRING, coords, (np.arange(len(a) + 1) * 2,))
 
 
-def _pieces(parts, part_rows, tol_m, node_crossings):
+def pieces(parts, part_rows, tol_m, node_crossings):
     """Noded pieces: geometry, end node ids, source row, plus the node coordinates."""
     if len(parts) == 0:
         nothing = np.empty(0, np.int64)
@@ -166,7 +166,7 @@ def _pieces(parts, part_rows, tol_m, node_crossings):
     return geoms, node_of[start], node_of[end], part_rows[seq_part[start]], node_xy
 
 
-def _graph(u: np.ndarray, v: np.ndarray, length_m: np.ndarray, n_nodes: int) -> sparse.csr_matrix:
+def graph_matrix(u: np.ndarray, v: np.ndarray, length_m: np.ndarray, n_nodes: int) -> sparse.csr_matrix:
     """Symmetric CSR of the shortest edge between each pair of distinct nodes; loops add nothing."""
     a, b = np.minimum(u, v), np.maximum(u, v)
     keep = a != b

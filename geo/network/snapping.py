@@ -23,14 +23,14 @@ def spatial_order(xy: np.ndarray, cell_m: float = 128.0) -> np.ndarray:
     return np.argsort(cx * (int(cy.max()) + 1) + cy)
 
 
-def _project_on_segments(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def project_on_segments(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Parameter t in [0, 1] of the point of segment a-b nearest to p, and the distance to it."""
     ab = b - a
     t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.einsum("ij,ij->i", ab, ab), 0.0, 1.0)
     return t, np.hypot(*(a + t[:, None] * ab - p).T)
 
 
-class _SegmentIndex:
+class SegmentIndex:
     """Exact nearest street point for many points at once, in numpy rather than one GEOS call each.
 
     Segments are cut (for indexing only) into pieces of at most ``piece_m``; a KD-tree holds the
@@ -71,7 +71,7 @@ class _SegmentIndex:
         while len(rows) and k <= 512:
             near, cand = self.tree.query(xy[rows], k=k, workers=-1)
             near, cand = near.reshape(len(rows), k), self.sub_seg[cand.reshape(len(rows), k)]
-            ct, cd = _project_on_segments(np.repeat(xy[rows], k, axis=0), self.a[cand.ravel()], self.b[cand.ravel()])
+            ct, cd = project_on_segments(np.repeat(xy[rows], k, axis=0), self.a[cand.ravel()], self.b[cand.ravel()])
             ct, cd = ct.reshape(len(rows), k), cd.reshape(len(rows), k)
             pick, r = np.argmin(cd, axis=1), np.arange(len(rows))
             better = cd[r, pick] < dist[rows]

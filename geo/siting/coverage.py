@@ -14,18 +14,18 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from geo.checks import check_geometries as _check_gdf
+from geo.checks import check_geometries
 from geo.crs import metric_crs_for_bounds
 
 __all__ = ["candidates_along", "coverage_matrix"]
 
 WGS84 = "EPSG:4326"
 _TOLERANCE_M = 1e-6  # reprojection round-off: a target at exactly radius_m still counts as covered
-_METRICS = ("euclidean", "network")
+METRICS = ("euclidean", "network")
 
 
 # -- input checks and projection ----------------------------------------------------------------------
-def _number(value: object, name: str, *, positive: bool = False) -> float:
+def number(value: object, name: str, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise TypeError(f"{name} must be a finite real number, got {value!r}")
     if value < 0 or (positive and value == 0):
@@ -40,7 +40,7 @@ def _metric_crs(*gdfs: gpd.GeoDataFrame) -> pyproj.CRS:
     return metric_crs_for_bounds(*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
 
 
-def _metric(*gdfs: gpd.GeoDataFrame) -> list[np.ndarray]:
+def in_metric_crs(*gdfs: gpd.GeoDataFrame) -> list[np.ndarray]:
     """Each frame in the one UTM zone chosen for the union of their lon/lat bounds: an (n, 2) array of x, y
     for a point layer (projected straight from the coordinates, no geometry objects), else geometries."""
     if not any(len(g) for g in gdfs):
@@ -81,8 +81,8 @@ def candidates_along(lines_gdf: gpd.GeoDataFrame, spacing_m: float) -> gpd.GeoDa
     >>> candidates_along(line, 100.0)["distance_m"].round(6).tolist()
     [0.0, 100.0, 200.0, 250.0]
     """
-    _check_gdf(lines_gdf, "lines_gdf")
-    spacing = _number(spacing_m, "spacing_m", positive=True)
+    check_geometries(lines_gdf, "lines_gdf")
+    spacing = number(spacing_m, "spacing_m", positive=True)
     empty = gpd.GeoDataFrame({"line_id": [], "part": [], "distance_m": []}, geometry=[], crs=WGS84)
     if not len(lines_gdf):
         return empty
@@ -142,18 +142,18 @@ def coverage_matrix(
     >>> coverage_matrix(gdf([0, 100]), gdf([50, 60, 200]), 50.0).toarray().astype(int).tolist()
     [[1, 0, 0], [1, 1, 0]]
     """
-    _check_gdf(candidates_gdf, "candidates_gdf")
-    _check_gdf(targets_gdf, "targets_gdf")
-    radius = _number(radius_m, "radius_m")
-    if metric not in _METRICS:
-        raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
+    check_geometries(candidates_gdf, "candidates_gdf")
+    check_geometries(targets_gdf, "targets_gdf")
+    radius = number(radius_m, "radius_m")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     if metric == "network":
-        return _network_matrix(candidates_gdf, targets_gdf, radius, network)
-    return _euclidean_matrix(*_metric(candidates_gdf, targets_gdf), radius)
+        return network_matrix(candidates_gdf, targets_gdf, radius, network)
+    return euclidean_matrix(*in_metric_crs(candidates_gdf, targets_gdf), radius)
 
 
-def _euclidean_matrix(cand: np.ndarray, targ: np.ndarray, radius: float) -> sparse.csr_matrix:
-    """From ``_metric`` output: KD-trees when both are points, else an STRtree ``dwithin`` query."""
+def euclidean_matrix(cand: np.ndarray, targ: np.ndarray, radius: float) -> sparse.csr_matrix:
+    """From ``in_metric_crs`` output: KD-trees when both are points, else an STRtree ``dwithin`` query."""
     shape = (len(cand), len(targ))
     if not shape[0] or not shape[1]:
         return sparse.csr_matrix(shape, dtype=bool)
@@ -166,7 +166,7 @@ def _euclidean_matrix(cand: np.ndarray, targ: np.ndarray, radius: float) -> spar
     return sparse.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=shape)
 
 
-def _as_network(network: object):
+def as_network(network: object):
     if network is None:
         raise ValueError('metric="network" needs network=: a geo.network.StreetNetwork or a GeoDataFrame of lines')
     if isinstance(network, gpd.GeoDataFrame):
@@ -178,8 +178,8 @@ def _as_network(network: object):
     return network
 
 
-def _network_matrix(cand: gpd.GeoDataFrame, targ: gpd.GeoDataFrame, radius: float, network) -> sparse.csr_matrix:
-    network = _as_network(network)
+def network_matrix(cand: gpd.GeoDataFrame, targ: gpd.GeoDataFrame, radius: float, network) -> sparse.csr_matrix:
+    network = as_network(network)
     shape = (len(cand), len(targ))
     if not shape[0] or not shape[1]:
         return sparse.csr_matrix(shape, dtype=bool)

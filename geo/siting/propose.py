@@ -12,19 +12,19 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from geo.checks import check_geometries
 from geo.siting.coverage import (
-    _METRICS,
+    METRICS,
     WGS84,
-    _as_network,
-    _check_gdf,
-    _euclidean_matrix,
-    _metric,
-    _network_matrix,
-    _number,
+    as_network,
     candidates_along,
     coverage_matrix,
+    euclidean_matrix,
+    in_metric_crs,
+    network_matrix,
+    number,
 )
-from geo.siting.solvers import _contributions, _exact, _greedy, _harmonic, _packing_bound, _prune, _reduce
+from geo.siting.solvers import contributions, exact, greedy, harmonic, packing_bound, prune, reduce
 
 __all__ = ["EXACT_NNZ_LIMIT", "candidates_along", "coverage_matrix", "propose_sites"]
 
@@ -43,27 +43,27 @@ def _solve(matrix: sparse.csr_matrix, weights: np.ndarray, before: np.ndarray, c
     cover, degree = count is None, matrix.getnnz(axis=0)
     todo = ~before & (degree > 0) & (True if cover else weights > 0)
     select = todo.astype(np.float64) if cover else weights
-    sites, added, added_w, bound = _greedy(matrix, select, before, count, weights)
+    sites, added, added_w, bound = greedy(matrix, select, before, count, weights)
     if cover:  # greedy's log bound holds for its own count; then drop what later sites made redundant
         widest = int((matrix @ todo.astype(np.float64)).max(initial=0))
-        bound = max(_packing_bound(matrix, todo), math.ceil(len(sites) / _harmonic(widest) - 1e-9))
-        sites = _prune(matrix, sites, before)
-        added, added_w = _contributions(matrix, sites, before, weights)
+        bound = max(packing_bound(matrix, todo), math.ceil(len(sites) / harmonic(widest) - 1e-9))
+        sites = prune(matrix, sites, before)
+        added, added_w = contributions(matrix, sites, before, weights)
     greedy_obj = float(len(sites)) if cover else float(sum(added_w))
     out = {"method": "greedy", "sites": sites, "added": added, "added_weight": added_w, "objective": greedy_obj,
            "greedy_objective": greedy_obj, "exact_objective": None, "exact_status": "not_run", "optimum": None,
            "bound": bound, "bound_source": "packing" if cover else "submodular"}
     if not todo.any() or count == 0 or (method != "exact" and degree[todo].sum() > EXACT_NNZ_LIMIT):
         return out
-    sub, sub_w, used = _reduce(matrix, select, todo)
-    chosen, status, exact_bound = _exact(sub, sub_w, count, time_limit_s)
+    sub, sub_w, used = reduce(matrix, select, todo)
+    chosen, status, exact_bound = exact(sub, sub_w, count, time_limit_s)
     out["exact_status"] = status
     if (exact_bound > bound) if cover else (exact_bound < bound):
         out["bound"], out["bound_source"] = exact_bound, "highs"
     if chosen is None:
         return out
     rows = used[chosen]
-    order, e_added, e_added_w, _ = _greedy(matrix[rows], select, before, None, weights)
+    order, e_added, e_added_w, _ = greedy(matrix[rows], select, before, None, weights)
     exact_obj = float(len(order)) if cover else float(sum(e_added_w))
     out["exact_objective"] = exact_obj
     if status == "optimal":
@@ -137,15 +137,15 @@ def propose_sites(
     ([1], 3, 'optimal')
     """
     for gdf, name in ((targets_gdf, "targets_gdf"), (candidates_gdf, "candidates_gdf")):
-        _check_gdf(gdf, name)
+        check_geometries(gdf, name)
     if existing_gdf is not None:
-        _check_gdf(existing_gdf, "existing_gdf")
-    radius = _number(radius_m, "radius_m")
+        check_geometries(existing_gdf, "existing_gdf")
+    radius = number(radius_m, "radius_m")
     if count is not None and (isinstance(count, bool) or not isinstance(count, Integral) or count < 0):
         raise ValueError(f"count must be None or an integer >= 0, got {count!r}")
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    time_limit = _number(time_limit_s, "time_limit_s", positive=True)
+    time_limit = number(time_limit_s, "time_limit_s", positive=True)
     weights, weight_name = _weights(targets_gdf, weight_column)
     matrix, before = _matrices(targets_gdf, candidates_gdf, existing_gdf, radius, metric, network, matrix)
     result = _solve(matrix, weights, before, None if count is None else int(count), method, time_limit)
@@ -170,15 +170,15 @@ def _weights(targets_gdf: gpd.GeoDataFrame, column: str | None) -> tuple[np.ndar
 def _matrices(targets_gdf, candidates_gdf, existing_gdf, radius, metric, network, matrix):
     """The candidate x target matrix (given or built) and which targets existing facilities cover, all
     measured in one metric CRS chosen for the union of the three layers."""
-    if metric not in _METRICS:
-        raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     existing = existing_gdf if existing_gdf is not None else candidates_gdf.iloc[:0]
     if metric == "network":
-        network = _as_network(network)  # built once from lines, used for candidates and existing
-        build = lambda sources: _network_matrix(sources, targets_gdf, radius, network)  # noqa: E731
+        network = as_network(network)  # built once from lines, used for candidates and existing
+        build = lambda sources: network_matrix(sources, targets_gdf, radius, network)  # noqa: E731
     elif matrix is None or len(existing):
-        cand_m, targ_m, exist_m = _metric(candidates_gdf, targets_gdf, existing)
-        build = lambda sources: _euclidean_matrix(  # noqa: E731
+        cand_m, targ_m, exist_m = in_metric_crs(candidates_gdf, targets_gdf, existing)
+        build = lambda sources: euclidean_matrix(  # noqa: E731
             cand_m if sources is candidates_gdf else exist_m, targ_m, radius)
     shape = (len(candidates_gdf), len(targets_gdf))
     if matrix is None:

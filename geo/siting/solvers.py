@@ -20,7 +20,7 @@ def _gather(csr: sparse.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     return csr.indices[offsets + np.arange(lengths.sum())], np.repeat(np.arange(len(rows)), lengths)
 
 
-def _greedy(matrix: sparse.csr_matrix, weights: np.ndarray, covered: np.ndarray, limit: int | None,
+def greedy(matrix: sparse.csr_matrix, weights: np.ndarray, covered: np.ndarray, limit: int | None,
             report: np.ndarray):
     """Greedy by marginal ``weights`` with exact gains kept up to date by sparse decrements (each target's
     candidates are touched once, when it is covered).  Returns sites, targets and ``report`` weight each
@@ -50,7 +50,7 @@ def _greedy(matrix: sparse.csr_matrix, weights: np.ndarray, covered: np.ndarray,
     return sites, added, added_weight, min(bound, value / (1 - 1 / math.e)) if limit else value
 
 
-def _prune(matrix: sparse.csr_matrix, sites: list[int], before: np.ndarray) -> list[int]:
+def prune(matrix: sparse.csr_matrix, sites: list[int], before: np.ndarray) -> list[int]:
     """Reverse delete: latest first, drop any site whose targets all stay covered without it."""
     times = np.bincount(matrix[sites].indices, minlength=matrix.shape[1]) + before
     keep = []
@@ -63,7 +63,7 @@ def _prune(matrix: sparse.csr_matrix, sites: list[int], before: np.ndarray) -> l
     return keep[::-1]
 
 
-def _contributions(matrix: sparse.csr_matrix, sites, covered: np.ndarray, weights: np.ndarray):
+def contributions(matrix: sparse.csr_matrix, sites, covered: np.ndarray, weights: np.ndarray):
     """Targets and weight each site adds to those covered before it, in the given order."""
     chosen = matrix[np.asarray(sites, dtype=np.int64)]
     rank = np.repeat(np.arange(len(sites)), np.diff(chosen.indptr))
@@ -75,7 +75,7 @@ def _contributions(matrix: sparse.csr_matrix, sites, covered: np.ndarray, weight
     return added.tolist(), np.bincount(first[hit], weights=weights[hit], minlength=len(sites)).tolist()
 
 
-def _reduce(matrix: sparse.csr_matrix, weights: np.ndarray, todo: np.ndarray):
+def reduce(matrix: sparse.csr_matrix, weights: np.ndarray, todo: np.ndarray):
     """The instance on targets still to cover, identical targets merged (weights summed), idle sites dropped."""
     sub = matrix[:, np.flatnonzero(todo)].tocsc()
     keys = [sub.indices[sub.indptr[j]:sub.indptr[j + 1]].tobytes() for j in range(sub.shape[1])]
@@ -86,7 +86,7 @@ def _reduce(matrix: sparse.csr_matrix, weights: np.ndarray, todo: np.ndarray):
     return merged[used], np.bincount(group, weights=weights[todo], minlength=len(first)), used
 
 
-def _exact(sub: sparse.csr_matrix, weights: np.ndarray, limit: int | None, time_limit_s: float):
+def exact(sub: sparse.csr_matrix, weights: np.ndarray, limit: int | None, time_limit_s: float):
     """HiGHS on the reduced instance: max sum w_t y_t, y_t <= sum_{c covers t} x_c, sum x_c <= limit (y
     continuous, integral at any optimum), or set cover min sum x_c, sum_{c covers t} x_c >= 1.  Returns
     (chosen rows or None, status, bound on the objective in weight or sites)."""
@@ -114,7 +114,7 @@ def _exact(sub: sparse.csr_matrix, weights: np.ndarray, limit: int | None, time_
     return chosen, status, bound
 
 
-def _packing_bound(matrix: sparse.csr_matrix, todo: np.ndarray) -> int:
+def packing_bound(matrix: sparse.csr_matrix, todo: np.ndarray) -> int:
     """Targets no two of which share a candidate each need their own site: a set-cover lower bound.
     Built in rounds (a target joins when it has the best priority at all its candidates; fewest
     candidates first), so it costs a few sparse passes instead of a Python loop over targets."""
@@ -135,5 +135,5 @@ def _packing_bound(matrix: sparse.csr_matrix, todo: np.ndarray) -> int:
     return packed
 
 
-def _harmonic(n: int) -> float:
+def harmonic(n: int) -> float:
     return float(np.sum(1.0 / np.arange(1, n + 1))) if n > 0 else 1.0

@@ -10,10 +10,10 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geo.webmap.assets import INLINE, PAGE_CSS, PAGE_JS
-from geo.webmap.features import _script_json
+from geo.webmap.features import script_json
 
 
-class _Head(MacroElement):
+class Head(MacroElement):
     """The page's own style and drawing helper, and in a single-file page the placeholders for Leaflet."""
 
     _template = Template("{% macro header(this, kwargs) %}{{ this.head }}{% endmacro %}")
@@ -26,7 +26,7 @@ class _Head(MacroElement):
         self.head = f"{leaflet}<style>{PAGE_CSS}</style>\n<script>{PAGE_JS}</script>\n"
 
 
-class _Layer(MacroElement):
+class Layer(MacroElement):
     """One result layer drawn into its feature group by the helper."""
 
     _template = Template(
@@ -36,10 +36,10 @@ class _Layer(MacroElement):
 
     def __init__(self, spec: dict, data: dict) -> None:
         super().__init__()
-        self.spec, self.data = _script_json(spec), _script_json(data)
+        self.spec, self.data = script_json(spec), script_json(data)
 
 
-class _Setup(MacroElement):
+class Setup(MacroElement):
     """Attribution as text (the Leaflet credit without a link), and the first view: the data's bounds,
     kept clear of the layer list and the legend on a wide screen."""
 
@@ -57,12 +57,12 @@ class _Setup(MacroElement):
 
     def __init__(self, attribution: Sequence[str], bounds: list | None) -> None:
         super().__init__()
-        self.prefix = _script_json("Leaflet")
-        self.attributions = _script_json([html.escape(a) for a in attribution])  # the control inserts HTML
-        self.bounds = _script_json(bounds)
+        self.prefix = script_json("Leaflet")
+        self.attributions = script_json([html.escape(a) for a in attribution])  # the control inserts HTML
+        self.bounds = script_json(bounds)
 
 
-class _Panel(MacroElement):
+class Panel(MacroElement):
     """The title, legend and summary, as escaped HTML over the map."""
 
     _template = Template("{% macro html(this, kwargs) %}{{ this.panel }}{% endmacro %}")

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 
-def _json_value(value: object):
+def json_value(value: object):
     """A property value as JSON: numbers, text, booleans; missing (None, NaN, NaT) as null."""
     if isinstance(value, np.generic):
         value = value.item()
@@ -26,13 +26,13 @@ def _json_value(value: object):
     if isinstance(value, (datetime, date, pd.Timestamp)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
+        return {str(k): json_value(v) for k, v in value.items()}
     return str(value)
 
 
-def _collection(gdf: gpd.GeoDataFrame, keys: np.ndarray, numbered: str | None) -> dict:
+def collection(gdf: gpd.GeoDataFrame, keys: np.ndarray, numbered: str | None) -> dict:
     wgs = gdf if gdf.crs.equals("EPSG:4326") else gdf.to_crs(4326)
     geoms = shapely.transform(np.asarray(wgs.geometry.values, dtype=object), lambda xy: np.round(xy, 7))
     geometry = json.loads("[" + ",".join(shapely.to_geojson(geoms)) + "]") if len(geoms) else []
@@ -40,7 +40,7 @@ def _collection(gdf: gpd.GeoDataFrame, keys: np.ndarray, numbered: str | None) -
     rows = wgs[columns].to_numpy(dtype=object)
     features = []
     for i, geom in enumerate(geometry):
-        properties = {str(c): _json_value(v) for c, v in zip(columns, rows[i])}
+        properties = {str(c): json_value(v) for c, v in zip(columns, rows[i])}
         mark = {"k": keys[i]}
         if numbered is not None:
             mark["n"] = "" if properties[numbered] is None else str(properties[numbered])
@@ -48,7 +48,7 @@ def _collection(gdf: gpd.GeoDataFrame, keys: np.ndarray, numbered: str | None) -
     return {"type": "FeatureCollection", "features": features}
 
 
-def _script_json(value: object) -> str:
+def script_json(value: object) -> str:
     """JSON safe inside an HTML <script>: no '<', '>', '&' or line separators left as such."""
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),

@@ -13,9 +13,9 @@ import numpy as np
 
 from geo import i18n
 from geo.webmap.assets import LEAFLET_DIR, check_local, copy_assets, inline_assets
-from geo.webmap.elements import _Head, _Layer, _Panel, _Setup
+from geo.webmap.elements import Head, Layer, Panel, Setup
 from geo.webmap.panel import panel_html
-from geo.webmap.styles import STYLES, _bilingual, _layer_spec
+from geo.webmap.styles import STYLES, bilingual, layer_spec
 
 __all__ = ["LEAFLET_DIR", "STYLES", "page_html", "write_map"]
 
@@ -135,23 +135,23 @@ def _render(layers: Sequence[tuple], summary: Mapping | None, title: object, att
     credits = [attribution] if isinstance(attribution, str) else list(attribution)
     if not all(isinstance(a, str) for a in credits):
         raise TypeError(f"attribution must be a string or strings, got {attribution!r}")
-    specs = [_layer_spec(k, layer) for k, layer in enumerate(layers)]
+    specs = [layer_spec(k, layer) for k, layer in enumerate(layers)]
     untitled = i18n.bilingual("webmap.page.default_title")
-    page_title = _bilingual(title, "title") if title is not None else specs[0]["title"] if specs else untitled
+    page_title = bilingual(title, "title") if title is not None else specs[0]["title"] if specs else untitled
     fmap = _folium_map(specs, files_url)
     fmap.get_root().title = html.escape(page_title)
-    _Head(files_url is None).add_to(fmap)
+    Head(files_url is None).add_to(fmap)
     first_choice = next((k for k, spec in enumerate(specs) if spec["choice"]), None)
     for k, spec in enumerate(specs):
         # Choice layers are the layer control's radio buttons (one shown at a time), the others its check boxes.
         group = folium.FeatureGroup(name=html.escape(spec["title"]), overlay=not spec["choice"],
                                     show=not spec["choice"] or k == first_choice)  # the control inserts HTML
         group.add_to(fmap)
-        _Layer(spec["spec"], spec["data"]).add_to(group)
+        Layer(spec["spec"], spec["data"]).add_to(group)
     if specs:
         folium.LayerControl(position="topleft", collapsed=len(specs) > 6).add_to(fmap)
-    _Panel(panel_html(page_title, specs, summary)).add_to(fmap)
-    _Setup(credits, _bounds(specs)).add_to(fmap)
+    Panel(panel_html(page_title, specs, summary)).add_to(fmap)
+    Setup(credits, _bounds(specs)).add_to(fmap)
     page = fmap.get_root().render()
     check_local(page, files_url)
     return inline_assets(page) if files_url is None else page

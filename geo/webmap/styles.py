@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from geo import i18n
-from geo.webmap.features import _collection, _json_value
+from geo.webmap.features import collection, json_value
 
 __all__ = ["STYLES"]
 
@@ -63,7 +63,7 @@ STYLES: dict[str, dict] = {
 }  # fmt: skip
 
 
-def _bilingual(value: object, name: str) -> str:
+def bilingual(value: object, name: str) -> str:
     """'zh / en' from a string, a (zh, en) pair or a {"zh-CN": ..., "en": ...} mapping."""
     if isinstance(value, str):
         return value
@@ -120,16 +120,16 @@ def _class_keys(gdf: gpd.GeoDataFrame, by: object, name: str) -> np.ndarray:
         keys = gdf[by].to_numpy(dtype=object)
     else:
         raise ValueError(f"{name}['by'] must be a column of the layer or a function, got {by!r}")
-    return np.array(["" if _json_value(k) is None else str(k) for k in keys], dtype=object)
+    return np.array(["" if json_value(k) is None else str(k) for k in keys], dtype=object)
 
 
-def _layer_spec(k: int, layer: object) -> dict:
+def layer_spec(k: int, layer: object) -> dict:
     """Check one (title, gdf, style) and turn it into what the page draws: features, styles, legend."""
     name = f"layers[{k}]"
     if not (isinstance(layer, (tuple, list)) and len(layer) == 3):
         raise TypeError(f"{name} must be a (title, GeoDataFrame, style) triple, got {layer!r:.80}")
     title, gdf, style = layer
-    title = _bilingual(title, f"{name} title")
+    title = bilingual(title, f"{name} title")
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"{name} must hold a GeoDataFrame, got {type(gdf).__name__}")
     if gdf.crs is None:
@@ -142,16 +142,16 @@ def _layer_spec(k: int, layer: object) -> dict:
         raise ValueError(f"{name} style numbers points by {numbered!r}, which is not a column")
     classes = {}
     for key, cls in (style.get("classes") or {}).items():
-        label = _bilingual(cls.get("label", str(key)), f"{name} class {key!r} label")
+        label = bilingual(cls.get("label", str(key)), f"{name} class {key!r} label")
         classes[str(key)] = {"style": _path_style(cls, f"{name} class {key!r}"), "label": label}
     counts = pd.Series(keys, dtype=object).value_counts().to_dict()
     base = _path_style(style, f"{name} style")
     legend = [(c["label"], {**base, **c["style"]}, counts[key]) for key, c in classes.items() if counts.get(key)]
     rest = sum(n for key, n in counts.items() if key not in classes)
     if rest or not legend:
-        legend.insert(0, (_bilingual(style.get("label", title), f"{name} label"), base, rest))
+        legend.insert(0, (bilingual(style.get("label", title), f"{name} label"), base, rest))
     spec = {"title": title, "base": base, "classes": classes, "numbered": numbered is not None,
             "tooltip": style.get("tooltip") if style.get("tooltip") in gdf.columns else None}  # fmt: skip
-    return {"title": title, "spec": spec, "data": _collection(gdf, keys, numbered), "legend": legend,
+    return {"title": title, "spec": spec, "data": collection(gdf, keys, numbered), "legend": legend,
             "bounds": gdf.to_crs(4326).total_bounds if len(gdf) and style.get("fit", True) else None,
             "choice": bool(style.get("choice"))}  # fmt: skip

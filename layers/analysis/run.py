@@ -158,7 +158,7 @@ def _network(lines: gpd.GeoDataFrame, key: tuple | None = None):
 
 
 def _network_key(store: Store, layer_id: str, at: int | None) -> tuple:
-    return (str(getattr(store, "path", id(store))), layer_id, store.layer(layer_id)["revision"], at)
+    return (store.key, layer_id, store.layer(layer_id)["revision"], at)
 
 
 def run_gaps(store: Store, body, *, at: int | None = None):

@@ -1,17 +1,11 @@
-"""The case domain: reporting, the workflow and its states, queries, timelines, photos on cases, rounds."""
+"""The case domain: reporting, the workflow and its states, transitions and notes, queries, timelines,
+photos on cases, rounds."""
 
-from layers.cases.lifecycle import (
-    MAX_TEXT,
-    CaseContext,
-    add_note,
-    check_generic_write,
-    create_case,
-    get_case,
-    place_fields,
-    require_scope,
-    scope_ok,
-    transition,
-)
+from layers.cases.context import CaseContext, get_case, place_fields, require_scope, scope_ok
+from layers.cases.inputs import MAX_TEXT
+from layers.cases.notes import add_note
+from layers.cases.reporting import create_case
+from layers.cases.transitions import check_generic_write, transition
 
 __all__ = [
     "CaseContext",

@@ -8,8 +8,10 @@ import json
 import re
 from pathlib import Path
 
+from layers.accounts import CASE_LAYER
 from layers.catalogue.schema import LANGS
 from layers.errors import Detail, ValidationFailed
+from layers.store import Store
 
 CATEGORIES_FILE = Path(__file__).with_name("categories.json")
 _TABLE = json.loads(CATEGORIES_FILE.read_text(encoding="utf-8"))
@@ -83,3 +85,15 @@ def case_layer_definition(definition: dict, categories: list[dict]) -> dict:
     labels.update({c["code"]: dict(c["name"]) for c in categories})
     spec["enum_labels"] = labels
     return patched
+
+
+def save_category(store: Store, definition: dict, author: str) -> tuple[dict, bool]:
+    """Store a checked category (new, or a new version) and regenerate the case layer's category list from
+    the stored table, in one transaction; return the stored version and whether the code existed before."""
+    with store.atomic():
+        existed = bool(store.category_history(definition["code"]))
+        saved = store.put_category(definition, author)
+        layer = store.layer(CASE_LAYER)
+        stored = {k: v for k, v in layer.items() if k not in ("builtin", "feature_count", "revision")}
+        store.sync_builtin_layers([case_layer_definition(stored, store.categories())])
+    return saved, existed

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from geo.crs import distance_m
 from layers import i18n
 from layers.store import FeatureVersion, Store, parse_instant
-from layers.uploads.photos import REUSE_MAX_HAMMING, hamming
+from layers.uploads import REUSE_MAX_HAMMING, hamming
 
 FAR_FROM_PIN_M = 100.0  # phone GPS in narrow alleys is often 20–50 m off; beyond 100 m it is another place
 BEFORE_REPORT_S = 24 * 3600  # a photo more than a day older than its case was not taken for it

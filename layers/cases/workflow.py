@@ -1,5 +1,5 @@
 """The case lifecycle (``layers/cases/workflow.json``): states, their open/fixed/closed groups, and which
-transitions a user may make. The rules that need the case's own data live in ``layers/cases/lifecycle.py``."""
+transitions a user may make. The rules that need the case's own data live in ``layers/cases/transitions.py``."""
 
 from __future__ import annotations
 

@@ -1,114 +1,42 @@
 """Import sessions: upload → preview → mapping and options → commit all-or-nothing → refused rows as CSV.
 
-A session lives as files under ``<data>/imports/<id>/`` (the upload as sent and ``session.json``: owner,
-options, state) and expires after a while; what is read from the file and its evaluation are cached in
-memory and rebuilt from those files when needed (after a restart, or when options change). The file's type
-is judged from its bytes (``layers.uploads``), archives are unpacked with its zip-slip and bomb checks,
-and the only write is one ``Store.create`` of the valid rows.
+A session's files and lifecycle (its folder under ``<data>/imports/<id>/``, owner, expiry) are in
+:mod:`layers.imports.folders`, and what an upload is and which options are accepted in
+:mod:`layers.imports.checks`. Here: reading the file, evaluating its rows against the target layer (cached
+in memory and rebuilt from the session's files when needed: after a restart, or when options change), the
+preview, and the commit, whose only write is one ``Store.create`` of the valid rows.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from geo.formats.charsets import decode
 from geo.formats.importing import SourceError, read_source
-from layers import uploads
-from layers.errors import Conflict, Detail, NotFound, PayloadTooLarge, ValidationFailed
+from layers.errors import Conflict, Detail, PayloadTooLarge, ValidationFailed
+from layers.imports.checks import READ_OPTIONS, check_options, detect_kind, refuse
+from layers.imports.folders import Session, SessionFolders
 from layers.imports.mapping import check_mapping, suggest_mapping
 from layers.imports.preview import Evaluation, evaluate, new_features, refused_csv, rows_page
 from layers.store import Store, format_instant, gcpause
 
-__all__ = ["ImportLimits", "Imports", "detect_kind"]
+__all__ = ["ImportLimits", "Imports"]
 
-SESSION_ID_LEN = 32
-READ_OPTIONS = ("crs", "source_layer", "sheet", "x_column", "y_column", "wkt_column")
-OPTIONS = (*READ_OPTIONS, "layer", "address_column", "duplicate_m", "check_duplicates", "min_confidence", "extent",
-           "mapping", "defaults", "values")  # fmt: skip
 # Reading, checking and storing files at least this large run with the garbage collector paused (gcpause).
 BULK_BYTES = 1 << 20
 BULK_ROWS = 20_000
-_CACHE_SIZE = 2
 
 
 @dataclass(frozen=True)
 class ImportLimits:
+    """How large one import may be (bytes, rows) and how long its session lives (seconds)."""
+
     max_bytes: int = 200 * 1024 * 1024
     max_rows: int = 2_000_000
     ttl_s: int = 24 * 3600
-
-
-def _refuse(field: str, code: str, reason: str, message: str, message_zh: str) -> ValidationFailed:
-    return ValidationFailed(message, message_zh=message_zh, code=code, details=[Detail(field, code, reason)])
-
-
-def _mostly_text(data: bytes) -> bool:
-    """Text with a few bytes that decode in no encoding (they are reported per row): no NULs or binary
-    controls, and at most one undecodable byte in a thousand."""
-    head = data[: 1 << 20]
-    if b"\0" in head or any(b in head for b in (b"\x01", b"\x02", b"\x03", b"\x04", b"\x05", b"\x06", b"\x07")):
-        return False
-    decoded = decode(head)
-    return decoded.undecodable_bytes <= max(4, len(head) // 1000)
-
-
-def detect_kind(data: bytes) -> tuple[str, dict[str, bytes]]:
-    """What an upload is, from its bytes, and its files (an archive's members, checked and unpacked)."""
-    kind = uploads.sniff(data)
-    if kind == "json":
-        return "geojson", {"upload.geojson": data}
-    if kind == "text" or (kind == "unknown" and _mostly_text(data)):
-        return "csv", {"upload.csv": data}
-    if kind == "xml":
-        head = data[:4096].decode("utf-8", "replace")
-        if "<kml" in head:
-            return "kml", {"upload.kml": data}
-    if kind == "osm_pbf":
-        return "osm_pbf", {"upload.osm.pbf": data}
-    if kind == "sqlite" and data[68:72] in (b"GPKG", b"GP10", b"GP11"):
-        return "geopackage", {"upload.gpkg": data}
-    if kind == "zip":
-        archive = uploads.archive_kind(uploads.zip_members(data))
-        if archive == "xlsx":
-            return "xlsx", {"upload.xlsx": data}
-        members = uploads.read_zip(data)
-        if archive == "kmz":
-            return "kmz", members
-        if archive == "shapefile":
-            return "shapefile", members
-        if archive == "geopackage":
-            name = sorted(n for n in members if n.lower().endswith(".gpkg"))[0]
-            return "geopackage", {"upload.gpkg": members[name]}
-    raise _refuse("file", "unsupported_format", f"the content is '{kind}' (judged from its bytes); import takes "
-                  "GeoJSON, zipped shapefiles, GeoPackage, KML/KMZ, CSV, XLSX and .osm.pbf",
-                  "This kind of file cannot be imported.", "不支持导入此类文件。")  # fmt: skip
-
-
-class _Session:
-    """One session's files and, while it is in memory, what was read and evaluated."""
-
-    def __init__(self, path: Path, meta: dict) -> None:
-        self.path, self.meta = path, meta
-        self.lock = threading.RLock()
-        self.read_key: tuple | None = None
-        self.table = None
-        self.kind: str | None = None
-        self.evaluation: Evaluation | None = None
-        self.eval_key: str | None = None
-
-    def save(self) -> None:
-        tmp = self.path / "session.json.tmp"
-        tmp.write_text(json.dumps(self.meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path / "session.json")
 
 
 class Imports:
@@ -118,52 +46,12 @@ class Imports:
                  limits: ImportLimits = ImportLimits()) -> None:  # fmt: skip
         self.store, self.tz, self.limits = store, tz, limits
         self.root = Path(data_dir) / "imports"
-        self._cache: OrderedDict[str, _Session] = OrderedDict()
-        self._lock = threading.Lock()
+        self.folders = SessionFolders(self.root, store.now, limits.ttl_s)
 
     # -- sessions ----------------------------------------------------------------------------------
-    def _expired(self, meta: dict) -> bool:
-        return self.store.now() > meta["created_us"] + self.limits.ttl_s * 1_000_000
-
     def sweep(self) -> int:
         """Delete expired sessions; return how many."""
-        removed = 0
-        if not self.root.is_dir():
-            return 0
-        for folder in self.root.iterdir():
-            try:
-                meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
-                expired = self._expired(meta)
-            except (OSError, ValueError, KeyError):
-                expired = time.time() - folder.stat().st_mtime > self.limits.ttl_s
-            if expired:
-                shutil.rmtree(folder, ignore_errors=True)
-                with self._lock:
-                    self._cache.pop(folder.name, None)
-                removed += 1
-        return removed
-
-    def _session(self, session_id: str, user: dict) -> _Session:
-        missing = NotFound(f"No import {session_id}.", message_zh="导入任务不存在或已过期。",
-                           details=[Detail("id", "not_found", "unknown or expired import session")])  # fmt: skip
-        if not (len(session_id) == SESSION_ID_LEN and all(c in "0123456789abcdef" for c in session_id)):
-            raise missing
-        with self._lock:
-            session = self._cache.get(session_id)
-            if session is None:
-                path = self.root / session_id
-                try:
-                    meta = json.loads((path / "session.json").read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    raise missing from None
-                session = _Session(path, meta)
-            self._cache[session_id] = session
-            self._cache.move_to_end(session_id)
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
-        if self._expired(session.meta) or (session.meta["owner"] != user["name"] and user.get("role") != "admin"):
-            raise missing
-        return session
+        return self.folders.sweep()
 
     def create(self, data: bytes, filename: str, user: dict, options: dict) -> dict:
         """Keep an upload as a new session and return its preview."""
@@ -172,60 +60,20 @@ class Imports:
                                   message_zh="文件过大。", code="too_large",
                                   details=[Detail("file", "too_large", f"at most {self.limits.max_bytes} bytes")])
         if not data:
-            raise _refuse("file", "empty_file", "the file is empty", "The file is empty.", "文件是空的。")
+            raise refuse("file", "empty_file", "the file is empty", "The file is empty.", "文件是空的。")
         kind, _ = detect_kind(data)  # refuse what cannot be imported before keeping anything
-        self.sweep()
-        session_id = secrets.token_hex(SESSION_ID_LEN // 2)
-        path = self.root / session_id
-        path.mkdir(parents=True)
-        (path / "upload.bin").write_bytes(data)
-        now = self.store.now()
-        meta = {"id": session_id, "owner": user["name"], "created_us": now, "filename": str(filename or "")[:200],
-                "size_bytes": len(data), "format": kind, "status": "preview", "options": {}, "result": None}
-        session = _Session(path, meta)
-        session.save()
-        with self._lock:
-            self._cache[session_id] = session
+        session = self.folders.new(data, filename, user, kind)
         try:
-            return self.update(session_id, user, options)
+            return self.update(session.meta["id"], user, options)
         except Exception:
-            shutil.rmtree(path, ignore_errors=True)
-            with self._lock:
-                self._cache.pop(session_id, None)
+            self.folders.remove(session)
             raise
 
     def delete(self, session_id: str, user: dict) -> None:
-        session = self._session(session_id, user)
-        shutil.rmtree(session.path, ignore_errors=True)
-        with self._lock:
-            self._cache.pop(session_id, None)
+        self.folders.remove(self.folders.get(session_id, user))
 
     # -- options and evaluation --------------------------------------------------------------------
-    def _check_options(self, changes: dict) -> dict:
-        if not isinstance(changes, dict):
-            raise _refuse("", "wrong_type", "send an object of options", "Options must be an object.", "选项格式错误。")
-        unknown = sorted(set(changes) - set(OPTIONS))
-        details = [Detail(k, "unknown_field", f"not an import option; options: {', '.join(OPTIONS)}") for k in unknown]
-        for key in ("duplicate_m", "min_confidence"):
-            value = changes.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0
-                                      or value > (1000 if key == "duplicate_m" else 1)):  # fmt: skip
-                details.append(Detail(key, "invalid_value", "0-1000 metres" if key == "duplicate_m" else "0-1"))
-        if changes.get("check_duplicates") is not None and not isinstance(changes["check_duplicates"], bool):
-            details.append(Detail("check_duplicates", "wrong_type", "true or false"))
-        extent = changes.get("extent")
-        if extent is not None and not (isinstance(extent, list) and len(extent) == 4 and all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in extent)
-                and extent[0] <= extent[2] and extent[1] <= extent[3]):  # fmt: skip
-            details.append(Detail("extent", "invalid_value", "[minLon, minLat, maxLon, maxLat] in WGS 84"))
-        for key in ("crs", "source_layer", "sheet", "x_column", "y_column", "wkt_column", "address_column", "layer"):
-            if changes.get(key) is not None and not isinstance(changes[key], str):
-                details.append(Detail(key, "wrong_type", "must be text"))
-        if details:
-            raise ValidationFailed("The import options were refused.", message_zh="导入选项有误。", details=details)
-        return changes
-
-    def _read(self, session: _Session, options: dict):
+    def _read(self, session: Session, options: dict):
         key = tuple(options.get(k) for k in READ_OPTIONS) + (options.get("layer"),)
         if session.table is not None and session.read_key == key:
             return session.table
@@ -253,13 +101,13 @@ class Imports:
             return None
         layer = self.store.layer(layer_id)
         if layer is None:
-            raise _refuse("layer", "not_found", f"unknown layer '{layer_id}'", "No such layer.", "图层不存在。")
+            raise refuse("layer", "not_found", f"unknown layer '{layer_id}'", "No such layer.", "图层不存在。")
         if not layer.get("editable", True):
             raise Conflict(f"Layer '{layer_id}' is read-only.", message_zh="该图层为只读。", code="read_only",
                            details=[Detail("layer", "read_only", "this layer cannot be written")])
         return layer
 
-    def _evaluate(self, session: _Session) -> Evaluation | None:
+    def _evaluate(self, session: Session) -> Evaluation | None:
         options = session.meta["options"]
         layer = self._layer(options.get("layer"))
         table = self._read(session, options)
@@ -276,8 +124,8 @@ class Imports:
     def update(self, session_id: str, user: dict, changes: dict) -> dict:
         """Change options (target layer, source CRS, sheet or layer of the file, columns, mapping...) and
         return the new preview. Changing the target layer suggests a new mapping unless one is sent."""
-        session = self._session(session_id, user)
-        changes = self._check_options(changes)
+        session = self.folders.get(session_id, user)
+        changes = check_options(changes)
         with session.lock:
             self._writable(session)
             before = session.meta["options"]
@@ -313,20 +161,20 @@ class Imports:
             session.save()
             return self._view(session)
 
-    def _writable(self, session: _Session) -> None:
+    def _writable(self, session: Session) -> None:
         if session.meta["status"] != "preview":
             raise Conflict("This import has been committed.", message_zh="该导入已提交。", code="already_committed",
                            details=[Detail("id", "already_committed", "start a new import")])
 
     # -- reading and committing ---------------------------------------------------------------------
-    def _view(self, session: _Session, offset: int = 0, limit: int = 50, which: str = "all",
+    def _view(self, session: Session, offset: int = 0, limit: int = 50, which: str = "all",
               code: str | None = None) -> dict:  # fmt: skip
         meta, options = session.meta, session.meta["options"]
         ev = session.evaluation
         table = session.table
         view = {k: meta[k] for k in ("id", "owner", "filename", "size_bytes", "format", "status", "result")}
         view["created_at"] = format_instant(meta["created_us"], self.tz)
-        view["expires_at"] = format_instant(meta["created_us"] + self.limits.ttl_s * 1_000_000, self.tz)
+        view["expires_at"] = format_instant(self.folders.expires_us(meta), self.tz)
         view["options"] = {k: v for k, v in options.items() if k not in ("mapping", "defaults", "values")}
         view["info"] = table.info if table is not None else {}
         view["columns"] = [str(c) for c in table.frame.columns] if table is not None else []
@@ -350,7 +198,7 @@ class Imports:
 
     def preview(self, session_id: str, user: dict, offset: int = 0, limit: int = 50, which: str = "all",
                 code: str | None = None) -> dict:  # fmt: skip
-        session = self._session(session_id, user)
+        session = self.folders.get(session_id, user)
         with session.lock:
             if session.meta["status"] == "preview":
                 self._evaluate(session)
@@ -360,12 +208,12 @@ class Imports:
 
     def commit(self, session_id: str, user: dict, expected_valid: int | None = None) -> dict:
         """Store every valid row in one all-or-nothing write; the refused rows stay downloadable."""
-        session = self._session(session_id, user)
+        session = self.folders.get(session_id, user)
         with session.lock:
             self._writable(session)
             options = session.meta["options"]
             if not options.get("layer"):
-                raise _refuse("layer", "required", "choose the layer to import into", "Choose a layer first.",
+                raise refuse("layer", "required", "choose the layer to import into", "Choose a layer first.",
                               "请先选择要导入的图层。")  # fmt: skip
             seen = session.evaluation.layer_revision if session.evaluation is not None else None
             ev = self._evaluate(session)
@@ -377,7 +225,7 @@ class Imports:
             with gcpause.paused(int(ev.valid.sum()) >= BULK_ROWS):
                 features = new_features(ev)
                 if not features:
-                    raise _refuse("file", "nothing_to_import", "no row is valid", "No row can be imported.",
+                    raise refuse("file", "nothing_to_import", "no row is valid", "No row can be imported.",
                                   "没有可导入的有效行。")  # fmt: skip
                 refused_file = refused_csv(ev)
                 created = self.store.create(options["layer"], features, user["name"])
@@ -398,13 +246,13 @@ class Imports:
 
     def refused(self, session_id: str, user: dict) -> tuple[bytes, str]:
         """The refused rows as CSV, and a file name for them."""
-        session = self._session(session_id, user)
+        session = self.folders.get(session_id, user)
         with session.lock:
             stem = Path(session.meta["filename"] or "import").stem or "import"
             if session.meta["status"] == "committed":
                 return (session.path / "refused.csv").read_bytes(), f"{stem}-refused.csv"
             ev = self._evaluate(session)
             if ev is None:
-                raise _refuse("layer", "required", "choose the layer to import into", "Choose a layer first.",
+                raise refuse("layer", "required", "choose the layer to import into", "Choose a layer first.",
                               "请先选择要导入的图层。")  # fmt: skip
             return refused_csv(ev), f"{stem}-refused.csv"

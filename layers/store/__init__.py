@@ -1,37 +1,67 @@
-"""The store contract: the interface every backend implements, its dataclasses and errors."""
+"""The store contract: the ports every backend implements (features, accounts, cases, blobs and the optional
+maintenance), their values and errors, and ``open_store`` that opens a backend from ``STORE_URL``.
+docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to add a backend."""
 
-from layers.store.interface import (
-    AccountStore,
+from layers.store.accounts import AccountStore
+from layers.store.blobs import BlobStore, blob_key, check_blob_key
+from layers.store.cases import CaseStore
+from layers.store.datalock import DataDirLock
+from layers.store.errors import LayerExists, StaleVersion, StoreUrlError, UnknownFeature, UserExists
+from layers.store.factory import (
+    BACKENDS,
+    SETTING,
+    StoreUrl,
+    check_backup,
+    default_store_url,
+    open_store,
+    parse_store_url,
+    store_url,
+)
+from layers.store.features import Store
+from layers.store.maintenance import Maintenance
+from layers.store.once import Replay, run_once, stored_answer
+from layers.store.values import (
     Bbox,
-    CaseStore,
     CreatedVersions,
     FeatureVersion,
-    LayerExists,
     NewFeature,
     Page,
     PointArrays,
-    StaleVersion,
-    Store,
-    UnknownFeature,
-    UserExists,
     format_instant,
     parse_instant,
 )
 
 __all__ = [
     "AccountStore",
+    "BACKENDS",
     "Bbox",
+    "BlobStore",
     "CaseStore",
     "CreatedVersions",
+    "DataDirLock",
     "FeatureVersion",
     "LayerExists",
+    "Maintenance",
     "NewFeature",
     "Page",
     "PointArrays",
+    "Replay",
+    "SETTING",
     "StaleVersion",
     "Store",
+    "StoreUrl",
+    "StoreUrlError",
     "UnknownFeature",
     "UserExists",
+    "blob_key",
+    "check_backup",
+    "check_blob_key",
+    "default_store_url",
     "format_instant",
+    "open_store",
     "parse_instant",
+    "parse_store_url",
+    "run_once",
+    "store_url",
+    "stored_answer",
 ]

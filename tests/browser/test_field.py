@@ -560,6 +560,34 @@ def test_offline_changes_are_queued_and_sent_exactly_once(demo_server, worker, f
     field.wait_badge(0)
     assert replayed == ["true", "true", "true", "true"]
     assert _history(worker, a["id"]) == a1 and _history(worker, b["id"]) == b1
+    field.assert_only_refusals(offline_writes=True)
+
+
+def test_a_phone_that_reads_offline_still_sends_while_the_server_answers(demo_server, worker, field_phone):
+    """On a LAN or 政务内网 with no route to the internet, Chromium's navigator.onLine is false although the
+    server answers (here it is made to say so). The outbox sends at once all the same, and the field view
+    does not call itself offline. (tests/browser/test_field_without_internet.py runs this whole module on
+    such a network for real.)"""
+    [case] = cases_for(worker, "in_progress", 1, skip=1)
+    field = field_phone(case["lon"], case["lat"])
+    page = field.page
+    field.context.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => false });")
+    before = _history(worker, case["id"])
+    field.open()
+    assert page.evaluate("navigator.onLine") is False
+    field.open_case(case["id"])
+    note = "内网里写的备注，应当马上发出"
+    page.fill("#detail-note", note)
+    page.locator('#view-detail [data-part="note-send"]').tap()
+    deadline = time.monotonic() + 20  # a generous wait for the send, never a measurement
+    while (after := _history(worker, case["id"]))["version"] == before["version"] and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert [n["note"] for n in after["notes"]][len(before["notes"]):] == [note], "the note was not sent"
+    assert after["version"] == before["version"] + 1
+    field.wait_badge(0)
+    assert page.get_attribute("#field-line", "data-offline") == "false"
+    assert "离线" not in page.locator("#field-line").inner_text()
     field.assert_no_errors()
 
 
@@ -627,7 +655,7 @@ def test_offline_change_meeting_another_users_change_is_a_conflict(demo_server, 
     assert kept["version"] == final["version"] + 1
     assert [n["note"] for n in kept["notes"]][-1] == "管理员再次补充"
     assert "这条备注会被放弃" not in str(kept)
-    field.assert_only_refusals(412)
+    field.assert_only_refusals(412, offline_writes=True)
 
 
 def test_logging_out_with_unsent_changes_asks_first_and_they_go_out_at_the_next_login(

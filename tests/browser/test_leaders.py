@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import openpyxl
 import pytest
 from PIL import Image
 
@@ -472,7 +473,6 @@ def test_dashboard_downloads_csv_and_excel(demo_server, desktop, tmp_path):
     path = tmp_path / "categories.xlsx"
     info.value.save_as(path)
     assert info.value.suggested_filename.endswith(".xlsx")
-    openpyxl = pytest.importorskip("openpyxl")
     sheet = openpyxl.load_workbook(path).active
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0][:2] == ["类别代码", "类别"]

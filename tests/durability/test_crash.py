@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layers.store.sqlite.store import BULK_FEATURES
+from layers.store.sqlite.writes import BULK_FEATURES
 
 from ._support import DB_NAME, Client, ServerProcess, consistency_problems, create_token, open_db, position, props_for
 

@@ -130,9 +130,8 @@ def test_coverage_matrix_through_a_network() -> None:
 
 
 def test_network_built_from_street_lines() -> None:
-    """With geo.network present, street lines are turned into a network lazily; along a straight street
-    network distance is straight-line distance."""
-    pytest.importorskip("geo.network")
+    """Street lines are turned into a network lazily; along a straight street network distance is
+    straight-line distance."""
     street = gpd.GeoDataFrame(geometry=[LineString([(X0 - 100, Y0), (X0 + 300, Y0)])], crs=METRIC)
     matrix = coverage_matrix(on_line([0]), on_line([40, 60, 250]), 50.0, metric="network",
                              network=street.to_crs("EPSG:4326"))

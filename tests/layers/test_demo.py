@@ -17,7 +17,7 @@ from shapely.strtree import STRtree
 from layers.catalogue import load_catalogue
 from layers.catalogue.features import parse_new_features
 from layers.demo import NAME, seed_demo
-from layers.store.sqlite.store import SQLiteStore
+from layers.store.sqlite import SQLiteStore
 
 NOW_US = 1_772_323_200_000_000  # 2026-03-01T00:00:00Z
 DAY_US = 86_400_000_000

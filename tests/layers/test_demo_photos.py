@@ -39,9 +39,9 @@ def test_recurring_cases_get_before_and_after_photos(tmp_path):
             assert kinds.count("after") == (1 if props.get("fixed_at") else 0)
             for photo in items:
                 assert photo["uploaded_at"] == photo["attached_at"] < NOW_US
-                image = Image.open(io.BytesIO(store.photo_files.read(photo["image_key"])))
+                image = Image.open(io.BytesIO(store.read_blob(photo["image_key"])))
                 assert image.format == "JPEG" and image.size == (480, 360) and not image.getexif()
-                assert store.photo_files.exists(photo["thumb_key"])
+                assert store.blob_exists(photo["thumb_key"])
             history = store.history("blackspots", fid)
             reported = history[0].valid_from
             assert items[0]["attached_at"] > reported

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import zipfile
 
+import openpyxl
 import pytest
 
 from layers.exports.xlsx import column_letter, write_xlsx
 
 
 def read(data: bytes) -> list[list]:
-    openpyxl = pytest.importorskip("openpyxl")
     return [list(row) for row in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
 
 
@@ -25,7 +25,6 @@ def test_header_is_bold_and_frozen_and_the_parts_are_the_standard_ones():
     names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
             "xl/worksheets/sheet1.xml"} == names  # fmt: skip
-    openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book.active
     assert sheet.title == "by_grid__x_" and sheet["A1"].font.b and not sheet["A2"].font.b

@@ -301,6 +301,26 @@ def test_notes_are_versions_without_a_state_change(world):
     assert world["leader"].post(f"/api/cases/{fid}/notes", json={"note": "x"}).status_code == 403
 
 
+def test_notes_only_in_own_cells_or_on_assigned_cases_and_a_refused_note_changes_nothing(world, store):
+    fid = report(world["west"]).get_json()["id"]
+    before = world["planner"].get(f"/api/cases/{fid}").get_json()
+    history = len(store.history("blackspots", fid))
+    r = world["east"].post(f"/api/cases/{fid}/notes", json={"note": "不是我的网格"})
+    assert r.status_code == 403 and error(r)["code"] == "outside_grid"
+    assert error(r)["details"][0]["field"] == "lon"
+    after = world["planner"].get(f"/api/cases/{fid}").get_json()
+    assert after["version"] == before["version"] and after["notes"] == [] and after["etag"] == before["etag"]
+    assert len(store.history("blackspots", fid)) == history
+    # In the worker's own cell, and on a case assigned to a worker of the other cell, notes are written.
+    assert world["inspector"].post(f"/api/cases/{fid}/notes", json={"note": "同网格核查员"}).status_code == 201
+    assert move(world["planner"], fid, "filed").status_code == 200
+    assert move(world["planner"], fid, "dispatched", assignee="li_e").status_code == 200
+    r = world["east"].post(f"/api/cases/{fid}/notes", json={"note": "已派给我"})
+    assert r.status_code == 201, r.get_json()
+    assert [n["note"] for n in r.get_json()["notes"]] == ["同网格核查员", "已派给我"]
+    assert [n["by"] for n in r.get_json()["notes"]] == ["zhao_w", "li_e"]
+
+
 def test_idempotency_key_makes_a_repeat_harmless(world, store):
     headers = {"Idempotency-Key": "report-0001-abcdef"}
     body = {"category": "0102", "lon": 113.305, "lat": 23.1052}

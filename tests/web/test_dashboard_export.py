@@ -10,6 +10,7 @@ import zipfile
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
+import openpyxl
 import pytest
 
 from tests.web.case_world import EAST, WEST, move, report, seed, users
@@ -52,7 +53,6 @@ def read_csv(r) -> list[list[str]]:
 def read_xlsx(r) -> list[list]:
     assert r.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert zipfile.ZipFile(io.BytesIO(r.data)).testzip() is None
-    openpyxl = pytest.importorskip("openpyxl")
     sheet = openpyxl.load_workbook(io.BytesIO(r.data)).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 

@@ -2,7 +2,8 @@
 parameters both real and bogus, malformed GeoJSON (mutations of valid bodies), hostile query strings,
 headers and multipart uploads, as an administrator's API token, a browser session, a planner, a leader, a
 field worker and anonymously. The case workflow is aimed at too: cases in every state of
-``layers/cases/workflow.json`` (made on demand), reports inside the world's grid cells, every transition with
+``layers/cases/workflow.json`` (made on demand) both inside the field worker's grid cells and outside them,
+reports inside the world's grid cells, every transition with
 its notes, assignees, deadlines and duplicate links, with and without If-Match, real and broken photos,
 rounds, categories, the case filters and Idempotency-Key headers.
 
@@ -27,7 +28,8 @@ request matches that bug's signature.
 ``FUZZ_STRICT=1`` tolerates nothing (known bugs fail too); ``FUZZ_SCALE=10`` runs ten times the examples
 (CI's default takes about 80 s). Hypothesis prints a failing request as ``Request(...)``; ``@fid``,
 ``@etag``, ``@staleetag``, ``@token``, ``@csrf``, ``@newlayer``, ``@newkey``, ``@case.<state>`` (a live
-case in that state), ``@photoid`` and, in bodies, ``"@case.<state>"``, ``"@photo"`` (a loose photo of the
+case in that state in the west cell, the field worker's), ``@east.<state>`` (the same in the east cell, outside
+the field worker's cells), ``@photoid`` and, in bodies, ``"@case.<state>"``, ``"@photo"`` (a loose photo of the
 sender) and ``"@future"`` stand for live values filled in at send time (:func:`resolve`).
 """
 
@@ -184,7 +186,7 @@ PATCH_SEEDS = [{"properties": {"name": "二号"}}, {"geometry": {"type": "Point"
 
 # -- the case world: two grid cells with responsible units, a named road between them, cases on demand ---
 
-WEST, EAST = "440104001002001", "440104001002002"  # the field worker "victim" works the west cell
+WEST, EAST = "440104001002001", "440104001002002"  # the field worker "victim" works the west cell, not the east
 
 
 def _square(x0, y0, x1, y1) -> dict:
@@ -225,6 +227,8 @@ ROUTES_TO = {
 }  # fmt: skip
 STATES = list(workflow.STATES)
 CASE_TARGETS = [f"@case.{state}" for state in STATES] + ["@case.any"]
+EAST_TARGETS = [f"@east.{state}" for state in STATES]  # outside the field worker's cells
+CELL_OF = {"case": WEST, "east": EAST}  # placeholder prefix -> the grid cell of its cases
 
 
 def _exif(lon=None, lat=None, taken=None, offset=None) -> bytes:
@@ -350,23 +354,32 @@ class World:
         store = self.app.extensions["store"]
         return CaseContext(store, self.app.config["TZINFO"], self.app.extensions["places"], None, Limits())
 
-    def live_case(self, state: str) -> int:
-        """A live case of :data:`CASE_CATEGORY` in ``state`` in the west cell (``any``: any live case);
-        when there is none, one is reported and moved there through layers/cases/lifecycle.py."""
+    def live_case(self, state: str, cell: str = WEST) -> int:
+        """A live case of :data:`CASE_CATEGORY` in ``state`` in grid ``cell`` (``any``: any live case,
+        anywhere); when there is none, one is reported and moved there through layers/cases/lifecycle.py."""
         sql = "SELECT min(f.fid) FROM feature f JOIN version v ON v.vid = f.vid"
         sql += " WHERE f.layer = 'blackspots' AND f.deleted = 0"
         if state != "any":
             sql += " AND json_extract(v.properties, '$.status') = ? AND json_extract(v.properties, '$.category') = ?"
             sql += " AND json_extract(v.properties, '$.grid_code') = ?"
-        row = self.db.execute(sql, () if state == "any" else (state, CASE_CATEGORY, WEST)).fetchone()
+        row = self.db.execute(sql, () if state == "any" else (state, CASE_CATEGORY, cell)).fetchone()
         if row[0] is not None:
             return row[0]
-        return self.make_case(state if state != "any" else "reported")
+        return self.make_case(state if state != "any" else "reported", cell)
 
-    def make_case(self, state: str) -> int:
+    def case_props(self, fid: int) -> dict:
+        """The current properties of case ``fid`` ({} when there is no such live case)."""
+        row = self.db.execute(
+            "SELECT v.properties FROM feature f JOIN version v ON v.vid = f.vid WHERE f.fid = ? AND f.deleted = 0",
+            (fid,),
+        ).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def make_case(self, state: str, cell: str = WEST) -> int:
         ctx, n = self.case_context(), self.cases_made
         self.cases_made += 1
-        at = {"category": CASE_CATEGORY, "lon": 113.3205 + n % 90 * 1e-4, "lat": 23.1205 + n // 90 % 190 * 1e-4}
+        x0 = {WEST: 113.3205, EAST: 113.3305}[cell]  # the cells are 0.01° wide: 90 columns fit
+        at = {"category": CASE_CATEGORY, "lon": x0 + n % 90 * 1e-4, "lat": 23.1205 + n // 90 % 190 * 1e-4}
         fid = create_case(ctx, DRIVER, at | {"description": f"fuzz {state} {n}"})[0].fid
         for step in ROUTES_TO[state]:
             if step == "after":
@@ -628,7 +641,7 @@ def seeds_for(path: str) -> list:
         return [LAYER_DEFINITION, SMALL_LAYER, STYLED_LAYER]
     moves = re.match(r"/api/cases/[^/]+/transitions$", path)
     if moves:  # the moves the lifecycle allows from the target's state first, then every other one
-        state = re.match(r"/api/cases/@case\.(\w+)/", path)
+        state = re.match(r"/api/cases/@(?:case|east)\.(\w+)/", path)
         allowed = {t["to"] for t in workflow.next_states(state[1])} if state and state[1] in STATES else set()
         return [seed for seed in TRANSITION_SEEDS if seed["to"] in allowed] * 3 + TRANSITION_SEEDS
     if path.endswith("/notes"):
@@ -743,7 +756,7 @@ def _biased(draw, focus: bool, real, bogus):
 def _path_param(draw, world: World, rule: str, converter: str | None, name: str, focus: bool, layers) -> str:
     if converter in ("int", "id"):
         if rule.startswith("/api/cases/"):
-            real = st.sampled_from(CASE_TARGETS)
+            real = st.sampled_from(CASE_TARGETS * 2 + EAST_TARGETS)
         else:
             real = st.just({"fid": "@fid", "photo_id": "@photoid"}.get(name, "@token"))
         return _biased(draw, focus, real, st.sampled_from(BOGUS_INTS) | st.integers(0, 10**4).map(str))
@@ -868,14 +881,15 @@ def fuzzed_request(draw, world: World, rules=None, focus: bool = False, layers=N
 # -- sending and checking -----------------------------------------------------------------------------
 
 
-def _case_id(world: World, state: str) -> str:
-    return str(world.live_case(state)) if state in ROUTES_TO or state == "any" else "987654"
+def _case_id(world: World, state: str, where: str = "case") -> str:
+    """The id behind ``@case.<state>`` or ``@east.<state>`` (``where``)."""
+    return str(world.live_case(state, CELL_OF[where])) if state in ROUTES_TO or state == "any" else "987654"
 
 
 def _fill(world: World, text: str, path: str) -> str:
     """Resolve the placeholders of a path or header against the store as it is now (``path`` resolved)."""
     text = text.replace("@newlayer", world.newest_layer())
-    text = re.sub(r"@case\.(\w+)", lambda m: _case_id(world, m[1]), text)
+    text = re.sub(r"@(case|east)\.(\w+)", lambda m: _case_id(world, m[2], m[1]), text)
     feature = re.match(r"/api/layers/([^/]+)/features/(\d{1,18})(?:/|$)", path)
     case = re.match(r"/api/cases/(\d{1,18})(?:/|$)", path)
     target = (feature[1], int(feature[2])) if feature else ("blackspots", int(case[1])) if case else None
@@ -898,7 +912,7 @@ def _fill_body(world: World, body: bytes, client: str) -> bytes:
     if b"@newid" in body:
         world.serial += 1
         body = body.replace(b"@newid", f"{NEW_LAYER}_{world.serial}".encode())
-    body = re.sub(rb'"@case\.(\w+)"', lambda m: _case_id(world, m[1].decode()).encode(), body)
+    body = re.sub(rb'"@(case|east)\.(\w+)"', lambda m: _case_id(world, m[2].decode(), m[1].decode()).encode(), body)
     if b'"@photo"' in body:
         body = body.replace(b'"@photo"', str(world.loose_photo(client)).encode())
     if b'"@future"' in body:
@@ -1139,7 +1153,7 @@ FIXED_BUGS = [
     KnownBug(
         "at-out-of-range",
         "web/params.py parse_at accepts instants near datetime's limits (0001-01-01, 9999-12-31T23:59:59-14:00);"
-        " web/api.py list_features formats them back for timeStamp with layers/store/interface.py format_instant, which"
+        " web/api.py list_features formats them back for timeStamp with layers/store/values.py format_instant, which"
         " raises ValueError (year 0 / year 10000 is out of range)",
         lambda w, r: re.search(r"(^|&)at=(0001|9999)-", r.query) is not None,
         Request("admin", "GET", "/api/layers/bins/features", "at=0001-01-01"),
@@ -1493,9 +1507,15 @@ def test_fuzz_cases(world, data):
     check(world, data.draw(fuzzed_request(world, routes, focus=True), label="request"))
 
 
-# Who may make a move of each permission (the worker only in the west cell, where cases are made).
+# Who may make a move of each permission (the worker only in the west cell, or on a case assigned to them).
 MOVERS = {"cases.dispatch": ["admin", "planner", "session"], "cases.work": ["worker", "admin", "planner"],
           "cases.verify": ["worker", "planner", "session"]}  # fmt: skip
+
+
+def outside_worker_scope(world: World, client: str, fid: int) -> bool:
+    """Whether ``client`` is the field worker and case ``fid`` lies outside their cells, not assigned to them."""
+    props = world.case_props(fid)
+    return client == "worker" and props.get("grid_code") == EAST and props.get("assignee") != CLIENT_USERS["worker"]
 
 
 @settings(FUZZ, max_examples=int(300 * SCALE))
@@ -1503,9 +1523,12 @@ MOVERS = {"cases.dispatch": ["admin", "planner", "session"], "cases.work": ["wor
 def test_fuzz_lifecycle(world, data):
     """Well-formed moves from every state, mostly ones the lifecycle allows and by a role that may make
     them, with their variants (notes, assignees, deadlines, duplicate links), If-Match (current or stale)
-    and keys. A move is made whole or refused with 403, 409, 412 or 422; one that is made answers the
-    case in its new state, one version on, with the move last in its transitions."""
+    and keys, on cases in the field worker's cell and outside it. A move is made whole or refused with 403,
+    409, 412 or 422; one that is made answers the case in its new state, one version on, with the move last
+    in its transitions. The field worker's moves outside their cells (on a case not assigned to them) are
+    refused, with 403 ``outside_grid`` when nothing else is wrong with them."""
     state = data.draw(st.sampled_from(STATES), label="state")
+    where = data.draw(st.sampled_from(["case", "case", "east"]), label="cell")
     allowed = [t for t in workflow.TRANSITIONS if t["from"] == state]
     step = data.draw(st.sampled_from(allowed * 3 + workflow.TRANSITIONS), label="move")
     client = data.draw(st.sampled_from(MOVERS[step["permission"]] * 3 + ["leader", "worker"]), label="client")
@@ -1514,22 +1537,62 @@ def test_fuzz_lifecycle(world, data):
     headers |= data.draw(st.sampled_from([{}, {}, {"If-Match": "@etag"}, {"If-Match": "@staleetag"}]), label="if")
     headers |= data.draw(st.sampled_from([{}, {"Idempotency-Key": "@newkey"}]), label="key")
     if step["to"] in ("fixed",) and data.draw(st.booleans(), label="after photo first"):
-        photo = Request(client, "POST", f"/api/cases/@case.{state}/photos", headers=dict(headers),
+        photo = Request(client, "POST", f"/api/cases/@{where}.{state}/photos", headers=dict(headers),
                         upload=(PHOTOS[1], "after.jpg", "image/jpeg"), form=(("kind", "after"),))  # fmt: skip
         photo.headers.pop("If-Match", None)
         check(world, photo)
     ready(world, client)
-    request = resolve(world, Request(client, "POST", f"/api/cases/@case.{state}/transitions", headers=headers,
+    request = resolve(world, Request(client, "POST", f"/api/cases/@{where}.{state}/transitions", headers=headers,
                                      body=json.dumps(body).encode(), content_type="application/json"))  # fmt: skip
-    before = world.etag("blackspots", int(request.path.split("/")[3]))
+    fid = int(request.path.split("/")[3])
+    before, outside = world.etag("blackspots", fid), outside_worker_scope(world, client, fid)
     response = check(world, request)
     assert response.status_code in (200, 403, 409, 412, 422), f"{response.status_code}\n{request}"
-    event(f"{state} -> {step['to']} by {client}: {response.status_code}")
+    event(f"{state} -> {step['to']} by {client}{' outside' if outside else ''}: {response.status_code}")
+    if outside:
+        assert response.status_code != 200, f"the worker moved a case outside their cells\n{request}"
+        fresh = headers.get("If-Match") != "@staleetag"
+        if step in allowed and step["permission"] != "cases.dispatch" and fresh:
+            assert response.status_code == 403, f"{response.status_code}\n{request}"
+            assert response.get_json()["error"]["code"] == "outside_grid", response.get_json()
     if response.status_code == 200:
         case = response.get_json()
         assert case["status"] == step["to"] and case["version"] == int(before.strip('"').split(".")[1]) + 1
         assert (case["transitions"][-1]["from"], case["transitions"][-1]["to"]) == (state, step["to"])
         assert case["transitions"][-1]["by"] == CLIENT_USERS[client]
+
+
+@settings(FUZZ, max_examples=int(200 * SCALE))
+@hypothesis_given(data=st.data())
+def test_fuzz_outside_the_workers_cells(world, data):
+    """The field worker's writes to cases in every state in the east cell, outside their grid cells and not
+    assigned to them: transitions, notes and photos, aimed (the route's own bodies, If-Match, keys). None is
+    made: each is refused, and (as everywhere) a refused request changes nothing in the store. A note
+    whose only fault is where the case lies is refused with 403 ``outside_grid``."""
+    routes = [rule for rule in _routes(world, "/api/cases/<id:fid>/") if "POST" in rule[1]]
+    routes += [rule for rule in routes if rule[0].endswith("/notes")] * 2
+    request = data.draw(fuzzed_request(world, routes, focus=True), label="request")
+    state = data.draw(st.sampled_from(STATES), label="state")
+    request = dataclasses.replace(request, client="worker", method="POST",
+                                  path=re.sub(r"^/api/cases/[^/]+/", f"/api/cases/@east.{state}/", request.path))
+    ready(world, "worker")
+    request = resolve(world, request)
+    fid = int(request.path.split("/")[3])
+    outside = outside_worker_scope(world, "worker", fid)
+    note = _json(request) if request.path.endswith("/notes") else None
+    plain_note = (
+        isinstance(note, dict) and set(note) == {"note"} and isinstance(note["note"], str)
+        and 0 < len(note["note"].strip()) and len(note["note"]) <= 2000 and request.content_type in CONTENT_TYPES[:3]
+        and request.headers.get("If-Match") in (None, world.etag("blackspots", fid))
+        and "Idempotency-Key" not in request.headers and request.query == ""
+    )  # fmt: skip
+    response = check(world, request)
+    event(f"{request.path.rsplit('/', 1)[1]} {'outside' if outside else 'assigned'}: {response.status_code}")
+    if outside:
+        assert response.status_code >= 400, f"the worker changed a case outside their cells\n{request}"
+    if outside and plain_note:
+        assert response.status_code == 403, f"{response.status_code}: {response.get_data(as_text=True)[:300]}"
+        assert response.get_json()["error"]["code"] == "outside_grid", response.get_json()
 
 
 @settings(FUZZ, max_examples=int(300 * SCALE))

@@ -286,7 +286,9 @@ def test_refusals_share_the_error_shape_and_write_nothing(app, client, store):
     is_error(client.get("/api/imports/../etc"), 404)
     is_error(client.get(f"/api/imports/{view['id']}?rows=some"), 422, "invalid_value")
     assert store.layer("bins")["feature_count"] == 0
-    assert not list((Path(app.config["DATA_DIR"]) / "imports").glob("*/upload.bin")) or True
+    # Every refused upload removed what it kept; only the one preview that was made remains.
+    kept = [path.parent.name for path in (Path(app.config["DATA_DIR"]) / "imports").glob("*/upload.bin")]
+    assert kept == [view["id"]]
 
 
 def test_stale_preview_and_failed_commit_write_nothing(client, store, monkeypatch):

@@ -11,8 +11,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+import openapi_spec_validator
 import pytest
 import shapely
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from layers.catalogue.extents import LayerExtents
 from layers.interop.ogc import CONFORMANCE, CRS84, GEOJSON, HTML, OPENAPI_JSON
@@ -495,8 +497,13 @@ def test_openapi_describes_every_path_and_parameter(client, store):
 
 
 def test_openapi_is_valid_openapi_3_0(client, bins):
-    validator = pytest.importorskip("openapi_spec_validator")
-    validator.validate(client.get("/ogc/openapi").get_json())
+    spec = client.get("/ogc/openapi").get_json()
+    assert spec["openapi"].startswith("3.0.")
+    openapi_spec_validator.validate(spec, cls=openapi_spec_validator.OpenAPIV30SpecValidator)
+    broken = json.loads(json.dumps(spec))
+    del broken["paths"]["/"]["get"]["responses"]  # an operation without responses is not OpenAPI
+    with pytest.raises(OpenAPIValidationError):
+        openapi_spec_validator.validate(broken, cls=openapi_spec_validator.OpenAPIV30SpecValidator)
 
 
 def test_every_ogc_route_is_documented(app):

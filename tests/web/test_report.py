@@ -228,13 +228,18 @@ def test_who_may_read_the_report(demo):
     assert app.test_client().get("/report").status_code == 200  # the page itself asks who is logged in
 
 
-@pytest.mark.parametrize("query, field", [({"to": "2026-11-01"}, "from"), ({"from": "2026-11-02", "to": "2026-11-01"},
-                                          "from"), ({"from": "soon", "to": "2026-11-01"}, "from"),
-                                          ({**PERIOD, "grid": ","}, "grid")])  # fmt: skip
-def test_bad_periods_name_the_field(demo, query, field):
+@pytest.mark.parametrize("query, status, field, code", [
+    ({"to": "2026-11-01"}, 422, "from", "required"),
+    ({"from": "2026-11-02", "to": "2026-11-01"}, 422, "from", "out_of_range"),
+    ({"from": "soon", "to": "2026-11-01"}, 400, "from", "invalid_value"),
+    ({**PERIOD, "grid": ","}, 400, "grid", "invalid_value"),
+])  # fmt: skip
+def test_bad_periods_name_the_field(demo, query, status, field, code):
+    """Each refusal pinned: its status, and the one field and code its details name."""
     for path in ("/api/report", "/api/report.html", "/api/compare/map.html"):
         r = demo[1].get(path, query_string=query)
-        assert r.status_code in (400, 422) and r.get_json()["error"]["details"][0]["field"] == field
+        assert r.status_code == status, (path, r.get_data(as_text=True))
+        assert [(d["field"], d["code"]) for d in r.get_json()["error"]["details"]] == [(field, code)], path
 
 
 def test_a_place_made_through_the_workflow_shows_the_uploaded_photos(app, client, clock):

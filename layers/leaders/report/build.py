@@ -92,7 +92,7 @@ def _photo(store: Store, record: dict, tz: ZoneInfo) -> dict | None:
     """A photo's thumbnail as a data: URI, so the report needs no request to show it (None when its file
     cannot be read: the report then says the photo is missing rather than failing)."""
     try:
-        thumb = store.photo_files.read(record["thumb_key"])
+        thumb = store.read_blob(record["thumb_key"])
     except (OSError, ValueError):
         return None
     taken = record.get("taken_at") or format_instant(record["uploaded_at"], tz)

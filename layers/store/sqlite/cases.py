@@ -1,12 +1,9 @@
 """The case tables of the SQLite store: versioned categories, photos (records here, image bytes as
-content-addressed files beside the database) and idempotency keys for requests replayed by phones."""
+content-addressed blobs) and idempotency keys for requests replayed by phones."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-from layers.uploads.photos import PhotoFiles
 
 CASE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS category_version (
@@ -75,21 +72,8 @@ def _photo(row: tuple | None) -> dict | None:
 
 
 class SQLiteCases:
-    """Mixed into :class:`~layers.store.sqlite.store.SQLiteStore` (which provides ``_conn``, ``_write``, ``_now``
-    and ``data_dir``)."""
-
-    data_dir: Path
-
-    @property
-    def photo_files(self) -> PhotoFiles:
-        files = getattr(self, "_photo_files", None)
-        if files is None:
-            files = self._photo_files = PhotoFiles(Path(self.data_dir) / "photos")
-        return files
-
-    def atomic(self):
-        """One transaction around several writes: everything inside commits together or not at all."""
-        return self._write()
+    """Mixed into :class:`~layers.store.sqlite.SQLiteStore` (which provides ``_conn``, ``_write``, ``_now``
+    and ``put_blob``)."""
 
     # -- categories -------------------------------------------------------------------------------
     def categories(self, at: int | None = None) -> list[dict]:
@@ -166,8 +150,8 @@ class SQLiteCases:
     def add_photo(self, record: dict, image: bytes, thumb: bytes) -> dict:
         """Keep a processed photo: its files first (content-addressed, so a rollback leaves at worst an
         unreferenced file), then its record, inside the caller's transaction if there is one."""
-        image_key = self.photo_files.put(image, ".jpg")
-        thumb_key = self.photo_files.put(thumb, ".jpg")
+        image_key = self.put_blob(image, ".jpg")
+        thumb_key = self.put_blob(thumb, ".jpg")
         values = dict(record, image_key=image_key, thumb_key=thumb_key)
         values["warnings"] = json.dumps(values.get("warnings") or [], ensure_ascii=False)
         names = [n for n in _PHOTO_NAMES if n != "id" and n in values]

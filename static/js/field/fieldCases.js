@@ -54,6 +54,9 @@ export class CaseBook {
     const response = await this.api.request(this.api.url(`/cases?${params}`), { accept: "application/geo+json" });
     const body = await response.json();
     this.listCachedAt = response.headers.get("X-Field-Cache") ? (response.headers.get("Date") || "") : null;
+    if (this.listCachedAt === null) {
+      this.outbox.heard(true); // the server answered: it can be reached, whatever navigator.onLine says
+    }
     const features = body.features || [];
     this.summaries = new Map(features.map((feature) => [feature.properties.id, feature.properties]));
     this.order = features.map((feature) => feature.properties.id);
@@ -73,6 +76,9 @@ export class CaseBook {
     const response = await this.api.request(this.api.url(`/cases/${encodeURIComponent(id)}`));
     const detail = await response.json();
     detail.cachedAt = response.headers.get("X-Field-Cache") ? (response.headers.get("Date") || "") : null;
+    if (detail.cachedAt === null) {
+      this.outbox.heard(true);
+    }
     this.storeDetail(detail);
     return detail;
   }

@@ -252,7 +252,6 @@ export class FieldDetail {
   }
 
   queuedMessage() {
-    const online = globalThis.navigator?.onLine !== false;
-    this.say(this.i18n.t(online ? "field.queued_online" : "field.queued_offline"), "info");
+    this.say(this.i18n.t(this.outbox.offline() ? "field.queued_offline" : "field.queued_online"), "info");
   }
 }

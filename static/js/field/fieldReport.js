@@ -226,10 +226,8 @@ export class FieldReport {
       this.part("category").focus();
       return;
     }
-    if (globalThis.navigator?.onLine === false) {
-      this.send(null); // offline: no question now; a dispatcher can still mark it a duplicate later
-      return;
-    }
+    // Asked whatever navigator.onLine says (it reads false on a LAN without internet); with no answer the
+    // report goes without the question, and a dispatcher can still mark it a duplicate later.
     this.say(this.i18n.t("field.checking_duplicates"), "info");
     const [lon, lat] = this.place.lonLat;
     let candidates = [];
@@ -292,25 +290,30 @@ export class FieldReport {
     const photos = this.photos.filter((photo) => photo.answer || this.outbox.find(photo.item.id)?.state === "queued");
     const item = await queueReport(this.outbox, report, photos.map((photo) => photo.item));
     this.waitingFor = item.id;
-    if (globalThis.navigator?.onLine === false) {
-      this.finishQueued();
-    } else {
-      this.say(this.i18n.t("field.report_sending"), "info");
-      setTimeout(() => {
-        if (this.waitingFor === item.id && this.outbox.find(item.id)) {
-          this.finishQueued(); // no answer yet (weak signal): it stays in the outbox
-        }
-      }, 15_000);
+    if (item.unreached) {
+      this.finishQueued(); // the outbox's first try found no connection
+      return;
     }
+    this.say(this.i18n.t("field.report_sending"), "info");
+    setTimeout(() => {
+      if (this.waitingFor === item.id && this.outbox.find(item.id)) {
+        this.finishQueued(); // no answer yet (weak signal): it stays in the outbox
+      }
+    }, 15_000);
   }
 
   /** The server refused the report (outside my grid cells, a bad field): say why and keep the form, so
-   * that it can be corrected and sent again; a refused photo says so on the photo. */
+   * that it can be corrected and sent again; a refused photo says so on the photo. A report the outbox
+   * could not deliver (no connection) waits there, and the form is done with. */
   checkRefused() {
     if (this.photos.some((photo) => !photo.answer && this.outbox.find(photo.item.id)?.state !== "queued")) {
       this.renderPhotos();
     }
     const item = this.waitingFor ? this.outbox.find(this.waitingFor) : null;
+    if (item && item.state === "queued" && item.unreached) {
+      this.finishQueued();
+      return;
+    }
     if (!item || item.state === "queued") {
       return;
     }

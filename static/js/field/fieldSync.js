@@ -1,5 +1,6 @@
-// What the phone has not sent yet and whether it is online: the app bar's "待同步 3" badge (tapping it
-// tries to send now) and a line under the bar when offline or when the list shows stored data.
+// What the phone has not sent yet and whether the server can be reached: the app bar's "待同步 3" badge
+// (tapping it tries to send now) and a line under the bar when offline (the outbox's last request found no
+// connection, or nothing is known and the browser says so) or when the list shows stored data.
 
 export class SyncStatus {
   /**
@@ -40,7 +41,7 @@ export class SyncStatus {
     this.badge.classList.toggle("has-conflict", aside > 0);
     this.badge.textContent = this.i18n.t("field.unsent", { count });
     this.badge.title = this.i18n.t("field.unsent_hint");
-    const offline = globalThis.navigator?.onLine === false;
+    const offline = this.outbox.offline();
     let text = "";
     if (this.outbox.authLost) {
       text = this.i18n.t("field.login_again");

@@ -1,7 +1,8 @@
 // Before logging out of the field view: changes still in the outbox are not lost by logging out (they
 // belong to this user, stay on this phone and are sent when the same user logs in here again), but they
-// do not reach the server until then. So the guard first tries to send them (when online), and if some
-// are still waiting it says how many and asks: stay and let them go out, or log out anyway.
+// do not reach the server until then. So the guard first tries to send them (for a few seconds, whatever
+// navigator.onLine says), and if some are still waiting it says how many and asks: stay and let them go
+// out, or log out anyway.
 
 import { el } from "../common/dom.js";
 
@@ -15,7 +16,7 @@ const FLUSH_WAIT_MS = 8_000;
  */
 export function outboxLogoutGuard({ outbox, i18n }) {
   return async () => {
-    if (outbox.queued().length && outbox.isOnline()) {
+    if (outbox.queued().length) {
       await Promise.race([outbox.flush(), new Promise((resolve) => setTimeout(resolve, FLUSH_WAIT_MS))]);
     }
     const queued = outbox.queued().length;

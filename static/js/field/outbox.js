@@ -1,15 +1,23 @@
 // The field view's outbox: every write (a transition, a note, a photo, a new report) is first kept in
 // IndexedDB with its own Idempotency-Key and, for a change to a case, the ETag of the version the user
-// was looking at; then sent in order whenever the phone is online. An item leaves the outbox only when
-// the server has answered it (2xx, or a replay of an earlier answer). A network failure keeps it for
-// later; 412 (the case changed meanwhile) and 409 (the step is no longer allowed) set it aside as a
-// conflict for the user to discard or re-apply on the current version; other refusals set it aside as
-// failed. Items belong to the user who made them and are sent only in that user's session.
+// was looking at; then sent in order, at once and whenever the server can be reached. An item leaves the
+// outbox only when the server has answered it (2xx, or a replay of an earlier answer). A network failure
+// keeps it for later; 412 (the case changed meanwhile) and 409 (the step is no longer allowed) set it
+// aside as a conflict for the user to discard or re-apply on the current version; other refusals set it
+// aside as failed. Items belong to the user who made them and are sent only in that user's session.
+//
+// Whether the server answers is the only test of being "online". navigator.onLine is no such test: on a
+// LAN or 政务内网 with no route to the internet Chromium reports false although the server is right there,
+// and it fires no "online" event when such a network comes back. So sending never waits for it; its
+// "online" event only makes the outbox try again at once, and after a network failure the outbox tries
+// again by itself, soon (RETRY_AFTER_FAILURE_MS), then less often.
 
 import { ApiError } from "../common/api.js";
 import { ITEMS, openOutboxStore, RESULTS } from "./fieldOutboxStore.js";
 
 const RETRY_MS = 30_000;
+// Delays before trying again after successive network failures (the last one repeats).
+const RETRY_AFTER_FAILURE_MS = [2_000, 4_000, 8_000, 15_000];
 const CONFLICT_STATUSES = new Set([409, 412]);
 
 /** A fresh Idempotency-Key: a UUID, or 32 random hex digits where randomUUID is missing (old webviews). */
@@ -63,12 +71,15 @@ export class Outbox {
    * @param {object} options
    * @param {import("../common/api.js").Api} options.api its csrfToken goes along with every write
    * @param {string} options.user the logged-in user's name: only that user's items are sent
-   * @param {function(): boolean} [options.isOnline]
    */
-  constructor({ api, user, isOnline = () => globalThis.navigator?.onLine !== false }) {
+  constructor({ api, user }) {
     this.api = api;
     this.user = user;
-    this.isOnline = isOnline;
+    // Whether the server answered the last request the field view made: true, false (a network failure)
+    // or null (nothing known since the page started or the browser last said it went on- or offline).
+    this.reachable = null;
+    this.failures = 0; // network failures in a row
+    this.retryTimer = null;
     this.backend = null;
     this.persistent = false;
     this.items = []; // this user's items, oldest first (a copy of the store, kept current)
@@ -85,7 +96,13 @@ export class Outbox {
     this.backend = await openOutboxStore();
     this.persistent = this.backend.persistent;
     await this.reload();
-    globalThis.addEventListener("online", () => this.flush());
+    // The browser's word is a hint only: it replaces what was known until the next answer, and "online"
+    // means "try now".
+    globalThis.addEventListener("online", () => {
+      this.heard(null);
+      this.flush();
+    });
+    globalThis.addEventListener("offline", () => this.heard(null));
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") {
         this.flush();
@@ -111,6 +128,25 @@ export class Outbox {
   onSent(listener) {
     this.sentListeners.add(listener);
     return () => this.sentListeners.delete(listener);
+  }
+
+  /**
+   * Record whether the server answered a request (``true``), could not be reached (``false``), or that
+   * nothing is known (``null``). The case book reports its own fresh answers here too.
+   */
+  heard(reached) {
+    if (reached !== false) {
+      this.failures = 0;
+    }
+    if (this.reachable !== reached) {
+      this.reachable = reached;
+      this.emit();
+    }
+  }
+
+  /** Whether the server looks unreachable: its last word, else (nothing known) the browser's hint. */
+  offline() {
+    return this.reachable === false || (this.reachable === null && globalThis.navigator?.onLine === false);
   }
 
   emit() {
@@ -217,7 +253,7 @@ export class Outbox {
   }
 
   async run() {
-    if (!this.backend || !this.isOnline()) {
+    if (!this.backend) {
       return;
     }
     this.authLost = false;
@@ -281,9 +317,15 @@ export class Outbox {
     try {
       response = await fetch(item.path, { method: item.method || "POST", headers, body, credentials: "same-origin" });
     } catch {
+      item.unreached = true; // the field view tells "waiting for the network" from "sending"
+      this.failures += 1;
+      this.heard(false);
+      this.retrySoon();
       await this.save(item);
       return "stop"; // no connection: everything waits for the next chance
     }
+    item.unreached = false;
+    this.heard(true);
     const answer = await parseBody(response);
     if (response.ok || response.headers.get("Idempotent-Replayed") === "true") {
       await this.accepted(item, answer);
@@ -314,6 +356,13 @@ export class Outbox {
     item.current = answer?.error?.current ?? null;
     await this.save(item);
     return "aside";
+  }
+
+  /** Try again after a network failure, without waiting for an "online" event that may never come. */
+  retrySoon() {
+    clearTimeout(this.retryTimer);
+    const delay = RETRY_AFTER_FAILURE_MS[Math.min(this.failures, RETRY_AFTER_FAILURE_MS.length) - 1];
+    this.retryTimer = setTimeout(() => this.flush(), delay);
   }
 
   async accepted(item, answer) {

@@ -1,4 +1,4 @@
-"""An exclusive lock on a data directory, held by a running server, so that ``restore`` cannot replace the
+"""An exclusive lock on a data directory, held by a running server, so that a restore cannot replace the
 database under it. The operating system drops the lock when the process dies, even by kill -9."""
 
 from __future__ import annotations

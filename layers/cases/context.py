@@ -1,0 +1,119 @@
+"""What every case command needs: the :class:`CaseContext` (store, timezone, places, limits), the live
+case, who may act where (a field worker's grid cells), the place fields of a point, the original a
+duplicate points at, and a case's properties checked as a feature of the case layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from layers.accounts import CASE_LAYER, permissions_of
+from layers.cases.places import Places
+from layers.cases.views import props_of
+from layers.catalogue.features import Limits, parse_replacement
+from layers.errors import Detail, Forbidden, NotFound, ValidationFailed
+from layers.store import Bbox, FeatureVersion, Store, UnknownFeature
+
+
+@dataclass
+class CaseContext:
+    """What every case command needs: the store, the local timezone, the places cache and limits."""
+
+    store: Store
+    tz: ZoneInfo
+    places: Places
+    extent: Bbox | None = None
+    limits: Limits = field(default_factory=Limits)
+
+    def categories(self, at: int | None = None) -> dict[str, dict]:
+        return {c["code"]: c for c in self.store.categories(at)}
+
+    def layer(self) -> dict:
+        return self.store.layer(CASE_LAYER)
+
+    def iso(self, us: int) -> str:
+        return datetime.fromtimestamp(us / 1e6, self.tz).isoformat(timespec="seconds")
+
+
+def scope_ok(ctx: CaseContext, user: dict, props: dict, lon: float, lat: float) -> bool:
+    """May ``user`` act on a case here? Planners and administrators anywhere; field workers in their own
+    grid cells, or on a case assigned to them."""
+    if "cases.write" in permissions_of(user["role"]) or "features.write" in permissions_of(user["role"]):
+        return True
+    if props.get("assignee") and props.get("assignee") == user["name"]:
+        return True
+    cell = ctx.places.cell(ctx.store, lon, lat)
+    return bool(cell) and cell.get("code") in set(user.get("grid_codes") or [])
+
+
+def require_scope(ctx: CaseContext, user: dict, props: dict, lon: float, lat: float) -> None:
+    if not scope_ok(ctx, user, props, lon, lat):
+        raise Forbidden(
+            "This case is outside your grid cells and not assigned to you.",
+            message_zh="该问题不在您负责的网格内，也未派给您。",
+            code="outside_grid",
+            details=[Detail("lon", "outside_grid", f"[{lon}, {lat}] is not in your grid cells")],
+        )
+
+
+def get_case(ctx: CaseContext, fid: int) -> FeatureVersion:
+    """The live case ``fid``, else NotFound (404)."""
+    try:
+        return ctx.store.get(CASE_LAYER, fid)
+    except UnknownFeature:
+        raise NotFound(
+            f"No case {fid}.",
+            message_zh=f"不存在问题 {fid}。",
+            details=[Detail("id", "not_found", f"no live case {fid}")],
+        ) from None
+
+
+def original_case(
+    ctx: CaseContext, fid: int | None, category: str, field_name: str, own: int | None = None
+) -> int | None:
+    """The case a duplicate points at: the original of a duplicate's chain, same category, not itself."""
+    if fid is None:
+        return None
+    seen = set()
+    while True:
+        try:
+            target = ctx.store.get(CASE_LAYER, fid)
+        except UnknownFeature:
+            raise ValidationFailed(
+                "The original case does not exist.",
+                message_zh="所指的原问题不存在。",
+                details=[Detail(field_name, "not_found", f"no live case {fid}")],
+            ) from None
+        props = props_of(target)
+        if props.get("status") != "duplicate" or not props.get("duplicate_of") or fid in seen:
+            break
+        seen.add(fid)
+        fid = props["duplicate_of"]
+    if fid == own or props.get("category") != category:
+        reason = (
+            "a case cannot duplicate itself" if fid == own else f"case {fid} is of category {props.get('category')}"
+        )
+        raise ValidationFailed(
+            "That case cannot be the original.",
+            message_zh="不能指定该问题为原问题。",
+            details=[Detail(field_name, "invalid_value", reason)],
+        )
+    return fid
+
+
+def case_feature(ctx: CaseContext, geometry: dict, props: dict, field_name: str = "case"):
+    """``props`` (None values left out) at ``geometry``, checked against the case layer's schema."""
+    payload = {"type": "Feature", "geometry": geometry, "properties": {k: v for k, v in props.items() if v is not None}}
+    return parse_replacement(ctx.layer(), payload, None, ctx.limits)
+
+
+def place_fields(ctx: CaseContext, lon: float, lat: float, address: str | None = None) -> dict:
+    """Grid cell, responsible unit and (unless given) address of a new case at a point."""
+    cell = ctx.places.cell(ctx.store, lon, lat) or {}
+    return {
+        "address": address or ctx.places.address(ctx.store, lon, lat) or None,
+        "grid_code": cell.get("code"),
+        "responsible_unit": cell.get("responsible_unit"),
+    }
+

@@ -1,0 +1,86 @@
+"""The checks at an import session's door: what an upload is, judged from its bytes (``layers.uploads``:
+archives are unpacked with its zip-slip and bomb checks), and which options a client may set."""
+
+from __future__ import annotations
+
+from geo.formats.charsets import decode
+from layers import uploads
+from layers.errors import Detail, ValidationFailed
+
+READ_OPTIONS = ("crs", "source_layer", "sheet", "x_column", "y_column", "wkt_column")
+OPTIONS = (*READ_OPTIONS, "layer", "address_column", "duplicate_m", "check_duplicates", "min_confidence", "extent",
+           "mapping", "defaults", "values")  # fmt: skip
+
+
+def refuse(field: str, code: str, reason: str, message: str, message_zh: str) -> ValidationFailed:
+    """The one error shape of an import's refusals: a ValidationFailed with one detail on ``field``."""
+    return ValidationFailed(message, message_zh=message_zh, code=code, details=[Detail(field, code, reason)])
+
+
+def _mostly_text(data: bytes) -> bool:
+    """Text with a few bytes that decode in no encoding (they are reported per row): no NULs or binary
+    controls, and at most one undecodable byte in a thousand."""
+    head = data[: 1 << 20]
+    if b"\0" in head or any(b in head for b in (b"\x01", b"\x02", b"\x03", b"\x04", b"\x05", b"\x06", b"\x07")):
+        return False
+    decoded = decode(head)
+    return decoded.undecodable_bytes <= max(4, len(head) // 1000)
+
+
+def detect_kind(data: bytes) -> tuple[str, dict[str, bytes]]:
+    """What an upload is, from its bytes, and its files (an archive's members, checked and unpacked)."""
+    kind = uploads.sniff(data)
+    if kind == "json":
+        return "geojson", {"upload.geojson": data}
+    if kind == "text" or (kind == "unknown" and _mostly_text(data)):
+        return "csv", {"upload.csv": data}
+    if kind == "xml":
+        head = data[:4096].decode("utf-8", "replace")
+        if "<kml" in head:
+            return "kml", {"upload.kml": data}
+    if kind == "osm_pbf":
+        return "osm_pbf", {"upload.osm.pbf": data}
+    if kind == "sqlite" and data[68:72] in (b"GPKG", b"GP10", b"GP11"):
+        return "geopackage", {"upload.gpkg": data}
+    if kind == "zip":
+        archive = uploads.archive_kind(uploads.zip_members(data))
+        if archive == "xlsx":
+            return "xlsx", {"upload.xlsx": data}
+        members = uploads.read_zip(data)
+        if archive == "kmz":
+            return "kmz", members
+        if archive == "shapefile":
+            return "shapefile", members
+        if archive == "geopackage":
+            name = sorted(n for n in members if n.lower().endswith(".gpkg"))[0]
+            return "geopackage", {"upload.gpkg": members[name]}
+    raise refuse("file", "unsupported_format", f"the content is '{kind}' (judged from its bytes); import takes "
+                 "GeoJSON, zipped shapefiles, GeoPackage, KML/KMZ, CSV, XLSX and .osm.pbf",
+                 "This kind of file cannot be imported.", "不支持导入此类文件。")  # fmt: skip
+
+
+def check_options(changes: dict) -> dict:
+    """``changes`` if it is an object of known options with values of the right types and ranges, else
+    one ValidationFailed naming every bad option."""
+    if not isinstance(changes, dict):
+        raise refuse("", "wrong_type", "send an object of options", "Options must be an object.", "选项格式错误。")
+    unknown = sorted(set(changes) - set(OPTIONS))
+    details = [Detail(k, "unknown_field", f"not an import option; options: {', '.join(OPTIONS)}") for k in unknown]
+    for key in ("duplicate_m", "min_confidence"):
+        value = changes.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+                                  or value > (1000 if key == "duplicate_m" else 1)):  # fmt: skip
+            details.append(Detail(key, "invalid_value", "0-1000 metres" if key == "duplicate_m" else "0-1"))
+    if changes.get("check_duplicates") is not None and not isinstance(changes["check_duplicates"], bool):
+        details.append(Detail("check_duplicates", "wrong_type", "true or false"))
+    extent = changes.get("extent")
+    if extent is not None and not (isinstance(extent, list) and len(extent) == 4 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in extent)
+            and extent[0] <= extent[2] and extent[1] <= extent[3]):  # fmt: skip
+        details.append(Detail("extent", "invalid_value", "[minLon, minLat, maxLon, maxLat] in WGS 84"))
+    for key in ("crs", "source_layer", "sheet", "x_column", "y_column", "wkt_column", "address_column", "layer"):
+        if changes.get(key) is not None and not isinstance(changes[key], str):
+            details.append(Detail(key, "wrong_type", "must be text"))
+    if details:
+        raise ValidationFailed("The import options were refused.", message_zh="导入选项有误。", details=details)
+    return changes

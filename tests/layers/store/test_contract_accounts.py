@@ -1,0 +1,101 @@
+"""The account port's contract, on any backend: users, tokens, sessions, login-failure counters and the
+audit log."""
+
+from __future__ import annotations
+
+import pytest
+
+from layers.store import UserExists
+
+
+def test_users_are_created_once_and_listed_without_hashes(store):
+    made = store.create_user("wang", "field_worker", "hash-1", display_name="王", grid_codes=["440106001001001"])
+    assert made["name"] == "wang" and made["display_name"] == "王" and made["role"] == "field_worker"
+    assert made["grid_codes"] == ["440106001001001"] and made["disabled"] is False and made["password_hash"] == "hash-1"
+    with pytest.raises(UserExists):
+        store.create_user("wang", "admin", None)
+    store.create_user("an", "admin", None)
+    listed = store.users()
+    assert [u["name"] for u in listed] == ["an", "wang"] and all("password_hash" not in u for u in listed)
+    assert store.user("an")["display_name"] == "an" and store.user("an")["password_hash"] is None
+    assert store.user("nobody") is None
+    assert store.audit_log(1)[0] | {"at": 0} == {"at": 0, "actor": "system", "action": "user.create",
+                                                 "target": "an", "detail": {"role": "admin", "grid_codes": []},
+                                                 "ip": ""}  # fmt: skip
+
+
+def test_updating_a_user_and_what_ends_their_sessions(store, clock):
+    user = store.create_user("li", "planner", "h")
+    expires = clock() + 10**12
+    store.create_session("s1", user["id"], "csrf", expires)
+    changed = store.update_user("li", {"display_name": "李", "grid_codes": ["1"]})
+    assert changed["display_name"] == "李" and changed["grid_codes"] == ["1"]
+    assert store.session_user("s1") is not None  # a new name keeps the session
+    assert store.update_user("li", {"role": "leader"})["role"] == "leader"
+    assert store.session_user("s1") is None  # a new role ends it
+    store.create_session("s2", user["id"], "csrf", expires)
+    assert store.update_user("li", {"disabled": True})["disabled"] is True
+    assert store.session_user("s2") is None
+    with pytest.raises(KeyError):
+        store.update_user("nobody", {"role": "admin"})
+    with pytest.raises(ValueError):
+        store.update_user("li", {"name": "other"})
+
+
+def test_tokens_find_their_user_until_revoked(store):
+    user = store.create_user("zhao", "planner", None)
+    token = store.add_token(user["id"], "phone", "token-hash")
+    assert token["label"] == "phone" and token["user"] == "zhao" and token["revoked_at"] is None
+    assert "token_hash" not in token
+    found, who = store.token_user("token-hash")
+    assert found["id"] == token["id"] and who["name"] == "zhao"
+    assert store.tokens(user["id"])[0]["last_used_at"] is not None  # the use is recorded
+    assert store.token_user("other-hash") is None
+    assert [t["id"] for t in store.tokens(user["id"])] == [token["id"]] and store.tokens(user["id"] + 1) == []
+    revoked = store.revoke_token(token["id"])
+    assert revoked["revoked_at"] is not None and store.token_user("token-hash") is None
+    assert store.revoke_token(token["id"])["revoked_at"] == revoked["revoked_at"]  # the first instant stays
+    assert store.revoke_token(10**9) is None
+    second = store.add_token(user["id"], "laptop", "hash-2")
+    store.update_user("zhao", {"disabled": True})
+    assert store.token_user("hash-2") is None  # a disabled user's tokens find nobody
+    assert [t["id"] for t in store.tokens()] == [token["id"], second["id"]]
+
+
+def test_sessions_expire(store, clock):
+    user = store.create_user("sun", "leader", None)
+    now = clock()
+    store.create_session("live", user["id"], "c1", now + 10**9)
+    store.create_session("short", user["id"], "c2", now + 10_000)
+    session, who = store.session_user("live")
+    assert session["csrf"] == "c1" and session["expires_at"] == now + 10**9 and who["name"] == "sun"
+    clock.set(now + 20_000)
+    assert store.session_user("short") is None and store.session_user("live") is not None
+    store.delete_session("live")
+    store.delete_session("never-was")
+    assert store.session_user("live") is None
+
+
+def test_login_failures_count_since_an_instant_and_since_the_last_success(store, clock):
+    start = clock()
+    for _ in range(3):
+        store.record_login("zhou", "10.0.0.1", False)
+    store.record_login("other", "10.0.0.1", False)
+    assert store.login_failures(since=start, name="zhou") == 3
+    assert store.login_failures(since=start, ip="10.0.0.1") == 4
+    assert store.login_failures(since=clock() + 1, name="zhou") == 0
+    store.record_login("zhou", "10.0.0.2", True)
+    assert store.login_failures(since=start, name="zhou") == 0
+    store.record_login("zhou", "10.0.0.2", False)
+    assert store.login_failures(since=start, name="zhou") == 1
+    store.record_login("x" * 150, "10.0.0.3", False)
+    assert store.login_failures(since=start, name="x" * 150) == 1  # names are cut alike when kept and counted
+
+
+def test_the_audit_log_is_newest_first(store):
+    store.audit("admin", "layer.create", "trees", {"n": 1}, "10.0.0.1")
+    store.audit("admin", "layer.retire", "trees")
+    log = store.audit_log()
+    assert [(e["action"], e["detail"], e["ip"]) for e in log[:2]] == [("layer.retire", {}, ""),
+                                                                     ("layer.create", {"n": 1}, "10.0.0.1")]
+    assert log[0]["at"] >= log[1]["at"] and len(store.audit_log(1)) == 1
