@@ -9,6 +9,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from geo import i18n
 from geo.network import metric_crs_for_frames, radius_number
 from geo.numeric import real_number
 
@@ -94,7 +95,7 @@ def _road_addresses(xy: np.ndarray, roads: gpd.GeoDataFrame, crs: pyproj.CRS, re
     d = start_m[part[hit]] + along_m
     number = 2 * np.floor_divide(d, 2 * HOUSE_NUMBER_STEP_M).astype(np.int64) + np.where(left, 1, 2)
     names = roads["name"].to_numpy()[owner[part[hit]]]
-    out[hit] = [f"{name}{n}号附近" for name, n in zip(names, number.tolist())]
+    out[hit] = [i18n.text("places.address.near_number", road=name, number=n) for name, n in zip(names, number.tolist())]
     return out
 
 
@@ -183,16 +184,17 @@ def _addresses(xy, roads, buildings, cells, crs, road_reach_m, building_reach_m)
         tree = shapely.STRtree(polygons)
         by_area = np.argsort(np.argsort(shapely.area(polygons), kind="stable"), kind="stable")
         inside = tree.query(shapely.points(xy), predicate="covered_by")
-        todo = _fill(address, todo, _label(inside, by_area, names, "", len(todo)))
+        todo = _fill(address, todo, _label(inside, by_area, names, None, len(todo)))
     if roads is not None and len(todo):
         todo = _fill(address, todo, _road_addresses(xy[todo], roads, crs, road_reach_m))
     if buildings is not None and len(todo):
         near = tree.query_nearest(shapely.points(xy[todo]), max_distance=building_reach_m, all_matches=True)
-        todo = _fill(address, todo, _label(near, np.arange(len(names)), names, "旁", len(todo)))
+        todo = _fill(address, todo, _label(near, np.arange(len(names)), names, "places.address.beside", len(todo)))
     if cells is not None and len(todo):
         cell_names = cells["name"].to_numpy()
         inside = shapely.STRtree(_metric(cells, crs)).query(shapely.points(xy[todo]), predicate="covered_by")
-        _fill(address, todo, _label(inside, np.arange(len(cell_names)), cell_names, "内", len(todo)))
+        _fill(address, todo, _label(inside, np.arange(len(cell_names)), cell_names, "places.address.in_cell",
+                                    len(todo)))  # fmt: skip
     return address
 
 
@@ -202,10 +204,12 @@ def _fill(address: np.ndarray, todo: np.ndarray, found: np.ndarray) -> np.ndarra
     return todo[found == ""]
 
 
-def _label(pairs: np.ndarray, rank: np.ndarray, names: np.ndarray, suffix: str, n: int) -> np.ndarray:
-    """``"<name><suffix>"`` of the best-ranked hit per point from STRtree (point, item) pairs, else ""."""
+def _label(pairs: np.ndarray, rank: np.ndarray, names: np.ndarray, key: str | None, n: int) -> np.ndarray:
+    """The name of the best-ranked hit per point from STRtree (point, item) pairs, in the address words of
+    ``key`` ("<name>旁"), else ""."""
     best = _first_hits(pairs[0], pairs[1], rank, n)
-    return np.array([f"{names[k]}{suffix}" if k >= 0 else "" for k in best.tolist()], dtype=object)
+    return np.array([(names[k] if key is None else i18n.text(key, name=names[k])) if k >= 0 else ""
+                     for k in best.tolist()], dtype=object)  # fmt: skip
 
 
 def reverse_geocode_one(

@@ -48,8 +48,8 @@ def _layer(layer_id: str) -> dict:
     layer = _store().layer(layer_id)
     if layer is None:
         raise NotFound(
-            f"No layer '{layer_id}'.",
-            message_zh=f"图层“{layer_id}”不存在。",
+            key="errors.layer.not_found",
+            params={"layer_id": layer_id},
             details=[Detail("layer", "not_found", f"unknown layer '{layer_id}'")],
         )
     return layer
@@ -57,14 +57,14 @@ def _layer(layer_id: str) -> dict:
 
 def _editable(layer: dict) -> dict:
     if not layer.get("editable", True):
-        raise Conflict(f"Layer '{layer['id']}' is read-only.", message_zh="该图层为只读。", code="read_only")
+        raise Conflict(key="errors.layer.read_only", params={"layer_id": layer["id"]}, code="read_only")
     return layer
 
 
 def _missing_feature(layer_id: str, fid: int) -> NotFound:
     return NotFound(
-        f"No feature {fid} in layer '{layer_id}'.",
-        message_zh=f"图层中不存在要素 {fid}。",
+        key="errors.feature.not_found",
+        params={"fid": fid, "layer_id": layer_id},
         details=[Detail("id", "not_found", f"no live feature {fid} in '{layer_id}'")],
     )
 
@@ -116,8 +116,8 @@ def create_layer():
         layer = _store().create_layer(definition, author())
     except LayerExists:
         raise Conflict(
-            f"Layer '{definition['id']}' already exists.",
-            message_zh="图层编号已存在。",
+            key="errors.layer.exists",
+            params={"layer_id": definition["id"]},
             code="layer_exists",
             details=[Detail("id", "duplicate", "a layer with this id exists")],
         ) from None
@@ -132,8 +132,8 @@ def delete_layer(layer_id: str):
     require(require_login(), "analysis.run")
     if layer["builtin"] or not (layer.get("rules") or {}).get("analysis"):
         raise Conflict(
-            f"Layer '{layer_id}' is not a saved analysis result.",
-            message_zh="只能删除保存的分析结果图层；数据图层请逐个删除要素，内置图层不能删除。",
+            key="errors.layer.not_deletable",
+            params={"layer_id": layer_id},
             code="not_deletable",
             details=[Detail("layer", "not_deletable", "only saved analysis results can be deleted")],
         )
@@ -267,8 +267,8 @@ def _write_current(layer_id: str, fid: int, change):
         raise _missing_feature(layer_id, fid) from None
     except StaleVersion as exc:
         raise PreconditionFailed(
-            f"Feature {fid} is at version {exc.current.version}; your edit was based on an older one.",
-            message_zh=f"该要素已更新到第 {exc.current.version} 版，您的修改基于旧版本，未保存。",
+            key="errors.feature.stale",
+            params={"fid": fid, "version": exc.current.version},
             details=[Detail("If-Match", "stale", f"current ETag is {exc.current.etag}")],
             extra={"current": exc.current.to_dict(_tz())},
             headers={"ETag": exc.current.etag},
@@ -318,8 +318,7 @@ def layer_points(layer_id: str):
     layer = _layer(layer_id)
     if set(layer["geometry_types"]) != {"Point"}:
         raise ValidationFailed(
-            "Only point layers have a point payload.",
-            message_zh="仅点图层提供点数据包。",
+            key="errors.layer.not_a_point_layer",
             code="not_a_point_layer",
             details=[Detail("layer", "not_a_point_layer", "use /features for this layer")],
         )

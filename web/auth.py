@@ -66,8 +66,7 @@ def authenticate() -> None:
         found = _store().token_user(secret_hash(secret.strip())) if scheme.lower() == "bearer" and secret else None
         if found is None:
             raise Unauthorized(
-                "The API token is unknown or revoked.",
-                message_zh="API 令牌无效或已被吊销。",
+                key="errors.auth.invalid_token",
                 code="invalid_token",
                 details=[Detail("Authorization", "invalid_token", "send 'Bearer <token>' with a live token")],
                 headers={"WWW-Authenticate": 'Bearer realm="chuangwei", error="invalid_token"'},
@@ -83,16 +82,14 @@ def authenticate() -> None:
         # Cookies ride along on cross-site requests; tokens do not, so only sessions need these checks.
         if not _same_origin():
             raise Forbidden(
-                "Cross-site request refused.",
-                message_zh="拒绝跨站请求。",
+                key="errors.auth.cross_site_request",
                 code="bad_origin",
                 details=[Detail("Origin", "bad_origin", "the request must come from this site")],
             )
         # Logging in again over a live session needs no token (the login checks the Origin itself).
         if g.via == "session" and request.endpoint != "auth.login" and request.headers.get("X-CSRF-Token") != g.csrf:
             raise Forbidden(
-                "Missing or wrong CSRF token.",
-                message_zh="缺少或错误的 CSRF 令牌，请刷新页面。",
+                key="errors.auth.csrf_failed",
                 code="csrf_failed",
                 details=[Detail("X-CSRF-Token", "csrf_failed", "echo the csrf_token from GET /api/session")],
             )
@@ -124,13 +121,12 @@ def _policy() -> LockoutPolicy:
 @bp.post("/login")
 def login():
     if not _same_origin():
-        raise Forbidden("Cross-site login refused.", message_zh="拒绝跨站登录。", code="bad_origin")
+        raise Forbidden(key="errors.auth.cross_site_login", code="bad_origin")
     body = json_body(request)
     name, password = (body.get("name"), body.get("password")) if isinstance(body, dict) else (None, None)
     if not isinstance(name, str) or not isinstance(password, str) or not name or len(name) > 100:
         raise ValidationFailed(
-            "Send a user name and a password.",
-            message_zh="请输入用户名和密码。",
+            key="errors.auth.credentials_required",
             details=[Detail("name", "required", "name and password are required")],
         )
     store, policy, ip = _store(), _policy(), client_ip()
@@ -138,16 +134,14 @@ def login():
     retry = {"Retry-After": str(policy.window_s)}
     if store.login_failures(since=since, ip=ip) >= policy.max_failures_per_ip:
         raise TooManyRequests(
-            "Too many failed logins from this address.",
-            message_zh="该地址登录失败次数过多，请稍后再试。",
+            key="errors.auth.too_many_attempts",
             code="too_many_attempts",
             headers=retry,
         )
     if store.login_failures(since=since, name=name) >= policy.max_failures_per_name:
         store.audit(name, "login.locked", name, {}, ip)
         raise TooManyRequests(
-            "This account is locked after repeated failed logins.",
-            message_zh="该账号多次登录失败，已临时锁定，请稍后再试。",
+            key="errors.auth.account_locked",
             code="account_locked",
             headers=retry,
         )
@@ -158,8 +152,7 @@ def login():
     store.audit(name, "login.ok" if ok else "login.failed", name, {}, ip)
     if not ok:
         raise Unauthorized(
-            "Wrong user name or password.",
-            message_zh="用户名或密码错误。",
+            key="errors.auth.invalid_credentials",
             code="invalid_credentials",
             details=[Detail("password", "invalid_credentials", "wrong user name or password")],
         )

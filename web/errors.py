@@ -7,21 +7,22 @@ import logging
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
+from layers import i18n
 from layers.errors import AppError
 
 log = logging.getLogger(__name__)
 
 # Werkzeug's own refusals (routing, size limit, ...) mapped to our codes and Chinese messages.
 _HTTP_CODES = {
-    400: ("bad_request", "请求无效。"),
-    404: ("not_found", "未找到该地址。"),
-    405: ("method_not_allowed", "不允许此请求方法。"),
-    413: ("payload_too_large", "请求内容过大。"),
-    414: ("uri_too_long", "请求地址过长。"),
-    412: ("precondition_failed", "请求的前提条件不成立。"),
-    415: ("unsupported_media_type", "不支持的内容类型。"),
-    416: ("range_not_satisfiable", "请求的范围无效。"),
-    431: ("headers_too_large", "请求头过大。"),
+    400: ("bad_request", i18n.text("errors.http.bad_request")),
+    404: ("not_found", i18n.text("errors.http.not_found")),
+    405: ("method_not_allowed", i18n.text("errors.http.method_not_allowed")),
+    413: ("payload_too_large", i18n.text("errors.http.payload_too_large")),
+    414: ("uri_too_long", i18n.text("errors.http.uri_too_long")),
+    412: ("precondition_failed", i18n.text("errors.http.precondition_failed")),
+    415: ("unsupported_media_type", i18n.text("errors.http.unsupported_media_type")),
+    416: ("range_not_satisfiable", i18n.text("errors.http.range_not_satisfiable")),
+    431: ("headers_too_large", i18n.text("errors.http.headers_too_large")),
 }
 
 
@@ -42,7 +43,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
-        code, message_zh = _HTTP_CODES.get(status, ("http_error", "请求失败。"))
+        code, message_zh = _HTTP_CODES.get(status, ("http_error", i18n.text("errors.http.failed")))
         body = {
             "error": {
                 "status": status,
@@ -62,7 +63,7 @@ def register(app: Flask) -> None:
         # (XML errors for .xml requests), the one documented exception (docs/open311.md).
         if response.status_code >= 400 and response.mimetype != "application/json" and request.blueprint != "open311":
             status = response.status_code
-            code, message_zh = _HTTP_CODES.get(status, ("http_error", "请求失败。"))
+            code, message_zh = _HTTP_CODES.get(status, ("http_error", i18n.text("errors.http.failed")))
             body = {
                 "error": {
                     "status": status,
@@ -84,8 +85,8 @@ def register(app: Flask) -> None:
             "error": {
                 "status": 500,
                 "code": "internal_error",
-                "message": "An unexpected error occurred; it has been logged.",
-                "message_zh": "服务器内部错误，已记录。",
+                "message": i18n.text("errors.http.internal", "en"),
+                "message_zh": i18n.text("errors.http.internal"),
                 "details": [],
             }
         }

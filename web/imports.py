@@ -48,7 +48,7 @@ def _gate():
 
 def _upload() -> tuple[bytes, str, dict]:
     if request.mimetype != "multipart/form-data":
-        raise ValidationFailed("Send the file as multipart/form-data.", message_zh="请以表单文件方式上传。",
+        raise ValidationFailed(key="errors.upload.not_multipart",
                                code="unsupported_media_type",
                                details=[Detail("file", "wrong_type", "multipart/form-data with a 'file' part")])
     extra = sorted(set(request.form) - FORM_FIELDS) + sorted(set(request.files) - {"file"})
@@ -67,7 +67,7 @@ def _upload() -> tuple[bytes, str, dict]:
         else:
             options |= more
     if details:
-        raise ValidationFailed("The upload was refused.", message_zh="上传内容有误。", details=details)
+        raise ValidationFailed(key="errors.upload.refused", details=details)
     return files[0].read(), files[0].filename or "", options
 
 
@@ -83,7 +83,7 @@ def preview(session_id: str):
     args = request.args
     which = args.get("rows", "all")
     if which not in ("all", "refused", "valid"):
-        raise ValidationFailed("Bad 'rows'.", message_zh="参数 rows 无效。", code="invalid_parameter",
+        raise ValidationFailed(key="errors.request.bad_field", params={"field": "rows"}, code="invalid_parameter",
                                details=[Detail("rows", "invalid_value", "all, refused or valid")])
     offset = parse_int("offset", args.get("offset"), 0, 0, 2**31)
     limit = parse_int("limit", args.get("limit"), 50, 1, 1000)
@@ -100,7 +100,7 @@ def commit(session_id: str):
     body = json_body(request) if request.get_data(cache=True) else {}
     expected = body.get("expected_valid") if isinstance(body, dict) else None
     if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
-        raise ValidationFailed("Bad 'expected_valid'.", message_zh="参数 expected_valid 无效。",
+        raise ValidationFailed(key="errors.request.bad_field", params={"field": "expected_valid"},
                                details=[Detail("expected_valid", "wrong_type", "an integer")])
     return json_response(imports().commit(session_id, g.user, expected), 201)
 

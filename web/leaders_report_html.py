@@ -8,6 +8,8 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
+from layers import i18n
+
 STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "css" / "report.css"
 
 
@@ -96,7 +98,7 @@ def _blocks(report: dict) -> dict[str, str]:
 def render_report(report: dict) -> str:
     """The whole report as one HTML document."""
     labels, period, blocks = report["labels"], report["period"], _blocks(report)
-    scope = "、".join(report["filters"]["labels"]) or labels["whole"]
+    scope = i18n.text("report.word.list_separator").join(report["filters"]["labels"]) or labels["whole"]
     badge = f'<span class="report-badge">{_e(labels["fictional"])}</span>' if report["community"]["fictional"] else ""
     sections = "".join(
         f'<section class="report-section" id="report-{_e(s["id"])}" data-section="{_e(s["id"])}"><h2>{_e(s["heading"])}'
@@ -104,6 +106,9 @@ def render_report(report: dict) -> str:
         for s in report["sections"]
     )  # fmt: skip
     footer = labels["footer"].replace("{to}", period["to_label"])
+    when = i18n.text("report.head.period", label=labels["period"], start=period["from_label"], end=period["to_label"])
+    meta = i18n.text("report.head.meta", scope_label=labels["scope"], scope=scope, generated_label=labels["generated"],
+                     generated=report["generated_at"][:16].replace("T", " "))  # fmt: skip
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -111,8 +116,6 @@ def render_report(report: dict) -> str:
         f"<style>{stylesheet()}</style></head>"
         f'<body class="report-file"><main class="report" data-from="{_e(period["from"])}" data-to="{_e(period["to"])}">'
         f'<header class="report-head"><h1 class="report-title">{_e(report["title"])}{badge}</h1>'
-        f'<p class="report-period">{_e(labels["period"])}：{_e(period["from_label"])}至{_e(period["to_label"])}</p>'
-        f'<p class="report-meta">{_e(labels["scope"])}：{_e(scope)} · {_e(labels["generated"])}：'
-        f'{_e(report["generated_at"][:16].replace("T", " "))}</p></header>'
+        f'<p class="report-period">{_e(when)}</p><p class="report-meta">{_e(meta)}</p></header>'
         f'{sections}<footer class="report-foot">{_e(footer)}</footer></main></body></html>\n'
     )

@@ -56,8 +56,8 @@ def _layer(layer_id: str) -> dict:
     layer = _store().layer(layer_id)
     if layer is None:
         raise NotFound(
-            f"No collection '{layer_id}'.",
-            message_zh=f"图层“{layer_id}”不存在。",
+            key="errors.ogc.collection_not_found",
+            params={"layer_id": layer_id},
             details=[Detail("collectionId", "not_found", f"unknown collection '{layer_id}'; see /ogc/collections")],
         )
     return layer
@@ -171,8 +171,8 @@ def item(layer_id: str, fid: int):
                 raise UnknownFeature(fid)
     except UnknownFeature:
         raise NotFound(
-            f"No feature {fid} in collection '{layer_id}'.",
-            message_zh=f"图层中不存在要素 {fid}。",
+            key="errors.ogc.feature_not_found",
+            params={"fid": fid, "layer_id": layer_id},
             details=[Detail("featureId", "not_found", f"no feature {fid} in '{layer_id}' (at that time)")],
         ) from None
     links, tz = ogc.feature_links(_base(), layer_id, fid, query, fmt), _tz()

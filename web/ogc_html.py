@@ -8,35 +8,36 @@ from __future__ import annotations
 import json
 from html import escape
 
+from layers import i18n
 from layers.interop.ogc import text_of
 
 GEOMETRY_CHARS = 4000  # a building's outline is shown whole; a long road is cut (the JSON has it all)
 L = {
-    "home": "OGC API 首页 / Landing page",
-    "conformance": "符合的标准类别 / Conformance classes",
-    "collections": "图层集合 / Collections",
-    "features": "要素 / Features",
-    "feature": "要素 / Feature",
-    "api": "API 定义 / API definition",
-    "links": "链接 / Links",
-    "id": "编号 / Id",
-    "title": "名称 / Title",
-    "description": "说明 / Description",
-    "extent": "范围（经纬度）/ Extent (lon/lat)",
-    "geometry": "几何 / Geometry",
-    "property": "属性 / Property",
-    "value": "值 / Value",
-    "matched": "符合条件 / Matched",
-    "returned": "本页 / On this page",
-    "time": "生成时间 / Generated at",
-    "valid": "此版本有效期 / This version valid",
-    "path": "路径 / Path",
-    "parameters": "参数 / Parameters",
-    "responses": "响应 / Responses",
-    "map": "打开地图 / Open the map",
-    "schema": "要素结构 / Feature schema",
-    "type": "类型 / Type",
-    "rules": "约束 / Rules",
+    "home": i18n.bilingual("ogc.html.home"),
+    "conformance": i18n.bilingual("ogc.html.conformance"),
+    "collections": i18n.bilingual("ogc.html.collections"),
+    "features": i18n.bilingual("ogc.html.features"),
+    "feature": i18n.bilingual("ogc.html.feature"),
+    "api": i18n.bilingual("ogc.html.api"),
+    "links": i18n.bilingual("ogc.html.links"),
+    "id": i18n.bilingual("ogc.html.id"),
+    "title": i18n.bilingual("ogc.html.title"),
+    "description": i18n.bilingual("ogc.html.description"),
+    "extent": i18n.bilingual("ogc.html.extent"),
+    "geometry": i18n.bilingual("ogc.html.geometry"),
+    "property": i18n.bilingual("ogc.html.property"),
+    "value": i18n.bilingual("ogc.html.value"),
+    "matched": i18n.bilingual("ogc.html.matched"),
+    "returned": i18n.bilingual("ogc.html.returned"),
+    "time": i18n.bilingual("ogc.html.time"),
+    "valid": i18n.bilingual("ogc.html.valid"),
+    "path": i18n.bilingual("ogc.html.path"),
+    "parameters": i18n.bilingual("ogc.html.parameters"),
+    "responses": i18n.bilingual("ogc.html.responses"),
+    "map": i18n.bilingual("ogc.html.map"),
+    "schema": i18n.bilingual("ogc.html.schema"),
+    "type": i18n.bilingual("ogc.html.type"),
+    "rules": i18n.bilingual("ogc.html.rules"),
 }
 _SHOWN = ("type", "format", "title")
 
@@ -134,7 +135,7 @@ def schema(doc: dict, layer: dict, base: str) -> str:
     body += f"<p>{_a(doc['$id'] + '?f=json', 'JSON Schema')}</p>"
     path = f"{base}/collections/{layer['id']}"
     crumbs = [(f"{base}/collections?f=html", L["collections"]), (f"{path}?f=html", text_of(layer.get("title")))]
-    return page(f"{doc['title']}：{L['schema']}", base, crumbs, body)
+    return page(i18n.text("ogc.label.title_part", title=doc["title"], part=L["schema"]), base, crumbs, body)
 
 
 def _value(value) -> str:
@@ -168,7 +169,8 @@ def items(doc: dict, layer: dict, features: list[dict], base: str) -> str:
     )
     body = summary + (f"<p>{paging}</p>" if paging else "") + _table(head, rows) + _link_list(doc["links"])
     crumbs = [(f"{base}/collections?f=html", L["collections"]), (f"{path}?f=html", text_of(layer.get("title")))]
-    return page(f"{text_of(layer.get('title'))}：{L['features']}", base, crumbs, body)
+    title = i18n.text("ogc.label.title_part", title=text_of(layer.get("title")), part=L["features"])
+    return page(title, base, crumbs, body)
 
 
 def feature(doc: dict, layer: dict, base: str) -> str:

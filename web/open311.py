@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import BaseConverter
 
+from layers import i18n
 from layers.accounts import secret_hash
 from layers.cases import CaseContext, create_case
 from layers.cases import query as case_query
@@ -28,7 +29,8 @@ CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; ch
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 PUBLIC = {"open311.discovery", "open311.unknown"}  # they show no data, and discovery says how to get a key
-HTTP_ZH = {404: "未找到。", 405: "不允许此请求方法。", 413: "请求内容过大。"}
+HTTP_ZH = {404: i18n.text("errors.request.not_found"), 405: i18n.text("errors.http.method_not_allowed"),
+           413: i18n.text("errors.http.payload_too_large"), 400: i18n.text("errors.http.bad_request")}  # fmt: skip
 GAZETTEER = {"building": "buildings", "road": "roads", "grid": "grid"}
 
 
@@ -69,7 +71,7 @@ def _app_error(exc: AppError) -> Response:
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 400
     allow = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
-    return _refusal(status, exc.description or exc.name, HTTP_ZH.get(status, "请求无效。"), [], allow)
+    return _refusal(status, exc.description or exc.name, HTTP_ZH.get(status, HTTP_ZH[400]), [], allow)
 
 
 def _api_key_user() -> dict | None:
@@ -80,7 +82,7 @@ def _api_key_user() -> dict | None:
         return None
     found = current_app.extensions["store"].token_user(secret_hash(keys[0])) if len(keys) == 1 else None
     if found is None:
-        raise Forbidden("The api_key is unknown or revoked.", message_zh="api_key 无效或已被吊销。",
+        raise Forbidden(key="errors.open311.invalid_api_key",
                         code="invalid_api_key", details=[Detail("api_key", "invalid_token", "one live token")])
     return found[1]
 
@@ -95,7 +97,7 @@ def _gate():
     if user is not None:
         g.user, g.via = user, "token"
     if request.method == "POST" and g.get("via") != "token":
-        raise Forbidden("Reporting needs an api_key.", message_zh="上报需要 api_key（API 令牌）。",
+        raise Forbidden(key="errors.open311.api_key_required",
                         code="api_key_required", details=[Detail("api_key", "required", "an API token")])  # fmt: skip
     if request.method != "POST" and current_app.config["READ_REQUIRES_LOGIN"]:
         require_login()
@@ -103,7 +105,7 @@ def _gate():
 
 def _check(fmt: str, params: set[str] = frozenset()) -> None:
     if fmt not in CONTENT_TYPES:
-        raise NotFound(f"No format {fmt[:20]!r} here: use .json or .xml.", message_zh="格式无效，请用 .json 或 .xml。",
+        raise NotFound(key="errors.open311.no_format", params={"fmt": repr(fmt[:20])},
                        details=[Detail("format", "not_found", "use .json or .xml")])  # fmt: skip
     open311.check_params(request.args.to_dict(flat=False), set(params))
 
@@ -220,5 +222,5 @@ def unknown(rest: str):
     allowed = _methods_at(request.path)
     if allowed:
         raise MethodNotAllowed(valid_methods=allowed + (["HEAD"] if "GET" in allowed else []))
-    raise NotFound("No such Open311 resource; see discovery.json.", message_zh="不存在该 Open311 资源。",
+    raise NotFound(key="errors.open311.no_resource",
                    details=[Detail("path", "not_found", f"no resource /{rest[:80]}")])  # fmt: skip

@@ -31,10 +31,8 @@ class IdConverter(BaseConverter):
         return str(int(value))
 
 
-def bad(
-    field: str, reason: str, message: str = "A query parameter is invalid.", message_zh: str = "查询参数无效。"
-) -> InvalidParameter:
-    return InvalidParameter(message, message_zh=message_zh, details=[Detail(field, "invalid_value", reason)])
+def bad(field: str, reason: str, key: str = "errors.request.invalid_parameter") -> InvalidParameter:
+    return InvalidParameter(key=key, details=[Detail(field, "invalid_value", reason)])
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -166,7 +164,6 @@ def if_match_version(request: Request, fid: int) -> int | None:
         raise bad(
             "If-Match",
             f'expected the ETag of feature {fid}, like "{fid}.3"',
-            "The If-Match header is invalid.",
-            "If-Match 请求头无效。",
+            "errors.request.bad_if_match",
         )
     return int(match[2])

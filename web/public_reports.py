@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, request
 
+from layers import i18n
 from layers.accounts import CASE_LAYER
 from layers.cases import place_fields
 from layers.catalogue.features import parse_new_features
@@ -47,26 +48,24 @@ class RateLimiter:
 def submit_report():
     cfg = current_app.config
     if not cfg["PUBLIC_REPORTS"]:
-        raise Forbidden("Public reporting is switched off.", message_zh="未开放公众上报。", code="public_reports_off")
+        raise Forbidden(key="errors.public_report.switched_off", code="public_reports_off")
     if not current_app.extensions["report_limiter"].allow(client_ip()):
         raise TooManyRequests(
-            f"At most {cfg['PUBLIC_REPORTS_PER_HOUR']} reports an hour from one address.",
-            message_zh="上报过于频繁，请稍后再试。",
+            key="errors.public_report.too_many",
+            params={"per_hour": cfg["PUBLIC_REPORTS_PER_HOUR"]},
             headers={"Retry-After": "3600"},
         )
     body = json_body(request)
     if not isinstance(body, dict) or body.get("type") != "Feature":
         raise ValidationFailed(
-            "A public report is one GeoJSON Feature.",
-            message_zh="公众上报须为单个 GeoJSON 要素。",
+            key="errors.public_report.not_a_feature",
             code="invalid_geojson",
             details=[Detail("type", "invalid_geojson", "send one Feature with a Point")],
         )
     props = body.get("properties")
     if isinstance(props, dict) and set(props) - ALLOWED:
         raise ValidationFailed(
-            "A public report may only set category, description and address.",
-            message_zh="公众上报只能填写类别、描述和地址。",
+            key="errors.public_report.unknown_fields",
             details=[
                 Detail(f"feature.properties.{k}", "unknown_field", "not allowed in a public report")
                 for k in sorted(set(props) - ALLOWED)
@@ -78,7 +77,7 @@ def submit_report():
     body = dict(
         body,
         properties=(props if isinstance(props, dict) else {})
-        | {"status": "reported", "reported_at": now, "reporter": "公众"},
+        | {"status": "reported", "reported_at": now, "reporter": i18n.text("values.reporter.public")},
     )
     [feature] = parse_new_features(store.layer(CASE_LAYER), body)
     # Like any new case: its grid cell, responsible unit and (unless written) an address.

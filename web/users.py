@@ -38,7 +38,7 @@ def _admin() -> dict:
 def _target(name: str) -> dict:
     user = _store().user(name)
     if user is None:
-        raise NotFound(f"No user '{name}'.", message_zh="用户不存在。", details=[Detail("name", "not_found", name)])
+        raise NotFound(key="errors.user.not_found", params={"name": name}, details=[Detail("name", "not_found", name)])
     return user
 
 
@@ -66,8 +66,7 @@ def create_user():
         )
     except UserExists:
         raise Conflict(
-            "A user with this name exists.",
-            message_zh="用户名已存在。",
+            key="errors.user.exists",
             code="user_exists",
             details=[Detail("name", "duplicate", "choose another name")],
         ) from None
@@ -96,8 +95,7 @@ def update_user(name: str):
         changes["password_hash"] = hash_password(body["password"])
     if _would_leave_no_admin(target, changes):
         raise Conflict(
-            "This would leave no active administrator.",
-            message_zh="不能移除最后一名管理员。",
+            key="errors.user.last_admin",
             code="last_admin",
             details=[Detail("role", "last_admin", "keep at least one admin")],
         )
@@ -130,7 +128,7 @@ def revoke_token(token_id: int):
     caller = require_login()
     token = next((t for t in _store().tokens() if t["id"] == token_id), None)
     if token is None:
-        raise NotFound("No such token.", message_zh="令牌不存在。", details=[Detail("id", "not_found", str(token_id))])
+        raise NotFound(key="errors.token.not_found", details=[Detail("id", "not_found", str(token_id))])
     if token["user_id"] != caller["id"]:
         require(caller, "users.manage")
     _store().revoke_token(token_id)
@@ -147,8 +145,7 @@ def change_own_password():
     stored = _store().user(user["name"])
     if not verify_password(str(body.get("current_password", "")), stored["password_hash"]):
         raise ValidationFailed(  # not 401: the caller is logged in, one field is wrong
-            "The current password is wrong.",
-            message_zh="当前密码错误。",
+            key="errors.user.wrong_password",
             code="invalid_credentials",
             details=[Detail("current_password", "invalid_credentials", "wrong password")],
         )

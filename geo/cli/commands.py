@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from geo import i18n
 from geo.cli.output import CliError, say
 from geo.formats.layerio import LayerFileError, read_layer
 
@@ -39,8 +40,7 @@ class Inputs:
         except LayerFileError as exc:  # name this input's own options
             raise CliError(exc.zh.replace("--…-", f"--{role}-"), exc.en.replace("--…-", f"--{role}-")) from None
         if dropped:
-            say(sys.stderr, f"注意：{path} 有 {dropped} 行没有几何，已略过 | note: {dropped} rows of {path} have no "
-                 "geometry and were left out")  # fmt: skip
+            say(sys.stderr, " | ".join(i18n.pair("cli.note.no_geometry", path=path, count=dropped)))
         if Path(path).suffix.lower() in _OSM_SUFFIXES and OSM_CREDIT not in self.credits:
             self.credits.append(OSM_CREDIT)
         self.info[role] = {"path": path, "layer": getattr(a, f"{role}_layer"), "where": getattr(a, f"{role}_where"),
@@ -50,9 +50,9 @@ class Inputs:
 
 def _coverage(args: argparse.Namespace, inputs: Inputs):
     if args.metric == "network" and args.network is None:
-        raise CliError("--metric network 需要 --network（街道线）", "--metric network needs --network (street lines)")
+        raise CliError(*i18n.pair("cli.error.network_needed"))
     if args.max_snap_m is not None and args.metric != "network":
-        raise CliError("--max-snap-m 只用于 --metric network", "--max-snap-m applies to --metric network only")
+        raise CliError(*i18n.pair("cli.error.max_snap_network_only"))
     facilities, targets = inputs.read("facilities"), inputs.read("targets")
     lines, grid = inputs.read("network"), inputs.read("grid")
     from geo.coverage import coverage, service_areas  # after the inputs: a bad one is refused sooner
@@ -70,19 +70,19 @@ def _coverage(args: argparse.Namespace, inputs: Inputs):
                               max_snap_m=args.max_snap_m)  # fmt: skip
         layers += _grid_layer(args, grid)
         if lines is not None:
-            layers.append((("街道", "streets"), lines, "lines"))
-        layers += [(("服务范围", "service areas"), areas, "service_areas"),
-                   (("覆盖结果", "coverage"), result, "coverage"),
-                   (("设施", "facilities"), facilities, "facilities")]  # fmt: skip
+            layers.append((i18n.pair("cli.layer.streets"), lines, "lines"))
+        layers += [(i18n.pair("cli.layer.service_areas"), areas, "service_areas"),
+                   (i18n.pair("cli.layer.coverage"), result, "coverage"),
+                   (i18n.pair("cli.layer.facilities"), facilities, "facilities")]  # fmt: skip
     return result, summary, layers
 
 
 def _grid_layer(args: argparse.Namespace, grid: gpd.GeoDataFrame | None) -> list[tuple]:
     if grid is None:
         return []
-    style = {"preset": "areas", "fill_opacity": 0.04, "label": ("单元网格", "grid cell"), "fit": False,
+    style = {"preset": "areas", "fill_opacity": 0.04, "label": i18n.pair("cli.layer.grid_cell"), "fit": False,
              "tooltip": args.grid_code_column}  # fmt: skip
-    return [(("单元网格", "grid cells"), grid, style)]
+    return [(i18n.pair("cli.layer.grid_cells"), grid, style)]
 
 
 def _gap_thresholds(args: argparse.Namespace, lines: gpd.GeoDataFrame) -> tuple[object, dict]:
@@ -91,9 +91,7 @@ def _gap_thresholds(args: argparse.Namespace, lines: gpd.GeoDataFrame) -> tuple[
     if args.preset is None:
         return args.max_gap_m, {"preset": None}
     if args.class_column not in lines.columns:
-        raise CliError(f"道路没有等级列 {args.class_column!r}：预设按道路等级给阈值；请用 --class-column 指定，"
-                       "或改用 --max-gap-m", f"the lines have no road class column {args.class_column!r}: presets "
-                       "give a threshold per road class; name it with --class-column or give --max-gap-m")  # fmt: skip
+        raise CliError(*i18n.pair("cli.error.no_class_column", column=repr(args.class_column)))
     if args.preset == "lamps":
         preset = gaps.lamp_gap_thresholds(args.pole_height_m, args.distribution)
     else:
@@ -117,11 +115,11 @@ def _gaps(args: argparse.Namespace, inputs: Inputs):
                                      grid_code_column=args.grid_code_column)  # fmt: skip
     summary.update(extra, exclude_broken=not args.include_broken, broken_left_out=broken)
     if summary["lines_checked"] == 0:
-        say(sys.stderr, f"注意：没有检查任何道路（无阈值的等级：{summary['unchecked_classes']}） | note: no line "
-             f"was checked (classes without a threshold: {summary['unchecked_classes']})")  # fmt: skip
-    layers = [*_grid_layer(args, grid), (("道路", "roads"), lines, {"preset": "lines", "tooltip": args.name_column}),
-              (("缺口", "gaps"), result, {"preset": "gaps", "tooltip": "line_name"}),
-              (("点", "points"), points, {"preset": "points", "fit": False})]  # fmt: skip
+        say(sys.stderr, " | ".join(i18n.pair("cli.note.nothing_checked", classes=summary["unchecked_classes"])))
+    layers = [*_grid_layer(args, grid), (i18n.pair("cli.layer.roads"), lines, {"preset": "lines",
+                                                                               "tooltip": args.name_column}),
+              (i18n.pair("cli.layer.gaps"), result, {"preset": "gaps", "tooltip": "line_name"}),
+              (i18n.pair("cli.layer.points"), points, {"preset": "points", "fit": False})]  # fmt: skip
     return result, summary, layers
 
 
@@ -132,20 +130,19 @@ def _proposals(args: argparse.Namespace, inputs: Inputs):
     targets, existing = inputs.read("targets"), inputs.read("facilities")
     pool, lines = inputs.read("candidates"), inputs.read("network")
     if pool is None and lines is None:
-        raise CliError("需要 --candidates（候选点），或 --network（沿街每隔 --spacing-m 米取候选点）",
-                       "give --candidates, or --network to place candidates every --spacing-m metres")  # fmt: skip
+        raise CliError(*i18n.pair("cli.error.no_candidates"))
     if args.metric == "network" and lines is None:
-        raise CliError("--metric network 需要 --network（街道线）", "--metric network needs --network (street lines)")
+        raise CliError(*i18n.pair("cli.error.network_needed"))
     if pool is None:
         pool = siting.candidates_along(lines, args.spacing_m)
     network = StreetNetwork.from_lines(lines) if args.metric == "network" else None
     result, summary = siting.propose_sites(targets, pool, args.radius_m, count=args.count, existing_gdf=existing,
                                            metric=args.metric, network=network, weight_column=args.weight_column,
                                            method=args.method, time_limit_s=args.time_limit_s)  # fmt: skip
-    layers = [(("目标", "targets"), targets, "targets")]
+    layers = [(i18n.pair("cli.layer.targets"), targets, "targets")]
     if existing is not None:
-        layers.append((("现有设施", "existing facilities"), existing, "facilities"))
-    layers.append((("建议点位", "proposed sites"), result, "proposals"))
+        layers.append((i18n.pair("cli.layer.existing"), existing, "facilities"))
+    layers.append((i18n.pair("cli.layer.proposed"), result, "proposals"))
     return result, summary, layers
 
 
@@ -155,19 +152,19 @@ def _hotspots(args: argparse.Namespace, inputs: Inputs):
     points = inputs.read("points")
     if args.category is not None:
         if args.category_column not in points.columns:
-            raise CliError(f"点图层没有分类列 {args.category_column!r}",
-                           f"the points have no category column {args.category_column!r}")  # fmt: skip
+            raise CliError(*i18n.pair("cli.error.no_category_column", column=repr(args.category_column)))
         points = points[points[args.category_column].astype(str) == args.category]
     if points.empty:
-        raise CliError("没有可分析的点", "there are no points to analyse")
+        raise CliError(*i18n.pair("cli.error.no_points"))
     cells = hotspots.hotspots(points, cell=args.cell, size_m=args.size_m, distance_band_m=args.distance_band_m,
                               weight_column=args.weight_column)  # fmt: skip
     summary = {"points": len(points), "cells": len(cells), "size_m": args.size_m, "cell": args.cell,
                "distance_band_m": cells.attrs.get("distance_band_m"),
                "classes": {str(k): int(v) for k, v in cells["class"].value_counts().items()}}  # fmt: skip
-    return cells, summary, [(("热点", "hot spots (Gi*)"), cells, "hotspots"), (("点", "points"), points, "points")]
+    return cells, summary, [(i18n.pair("cli.layer.hotspots"), cells, "hotspots"),
+                            (i18n.pair("cli.layer.points"), points, "points")]
 
 
 COMMANDS = {"coverage": _coverage, "gaps": _gaps, "proposals": _proposals, "hotspots": _hotspots}
-TITLES = {"coverage": ("覆盖分析", "coverage"), "gaps": ("缺口分析", "gaps"), "proposals": ("选址建议", "proposals"),
-           "hotspots": ("热点分析", "hot spots")}  # fmt: skip
+TITLES = {"coverage": i18n.pair("cli.title.coverage"), "gaps": i18n.pair("cli.title.gaps"),
+           "proposals": i18n.pair("cli.title.proposals"), "hotspots": i18n.pair("cli.title.hotspots")}  # fmt: skip

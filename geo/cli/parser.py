@@ -8,23 +8,23 @@ import argparse
 import math
 import sys
 
+from geo import i18n
 from geo.cli.output import say
 
 __all__ = ["ROLES", "build_parser"]
 
 #: What each input is, in Chinese and English, for help and messages.
-ROLES = {"facilities": ("设施", "facilities: bins, toilets, collection points"),
-         "targets": ("目标", "targets: households, buildings"),
-         "network": ("街道网", "street lines"), "points": ("点", "points: lamps, bins, cases"),
-         "lines": ("道路", "road lines"), "candidates": ("候选点", "candidate sites"),
-         "grid": ("单元网格", "grid cells")}  # fmt: skip
+ROLES = {"facilities": i18n.pair("cli.role.facilities"), "targets": i18n.pair("cli.role.targets"),
+         "network": i18n.pair("cli.role.network"), "points": i18n.pair("cli.role.points"),
+         "lines": i18n.pair("cli.role.lines"), "candidates": i18n.pair("cli.role.candidates"),
+         "grid": i18n.pair("cli.role.grid")}  # fmt: skip
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that answers a bad command line with one bilingual line and exit status 2."""
 
     def error(self, message: str):
-        say(sys.stderr, f"{self.prog}: 错误：命令行参数无效（{message}） | error: {message}")
+        say(sys.stderr, f"{self.prog}: " + " | ".join(i18n.pair("cli.error.bad_argument", message=message)))
         raise SystemExit(2)
 
 
@@ -59,21 +59,21 @@ def _add_input(parser: argparse.ArgumentParser, role: str, *, required: bool, xy
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("输出 / output")
+    group = parser.add_argument_group(i18n.bilingual("cli.group.output"))
     group.add_argument("-o", "--output", required=True, metavar="OUT",
                        help=".geojson/.json (WGS 84), .gpkg[:layer], .shp (UTF-8) or .csv (WKT)")  # fmt: skip
     group.add_argument("--html", metavar="MAP", help="also write a standalone HTML map (no internet needed)")
     group.add_argument("--inline", action="store_true", help="with --html: one self-contained file")
     group.add_argument("--summary", metavar="FILE", help="also write the summary JSON to FILE")
     group.add_argument("--attribution", action="append", default=[], metavar="TEXT", help="data credit on the map")
-    defaults = parser.add_argument_group("所有输入 / every input")
+    defaults = parser.add_argument_group(i18n.bilingual("cli.group.every_input"))
     defaults.add_argument("--x-column", metavar="COLUMN", help="x (longitude) column of every CSV input")
     defaults.add_argument("--y-column", metavar="COLUMN", help="y (latitude) column of every CSV input")
     defaults.add_argument("--crs", metavar="CRS", help="CRS of every input that declares none")
 
 
 def _coverage_parser(sub) -> None:
-    p = sub.add_parser("coverage", help="覆盖分析 which targets have a facility within a radius")
+    p = sub.add_parser("coverage", help=" ".join(i18n.pair("cli.command.coverage")))
     _add_input(p, "facilities", required=True)
     _add_input(p, "targets", required=True)
     _add_input(p, "network", required=False, xy=False)
@@ -89,7 +89,7 @@ def _coverage_parser(sub) -> None:
 
 
 def _gaps_parser(sub) -> None:
-    p = sub.add_parser("gaps", help="缺口分析 stretches of road with no lamp or bin")
+    p = sub.add_parser("gaps", help=" ".join(i18n.pair("cli.command.gaps")))
     _add_input(p, "points", required=True)
     _add_input(p, "lines", required=True, xy=False)
     _add_input(p, "grid", required=False, xy=False)
@@ -113,7 +113,7 @@ def _gaps_parser(sub) -> None:
 
 
 def _proposals_parser(sub) -> None:
-    p = sub.add_parser("proposals", help="选址 where new facilities cover the most targets")
+    p = sub.add_parser("proposals", help=" ".join(i18n.pair("cli.command.proposals")))
     _add_input(p, "targets", required=True)
     _add_input(p, "facilities", required=False)
     _add_input(p, "candidates", required=False)
@@ -130,7 +130,7 @@ def _proposals_parser(sub) -> None:
 
 
 def _hotspots_parser(sub) -> None:
-    p = sub.add_parser("hotspots", help="热点 Getis-Ord Gi* hot and cold spots on a grid")
+    p = sub.add_parser("hotspots", help=" ".join(i18n.pair("cli.command.hotspots")))
     _add_input(p, "points", required=True)
     p.add_argument("--cell", choices=("hex", "square"), default="hex")
     p.add_argument("--size-m", type=_number(0), default=100.0, help="distance between cell centres (m)")
@@ -143,8 +143,7 @@ def _hotspots_parser(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m geo`` command line."""
-    parser = _Parser(prog="python -m geo", description="创卫地图分析（文件进，文件出） / Hygiene Blackspot Map "
-                     "analyses on files. Exit status: 0 done, 2 bad argument or input.")  # fmt: skip
+    parser = _Parser(prog="python -m geo", description=" / ".join(i18n.pair("cli.parser.description")))
     sub = parser.add_subparsers(dest="command", required=True, metavar="{coverage,gaps,proposals,hotspots}",
                                 parser_class=_Parser)  # fmt: skip
     for add in (_coverage_parser, _gaps_parser, _proposals_parser, _hotspots_parser):

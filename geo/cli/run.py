@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyproj
 
+from geo import i18n
 from geo.cli.commands import COMMANDS, TITLES, Inputs
 from geo.cli.commands import OSM_CREDIT as OSM_CREDIT
 from geo.cli.output import CliError, plain, say
@@ -31,12 +32,11 @@ def _check_outputs(args: argparse.Namespace) -> None:
             continue
         target = Path(split_layer(path)[0])
         if suffixes is not None and target.suffix.lower() not in suffixes:
-            raise CliError(f"{path} 的扩展名应为 {', '.join(suffixes)} 之一",
-                           f"{path} must end in one of {', '.join(suffixes)}")  # fmt: skip
+            raise CliError(*i18n.pair("cli.error.suffix", path=path, suffixes=", ".join(suffixes)))
         if not target.parent.is_dir():
-            raise CliError(f"输出目录不存在：{target.parent}", f"no such directory: {target.parent}")
+            raise CliError(*i18n.pair("cli.error.no_directory", directory=target.parent))
     if args.inline and not args.html:
-        raise CliError("--inline 需要 --html", "--inline needs --html")
+        raise CliError(*i18n.pair("cli.error.inline_needs_html"))
 
 
 def _run(args: argparse.Namespace) -> dict:
@@ -44,7 +44,7 @@ def _run(args: argparse.Namespace) -> dict:
     inputs = Inputs(args)
     result, summary, layers = COMMANDS[args.command](args, inputs)
     for zh, en in write_layer(result, args.output):
-        say(sys.stderr, f"注意：{zh} | note: {en}")
+        say(sys.stderr, " | ".join(i18n.pair("cli.note.line", note={"zh-CN": zh, "en": en})))
     summary = {**summary, "inputs": inputs.info, "output": args.output}
     if args.html:
         from geo.webmap import write_map
@@ -66,13 +66,14 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 Path(args.summary).write_text(text + "\n", encoding="utf-8")
             except OSError as exc:
-                raise CliError(f"无法写入摘要 {args.summary}：{exc.strerror}",
-                               f"cannot write the summary {args.summary}: {exc.strerror}") from None  # fmt: skip
+                raise CliError(*i18n.pair("cli.error.summary_not_written", path=args.summary,
+                                          reason=exc.strerror)) from None  # fmt: skip
     except (CliError, LayerFileError) as exc:
-        say(sys.stderr, f"python -m geo {args.command}: 错误：{exc.zh} | error: {exc.en}")
+        reason = {"zh-CN": exc.zh, "en": exc.en}
+        say(sys.stderr, f"python -m geo {args.command}: " + " | ".join(i18n.pair("cli.error.line", reason=reason)))
         return 2
     except (ValueError, TypeError, pyproj.exceptions.CRSError) as exc:
-        say(sys.stderr, f"python -m geo {args.command}: 错误：输入或参数无效（{exc}） | error: {exc}")
+        say(sys.stderr, f"python -m geo {args.command}: " + " | ".join(i18n.pair("cli.error.invalid", reason=exc)))
         return 2
     say(sys.stdout, text, one_line=False)
     return 0

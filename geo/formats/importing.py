@@ -22,7 +22,7 @@ import pyproj
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geo import chinacoords
+from geo import chinacoords, i18n
 from geo.formats import tables
 from geo.formats.charsets import cpg_encoding, decode, has_undecodable
 from geo.formats.importchecks import check_ranges, empty_problems, problems
@@ -32,7 +32,7 @@ from geo.formats.shapefiles import scan_dbf
 __all__ = ["KINDS", "SourceError", "SourceTable", "parse_crs", "read_source"]
 
 KINDS = ("geojson", "csv", "xlsx", "shapefile", "geopackage", "kml", "kmz", "osm_pbf")
-CHINESE_SYSTEMS = {"gcj02": "GCJ-02 (AMap/高德, Tencent)", "bd09": "BD-09 (Baidu/百度)"}
+CHINESE_SYSTEMS = {"gcj02": i18n.both("formats.crs.gcj02"), "bd09": i18n.both("formats.crs.bd09")}
 _WGS84 = pyproj.CRS.from_epsg(4326)
 
 
@@ -84,24 +84,25 @@ def _read_gdal(path: Path, layer: str | None, encoding: str | None = None) -> gp
             kwargs = {"encoding": encoding} if encoding else {}
             return pyogrio.read_dataframe(path, layer=layer, **kwargs)
     except (DataSourceError, DataLayerError, ValueError, RuntimeError) as exc:
-        raise SourceError(f"无法读取文件：{exc}", f"cannot read the file: {exc}") from None
+        raise SourceError(*i18n.pair("formats.error.unreadable_source", reason=exc)) from None
 
 
 def _layers(path: Path) -> list[str]:
     try:
         return [str(name) for name, _ in pyogrio.list_layers(path)]
     except (DataSourceError, DataLayerError, ValueError) as exc:
-        raise SourceError(f"无法读取文件：{exc}", f"cannot read the file: {exc}") from None
+        raise SourceError(*i18n.pair("formats.error.unreadable_source", reason=exc)) from None
 
 
-def _choose(names: list[str], layer: str | None, what: str) -> str:
+def _choose(names: list[str], layer: str | None, what: dict) -> str:
     if not names:
-        raise SourceError(f"文件中没有{what}", f"the file has no {what}", "empty_file")
+        raise SourceError(*i18n.pair("formats.error.nothing_in_file", what=what), "empty_file")
     if layer is None:
         return names[0]
     if layer not in names:
-        raise SourceError(f"没有{what} {layer!r}（现有：{'、'.join(names)}）",
-                          f"no {what} {layer!r} (found: {', '.join(names)})", "unknown_layer", "layer")  # fmt: skip
+        found = {lang: sep.join(names) for lang, sep in i18n.both("formats.word.list_separator").items()}
+        raise SourceError(*i18n.pair("formats.error.no_such_part", what=what, layer=repr(layer), found=found),
+                          "unknown_layer", "layer")  # fmt: skip
     return layer
 
 
@@ -119,19 +120,19 @@ def _geojson(files: Mapping[str, bytes], opts: dict):
     try:
         obj = json.loads(decoded.text)
     except (ValueError, RecursionError) as exc:
-        raise SourceError(f"不是有效的 GeoJSON：{exc}", f"not valid GeoJSON: {exc}", "invalid_json") from None
+        raise SourceError(*i18n.pair("formats.error.invalid_geojson", reason=exc), "invalid_json") from None
     kind = obj.get("type") if isinstance(obj, dict) else None
     features = obj.get("features") if kind == "FeatureCollection" else [obj] if kind == "Feature" else None
     if kind not in ("FeatureCollection", "Feature") or not isinstance(features, list):
-        raise SourceError("需要 GeoJSON FeatureCollection 或 Feature", "expected a GeoJSON FeatureCollection or "
-                          "Feature", "invalid_geojson")  # fmt: skip
+        raise SourceError(*i18n.pair("formats.error.not_features"), "invalid_geojson")
     crs = None
     name = ((obj.get("crs") or {}).get("properties") or {}).get("name") if isinstance(obj.get("crs"), dict) else None
     if name and "CRS84" not in str(name):
         try:
             crs = pyproj.CRS.from_user_input(name)
         except pyproj.exceptions.CRSError:
-            raise SourceError(f"无法识别的坐标系 {name!r}", f"unknown crs {name!r}", "unsupported_crs") from None
+            raise SourceError(*i18n.pair("formats.error.unknown_source_crs", crs=repr(name)), "unsupported_crs") \
+                from None
     rows, geoms, bad = [], [], []
     for i, feature in enumerate(features):
         feature = feature if isinstance(feature, dict) else {}
@@ -179,7 +180,7 @@ def _shapefile(files: Mapping[str, bytes], opts: dict, workdir: Path):
     paths = _on_disk(files, workdir)
     shps = sorted(n for n in paths if n.lower().endswith(".shp"))
     stems = {n[:-4]: n for n in shps}
-    stem = _choose(list(stems), opts.get("layer"), "shapefile layer")
+    stem = _choose(list(stems), opts.get("layer"), i18n.both("formats.part.shapefile_layer"))
     parts = {n[len(stem):].lower(): n for n in paths if n[: len(stem)] == stem and "." not in n[len(stem) + 1:]}
     dbf = files.get(parts.get(".dbf", ""), b"")
     cpg_text = files[parts[".cpg"]].decode("ascii", "replace") if ".cpg" in parts else None
@@ -205,7 +206,7 @@ def _shapefile(files: Mapping[str, bytes], opts: dict, workdir: Path):
     return frame, geoms, crs, found, info
 
 
-def _gdal_file(files: Mapping[str, bytes], opts: dict, workdir: Path, suffix: str, what: str):
+def _gdal_file(files: Mapping[str, bytes], opts: dict, workdir: Path, suffix: str, what: dict):
     path = workdir / f"upload{suffix}"
     path.write_bytes(next(iter(files.values())))
     names = _layers(path)
@@ -228,8 +229,8 @@ def _kmz(files: Mapping[str, bytes], opts: dict, workdir: Path):
     roots = sorted((n for n in files if n.lower().endswith(".kml") and "/" not in n),
                    key=lambda n: (n.lower() != "doc.kml", n))  # fmt: skip
     if not roots:
-        raise SourceError("KMZ 中没有 .kml 文件", "the KMZ holds no .kml file", "empty_file")
-    return _gdal_file({roots[0]: files[roots[0]]}, opts, workdir, ".kml", "KML folder")
+        raise SourceError(*i18n.pair("formats.error.kmz_without_kml"), "empty_file")
+    return _gdal_file({roots[0]: files[roots[0]]}, opts, workdir, ".kml", i18n.both("formats.part.kml_folder"))
 
 
 def _table(files: Mapping[str, bytes], opts: dict, kind: str):
@@ -257,7 +258,7 @@ def _table_geometry(frame: pd.DataFrame, opts: dict, found: list) -> tuple[np.nd
     x, y, wkt = opts.get("x_column"), opts.get("y_column"), opts.get("wkt_column")
     for name, option in ((x, "x_column"), (y, "y_column"), (wkt, "wkt_column")):
         if name is not None and name not in frame.columns:
-            raise SourceError(f"没有列 {name!r}", f"no column {name!r}", "unknown_column", option)
+            raise SourceError(*i18n.pair("formats.error.no_column", column=repr(name)), "unknown_column", option)
     if x is None and y is None and wkt is None:
         pair = tables.find_coordinate_columns(frame.columns)
         wkt = tables.find_column(frame.columns, tables.WKT_NAMES) if pair is None else None
@@ -291,8 +292,7 @@ def _osm(files: Mapping[str, bytes], opts: dict, workdir: Path):
     try:
         gdf = read_osm(str(path), target)
     except ValueError as exc:
-        raise SourceError(f"OpenStreetMap 数据只能导入道路、建筑、公厕、垃圾箱、收集点、路灯图层：{exc}", str(exc),
-                          "unsupported_target", "layer") from None  # fmt: skip
+        raise SourceError(*i18n.pair("formats.error.osm_target", reason=exc), "unsupported_target", "layer") from None
     frame, geoms, crs = _split(gdf)
     return frame, geoms, crs, empty_problems(), {"osm_target": target, "attribution": "© OpenStreetMap contributors"}
 
@@ -322,8 +322,9 @@ def _coordinates(geoms: np.ndarray, declared: pyproj.CRS | None, opts: dict, inf
     """Projected sources to degrees, range checks on the degrees, then WGS 84: (geometry, problems)."""
     try:
         system, chosen = parse_crs(opts.get("crs"))
-    except ValueError as exc:
-        raise SourceError(f"无法识别的坐标系 {opts.get('crs')!r}", str(exc), "unknown_crs", "crs") from None
+    except ValueError:
+        raise SourceError(*i18n.pair("formats.error.unknown_import_crs", crs=repr(opts.get("crs"))), "unknown_crs",
+                          "crs") from None  # fmt: skip
     crs = chosen or declared or _WGS84
     info["crs_declared"] = declared.to_string() if declared is not None else None
     info["crs"] = system or crs.to_string()
@@ -364,9 +365,9 @@ def read_source(kind: str, files: Mapping[str, bytes], **options) -> SourceTable
     SourceTable
     """
     if kind not in KINDS:
-        raise SourceError(f"不支持的文件类型 {kind!r}", f"unsupported file kind {kind!r}", "unsupported_format")
+        raise SourceError(*i18n.pair("formats.error.unsupported_kind", kind=repr(kind)), "unsupported_format")
     if not files:
-        raise SourceError("没有文件", "no file", "empty_file")
+        raise SourceError(*i18n.pair("formats.error.no_file"), "empty_file")
     with tempfile.TemporaryDirectory(prefix="cw-import-") as tmp:
         work = Path(tmp)
         if kind == "geojson":
@@ -376,9 +377,10 @@ def read_source(kind: str, files: Mapping[str, bytes], **options) -> SourceTable
         elif kind == "shapefile":
             frame, geoms, crs, found, info = _shapefile(files, options, work)
         elif kind == "geopackage":
-            frame, geoms, crs, found, info = _gdal_file(files, options, work, ".gpkg", "layer")
+            frame, geoms, crs, found, info = _gdal_file(files, options, work, ".gpkg", i18n.both("formats.part.layer"))
         elif kind == "kml":
-            frame, geoms, crs, found, info = _gdal_file(files, options, work, ".kml", "KML folder")
+            frame, geoms, crs, found, info = _gdal_file(files, options, work, ".kml",
+                                                        i18n.both("formats.part.kml_folder"))  # fmt: skip
         elif kind == "kmz":
             frame, geoms, crs, found, info = _kmz(files, options, work)
         else:

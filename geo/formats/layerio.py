@@ -16,6 +16,8 @@ import pyogrio
 import pyproj
 from pyogrio.errors import DataLayerError, DataSourceError
 
+from geo import i18n
+
 __all__ = ["OUTPUT_FORMATS", "LayerFileError", "read_layer", "shapefile_names", "split_layer", "write_layer"]
 
 #: Output drivers by file extension.
@@ -59,15 +61,15 @@ def _choose_layer(path: str, layer: str | None) -> str | None:
     try:
         names = [str(name) for name, _ in pyogrio.list_layers(path)]
     except (DataSourceError, DataLayerError) as exc:
-        raise LayerFileError(f"无法读取文件 {path}：{exc}", f"cannot read {path}: {exc}") from None
+        raise LayerFileError(*i18n.pair("formats.error.unreadable_file", path=path, reason=exc)) from None
     if layer is not None:
         if layer not in names:
-            raise LayerFileError(f"{path} 中没有图层 {layer!r}（现有图层：{', '.join(names)}）",
-                                 f"{path} has no layer {layer!r} (layers: {', '.join(names)})")  # fmt: skip
+            raise LayerFileError(*i18n.pair("formats.error.no_such_layer", path=path, layer=repr(layer),
+                                            layers=", ".join(names)))  # fmt: skip
         return layer
     if len(names) > 1:
-        raise LayerFileError(f"{path} 有 {len(names)} 个图层（{', '.join(names)}），请指定一个",
-                             f"{path} has {len(names)} layers ({', '.join(names)}): choose one")  # fmt: skip
+        raise LayerFileError(*i18n.pair("formats.error.several_layers", path=path, count=len(names),
+                                        layers=", ".join(names)))  # fmt: skip
     return None
 
 
@@ -77,7 +79,7 @@ def _parse_crs(crs: str | None) -> pyproj.CRS | None:
     try:
         return pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError:
-        raise LayerFileError(f"无法识别的坐标系 {crs!r}", f"unknown CRS {crs!r}") from None
+        raise LayerFileError(*i18n.pair("formats.error.unknown_crs", crs=repr(crs))) from None
 
 
 def _check_crs(gdf: gpd.GeoDataFrame, path: str, crs: str | None, default_crs: str | None) -> gpd.GeoDataFrame:
@@ -85,15 +87,11 @@ def _check_crs(gdf: gpd.GeoDataFrame, path: str, crs: str | None, default_crs: s
     if gdf.crs is None and given is None and fallback is not None:
         return gdf.set_crs(fallback)
     if gdf.crs is None and given is None:
-        raise LayerFileError(
-            f"{path} 没有坐标系（CRS），不会猜测；如确知，请用 --…-crs 指定（如 EPSG:4326）",
-            f"{path} has no CRS and it is never guessed; if you know it, give it with --…-crs (e.g. EPSG:4326)",
-        )
+        raise LayerFileError(*i18n.pair("formats.error.no_crs", path=path))
     if gdf.crs is None:
         return gdf.set_crs(given)
     if given is not None and not gdf.crs.equals(given):
-        raise LayerFileError(f"{path} 已声明坐标系 {gdf.crs.to_string()}，与指定的 {crs} 不同",
-                             f"{path} declares CRS {gdf.crs.to_string()}, not the given {crs}")  # fmt: skip
+        raise LayerFileError(*i18n.pair("formats.error.other_crs", path=path, declared=gdf.crs.to_string(), crs=crs))
     return gdf
 
 
@@ -138,15 +136,15 @@ def read_layer(
     """
     path, named = split_layer(path)
     if named is not None and layer is not None and named != layer:
-        raise LayerFileError(f"图层指定了两次：{named!r} 与 {layer!r}", f"two layers given: {named!r} and {layer!r}")
+        raise LayerFileError(*i18n.pair("formats.error.two_layers", first=repr(named), second=repr(layer)))
     layer = layer if layer is not None else named
     if not Path(path).exists():
-        raise LayerFileError(f"找不到文件：{path}", f"no such file: {path}")
+        raise LayerFileError(*i18n.pair("formats.error.no_such_file", path=path))
     if (x_column is None) != (y_column is None):
-        raise LayerFileError("--…-x-column 与 --…-y-column 须同时给出", "give both --…-x-column and --…-y-column")
+        raise LayerFileError(*i18n.pair("formats.error.x_and_y"))
     is_table = Path(path).suffix.lower() in _TABLE_SUFFIXES
     if x_column is not None and not is_table:
-        raise LayerFileError(f"x/y 列只用于 CSV 文件，{path} 不是", f"x/y columns apply to CSV files only, not {path}")
+        raise LayerFileError(*i18n.pair("formats.error.xy_not_csv", path=path))
     options = {"X_POSSIBLE_NAMES": x_column, "Y_POSSIBLE_NAMES": y_column} if x_column is not None else {}
     chosen = _choose_layer(path, layer)
     try:
@@ -154,11 +152,10 @@ def read_layer(
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes on odd records; failures still raise
             frame = pyogrio.read_dataframe(path, layer=chosen, where=where, fid_as_index=True, **options)
     except (DataSourceError, DataLayerError, ValueError) as exc:
-        raise LayerFileError(f"无法读取 {path}：{exc}", f"cannot read {path}: {exc}") from None
+        raise LayerFileError(*i18n.pair("formats.error.unreadable", path=path, reason=exc)) from None
     if not isinstance(frame, gpd.GeoDataFrame):
-        hint_zh = "；CSV 请用 --…-x-column/--…-y-column 指明经纬度列" if is_table else ""
-        hint_en = "; for a CSV name its coordinate columns with --…-x-column/--…-y-column" if is_table else ""
-        raise LayerFileError(f"{path} 没有几何{hint_zh}", f"{path} has no geometry{hint_en}")
+        key = "formats.error.no_geometry_csv" if is_table else "formats.error.no_geometry"
+        raise LayerFileError(*i18n.pair(key, path=path))
     frame = _check_crs(frame, path, crs, default_crs)
     geoms = frame.geometry
     present = ~(geoms.isna() | geoms.is_empty).to_numpy()
@@ -178,12 +175,7 @@ def _check_degrees(frame: gpd.GeoDataFrame, path: str) -> None:
     bad = ((b["minx"] < -180) | (b["maxx"] > 180) | (b["miny"] < -90) | (b["maxy"] > 90)).to_numpy()
     if bad.any():
         fids = ", ".join(str(f) for f in frame.index[bad][:5]) + (" …" if bad.sum() > 5 else "")
-        raise LayerFileError(
-            f"{path} 有 {bad.sum()} 个要素的经纬度超出范围（经度 ±180、纬度 ±90；是否经纬度颠倒？），FID：{fids}；"
-            "可用 --…-where 排除",
-            f"{path} has {bad.sum()} features with lon/lat out of range (±180, ±90: swapped?), FID {fids}; "
-            "leave them out with --…-where",
-        )
+        raise LayerFileError(*i18n.pair("formats.error.out_of_range", path=path, count=bad.sum(), fids=fids))
 
 
 def shapefile_names(columns: list[str]) -> dict[str, str]:
@@ -271,12 +263,12 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str) -> list[tuple[str, str]]:
     driver = OUTPUT_FORMATS.get(target_path.suffix.lower())
     if driver is None:
         known = ", ".join(OUTPUT_FORMATS)
-        raise LayerFileError(f"不支持的输出格式 {target_path.suffix or '（无扩展名）'}，可用：{known}",
-                             f"unsupported output extension {target_path.suffix or '(none)'}; use one of {known}")
+        suffix = target_path.suffix or i18n.both("formats.word.no_suffix")
+        raise LayerFileError(*i18n.pair("formats.error.output_format", suffix=suffix, known=known))
     if layer is not None and driver != "GPKG":
-        raise LayerFileError(f"只有 GeoPackage 可以指定图层：{path}", f"only a GeoPackage takes a layer name: {path}")
+        raise LayerFileError(*i18n.pair("formats.error.layer_needs_gpkg", path=path))
     if not target_path.parent.is_dir():
-        raise LayerFileError(f"输出目录不存在：{target_path.parent}", f"no such directory: {target_path.parent}")
+        raise LayerFileError(*i18n.pair("formats.error.no_directory", directory=target_path.parent))
     out, notes, options = _plain_columns(gdf), [], {}
     if driver in ("GeoJSON", "CSV") and out.crs is not None and not out.crs.equals(_WGS84):
         out = out.to_crs(_WGS84)
@@ -289,9 +281,7 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str) -> list[tuple[str, str]]:
         if renamed:
             out = out.rename(columns=renamed)
             pairs = ", ".join(f"{a} → {b}" for a, b in renamed.items())
-            notes.append((f"Shapefile 字段名最多 10 个字节且不分大小写，已改名：{pairs}",
-                          f"shapefile column names are cut to 10 characters (bytes, case-insensitive): "
-                          f"{pairs}"))  # fmt: skip
+            notes.append(i18n.pair("formats.note.shapefile_names", pairs=pairs))
     _remove_previous(target_path, driver)
     encoding = {"encoding": "UTF-8"} if driver == "ESRI Shapefile" else {}
     try:
@@ -300,8 +290,9 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str) -> list[tuple[str, str]]:
             pyogrio.write_dataframe(out, target_path, driver=driver, layer=layer or target_path.stem,
                                     layer_options=options, **encoding)  # fmt: skip
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
-        raise LayerFileError(f"无法写入 {path}：{exc}", f"cannot write {path}: {exc}") from None
-    notes += [(f"GDAL：{w.message}", f"GDAL: {w.message}") for w in caught if issubclass(w.category, RuntimeWarning)]
+        raise LayerFileError(*i18n.pair("formats.error.unwritable", path=path, reason=exc)) from None
+    notes += [i18n.pair("formats.note.gdal", message=w.message) for w in caught
+              if issubclass(w.category, RuntimeWarning)]  # fmt: skip
     if driver == "ESRI Shapefile":
         target_path.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")
     return notes

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 import numpy as np
 import pandas as pd
 
+from geo import i18n
 from geo.formats.charsets import decode
 
 __all__ = [
@@ -179,7 +180,7 @@ def read_csv(data: bytes) -> tuple[pd.DataFrame, dict, list[tuple[int, int]]]:
     sep = _delimiter(first_line)
     info = {"encoding": decoded.encoding, "delimiter": sep, "undecodable_bytes": decoded.undecodable_bytes}
     if not text.strip():
-        raise TableError("文件是空的", "the file is empty", "empty_file")
+        raise TableError(*i18n.pair("formats.error.empty_file"), "empty_file")
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
                             engine="c", encoding_errors="surrogateescape")  # fmt: skip
@@ -187,10 +188,10 @@ def read_csv(data: bytes) -> tuple[pd.DataFrame, dict, list[tuple[int, int]]]:
     except pd.errors.ParserError:
         frame, ragged = _read_ragged(text, sep)
     except (pd.errors.EmptyDataError, ValueError) as exc:
-        raise TableError(f"无法读取表格：{exc}", f"cannot read the table: {exc}") from None
+        raise TableError(*i18n.pair("formats.error.unreadable_table", reason=exc)) from None
     if frame.shape[1] > MAX_COLUMNS:
-        raise TableError(f"列数过多（{frame.shape[1]}，上限 {MAX_COLUMNS}）",
-                         f"too many columns ({frame.shape[1]}; at most {MAX_COLUMNS})", "too_many_columns")
+        raise TableError(*i18n.pair("formats.error.too_many_columns_csv", count=frame.shape[1], limit=MAX_COLUMNS),
+                         "too_many_columns")  # fmt: skip
     frame.columns = _unique_columns([clean_name(c) for c in frame.columns])
     return frame.reset_index(drop=True), info, ragged
 
@@ -227,13 +228,13 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> tuple[pd.DataFrame, dict
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, ValueError, OSError, TypeError) as exc:
-        raise TableError(f"无法读取 Excel 文件：{exc}", f"cannot read the workbook: {exc}", "unreadable_xlsx") from None
+        raise TableError(*i18n.pair("formats.error.unreadable_xlsx", reason=exc), "unreadable_xlsx") from None
     try:
         sheets = list(book.sheetnames)
         chosen = sheet if sheet is not None else (sheets[0] if sheets else None)
         if chosen not in sheets:
-            raise TableError(f"没有工作表 {chosen!r}（现有：{'、'.join(sheets)}）",
-                             f"no sheet {chosen!r} (sheets: {', '.join(sheets)})", "unknown_sheet")
+            names = {lang: sep.join(sheets) for lang, sep in i18n.both("formats.word.list_separator").items()}
+            raise TableError(*i18n.pair("formats.error.no_sheet", sheet=repr(chosen), sheets=names), "unknown_sheet")
         rows = ([_cell(v) for v in row] for row in book[chosen].iter_rows(values_only=True))
         header = None
         for row in rows:
@@ -241,12 +242,12 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> tuple[pd.DataFrame, dict
                 header = row
                 break
         if header is None:
-            raise TableError(f"工作表 {chosen!r} 是空的", f"sheet {chosen!r} is empty", "empty_file")
+            raise TableError(*i18n.pair("formats.error.empty_sheet", sheet=repr(chosen)), "empty_file")
         while header and header[-1] in (None, ""):
             header.pop()
         width = len(header)
         if width > MAX_COLUMNS:
-            raise TableError(f"列数过多（{width}）", f"too many columns ({width})", "too_many_columns")
+            raise TableError(*i18n.pair("formats.error.too_many_columns", count=width), "too_many_columns")
         body = [(row + [None] * width)[:width] for row in rows]
     finally:
         book.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from numbers import Real
 
+from geo import i18n
 from geo.gaps.checks import positive
 
 __all__ = ["BIN_CATEGORY_OF_CLASS", "CJJ27_BIN_SPACING_M", "CJJ45_SPACING_FACTORS", "ROAD_CLASSES",
@@ -19,9 +20,9 @@ CJJ45_SPACING_FACTORS = {"cutoff": 3.0, "semi_cutoff": 3.5, "non_cutoff": 4.0}
 CJJ27_BIN_SPACING_M = {"commercial": (25.0, 50.0), "arterial": (50.0, 80.0), "ordinary": (80.0, 100.0)}
 BIN_CATEGORY_OF_CLASS = {"commercial": "commercial", "arterial": "arterial", "secondary": "ordinary",
                          "branch": "ordinary", "alley": "ordinary"}  # fmt: skip
-_LABELS = {"cutoff": ("截光型", "cut-off"), "semi_cutoff": ("半截光型", "semi-cut-off"),
-           "non_cutoff": ("非截光型", "non-cut-off"), "commercial": ("商业街", "commercial street"),
-           "arterial": ("主干路", "arterial"), "ordinary": ("一般道路", "ordinary road")}  # fmt: skip
+_LABELS = {"cutoff": i18n.both("gaps.label.cutoff"), "semi_cutoff": i18n.both("gaps.label.semi_cutoff"),
+           "non_cutoff": i18n.both("gaps.label.non_cutoff"), "commercial": i18n.both("gaps.label.commercial"),
+           "arterial": i18n.both("gaps.label.arterial"), "ordinary": i18n.both("gaps.label.ordinary")}  # fmt: skip
 
 
 def lamp_gap_thresholds(
@@ -75,20 +76,16 @@ def lamp_gap_thresholds(
     else:
         height = dict.fromkeys(classes, positive(pole_height_m, "pole_height_m"))
     sizes = sorted({(h, per_h * h) for h in height.values()})
-    zh_sizes = "；".join(f"H = {h:g} 米时 S = {s:g} 米，阈值 {factor * s:g} 米" for h, s in sizes)
-    en_sizes = "; ".join(f"H = {h:g} m: S = {s:g} m, threshold {factor * s:g} m" for h, s in sizes)
-    zh, en = _LABELS.get(distribution, (distribution, distribution))
+    sizes_text = {lang: i18n.text("gaps.word.clauses", lang).join(
+        i18n.text("gaps.lamp.size", lang, h=h, s=s, threshold=factor * s) for h, s in sizes)
+        for lang in i18n.LANGUAGES}  # fmt: skip
     return {
         "thresholds": {c: factor * per_h * h for c, h in height.items()},
         "spacing_m": {c: per_h * h for c, h in height.items()},
         "factor_of_spacing": factor,
         "distribution": distribution,
-        "source": {
-            "zh-CN": f"CJJ 45-2015：灯间距 S ≤ {per_h:g}H（{zh}），H 为灯杆高度（{zh_sizes}）。"
-            f"“连续超过 {factor:g} × S 无路灯即为暗段”是本工具的选择，并非标准规定。",
-            "en": f"CJJ 45-2015: lamp spacing S ≤ {per_h:g}H ({en}), H = pole height ({en_sizes}). Calling a "
-            f"stretch longer than {factor:g} × S without a lamp dark is this tool's choice, not the standard.",
-        },
+        "source": i18n.both("gaps.lamp.source", per_h=per_h, distribution=_LABELS.get(distribution, distribution),
+                            sizes=sizes_text, factor=factor),
     }
 
 
@@ -132,16 +129,13 @@ def bin_gap_thresholds(
             raise ValueError(f"{name} must be among {sorted(allowed)}, got {unknown}")
     upper = {k: _upper_bound(v, f"by_road_class[{k!r}]") for k, v in spacing.items()}
     category = {c: BIN_CATEGORY_OF_CLASS[c] for c in classes}
-    zh = "，".join(f"{_LABELS[k][0]} ≤ {v:g} 米" for k, v in upper.items())
-    en = ", ".join(f"{_LABELS[k][1]} ≤ {v:g} m" for k, v in upper.items())
+    bounds = {lang: i18n.text("gaps.word.list", lang).join(
+        i18n.text("gaps.bin.bound", lang, label=_LABELS[k], metres=v) for k, v in upper.items())
+        for lang in i18n.LANGUAGES}  # fmt: skip
     return {
         "thresholds": {c: upper[k] for c, k in category.items() if k in upper},
         "category": category,
-        "source": {
-            "zh-CN": f"CJJ 27-2005 / GB 50337-2003 废物箱设置间距上限：{zh}；次干路、支路、巷道按一般道路计。",
-            "en": f"CJJ 27-2005 / GB 50337-2003 litter-bin spacing, upper bounds: {en}; secondary roads, "
-            "branch roads and alleys count as ordinary roads.",
-        },
+        "source": i18n.both("gaps.bin.source", bounds=bounds),
     }
 
 

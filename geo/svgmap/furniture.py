@@ -8,6 +8,8 @@ import re
 from collections.abc import Mapping
 from html import escape
 
+from geo import i18n
+
 __all__ = ["attrs", "esc", "legend", "north_arrow", "num", "scale_bar", "text_width"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
@@ -47,7 +49,10 @@ def scale_bar(width: float, height: float, scale: float) -> str:
     length_m = _nice_length(width * 0.22 / scale)
     length_px = length_m * scale
     x, y = 16.0, height - 18.0
-    label = f"{length_m / 1000:g} 千米" if length_m >= 1000 else f"{length_m:g} 米"
+    if length_m >= 1000:
+        label = i18n.text("svgmap.scale.km", km=length_m / 1000)
+    else:
+        label = i18n.text("svgmap.scale.m", m=length_m)
     half = length_px / 2
     return (f'<g class="scale-bar" data-length-m="{num(length_m)}" data-length-px="{num(length_px)}">'
             f'<rect x="{num(x - 6)}" y="{num(y - 20)}" width="{num(length_px + 12)}" height="30" fill="#ffffff" '
@@ -65,7 +70,8 @@ def north_arrow(width: float) -> str:
     return (f'<g class="north-arrow"><circle cx="{num(x)}" cy="{num(y + 20)}" r="17" fill="#ffffff" '
             f'fill-opacity="0.85"/><path d="M{num(x)} {num(y + 4)}L{num(x + 7)} {num(y + 28)}L{num(x)} '
             f'{num(y + 23)}L{num(x - 7)} {num(y + 28)}Z" fill="#333333"/><text x="{num(x)}" y="{num(y + 43)}" '
-            f'font-size="12" text-anchor="middle" fill="#333333">北</text></g>')  # fmt: skip
+            f'font-size="12" text-anchor="middle" fill="#333333">{esc(i18n.text("svgmap.north_arrow.label"))}</text>'
+            f"</g>")  # fmt: skip
 
 
 def text_width(text: str, size: float) -> float:
@@ -88,7 +94,7 @@ def legend(entries: list, top: float, width: float) -> tuple[str, float]:
         return "", 0.0
     parts, x, y = [], 12.0, top + 18.0
     for label, paint, kind, count in entries:
-        text = f"{label}（{count}）" if kind != "area" else label
+        text = i18n.text("svgmap.legend.count", label=label, count=count) if kind != "area" else label
         advance = 24 + text_width(text, _LEGEND_FONT) + 18
         if x > 12 and x + advance > width - 8:
             x, y = 12.0, y + _LEGEND_ROW

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import folium
 import numpy as np
 
+from geo import i18n
 from geo.webmap.assets import LEAFLET_DIR, check_local, copy_assets, inline_assets
 from geo.webmap.elements import Head, Layer, Panel, Setup
 from geo.webmap.panel import panel_html
@@ -135,7 +136,8 @@ def _render(layers: Sequence[tuple], summary: Mapping | None, title: object, att
     if not all(isinstance(a, str) for a in credits):
         raise TypeError(f"attribution must be a string or strings, got {attribution!r}")
     specs = [layer_spec(k, layer) for k, layer in enumerate(layers)]
-    page_title = bilingual(title, "title") if title is not None else specs[0]["title"] if specs else "地图 / Map"
+    untitled = i18n.bilingual("webmap.page.default_title")
+    page_title = bilingual(title, "title") if title is not None else specs[0]["title"] if specs else untitled
     fmap = _folium_map(specs, files_url)
     fmap.get_root().title = html.escape(page_title)
     Head(files_url is None).add_to(fmap)

@@ -9,43 +9,52 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from geo import i18n
+
 __all__ = ["panel_html"]
 
 _SUMMARY_LABELS = {
-    "targets": ("目标数", "targets"), "covered": ("已覆盖", "covered"), "uncovered": ("未覆盖", "not covered"),
-    "unreachable": ("不可达", "unreachable"), "coverage_ratio": ("覆盖率", "coverage"),
-    "radius_m": ("服务半径（米）", "radius (m)"), "metric": ("距离", "distance"),
-    "households_total": ("户数", "households"), "households_covered": ("已覆盖户数", "households covered"),
-    "total_gap_m": ("缺口总长（米）", "total gap length (m)"), "gaps": ("缺口段数", "gaps"),
-    "lines_checked": ("已检查线路", "lines checked"), "lines_skipped": ("跳过线路", "lines skipped"),
-    "lines_unchecked": ("未检查线路", "lines not checked"),
-    "checked_length_m": ("检查长度（米）", "length checked (m)"),
-    "unchecked_classes": ("无阈值的道路等级", "classes without a threshold"),
-    "max_gap_m": ("阈值（米）", "threshold (m)"), "snap_m": ("吸附距离（米）", "snap distance (m)"),
-    "source": ("依据", "source"), "preset": ("预设", "preset"),
-    "exclude_broken": ("损坏路灯计为缺失", "broken lamps count as missing"), "method": ("方法", "method"),
-    "problem": ("问题", "problem"), "status": ("状态", "status"), "coverable": ("可覆盖", "coverable"),
-    "uncoverable": ("无法覆盖", "cannot be covered"), "covered_before": ("新增前已覆盖", "covered before"),
-    "covered_after": ("新增后已覆盖", "covered after"), "count": ("建议点位数", "sites proposed"),
-    "objective": ("目标值", "objective"), "gap_ratio": ("与最优（或界）的差距", "gap to the optimum or bound"),
-    "points": ("点数", "points"), "cells": ("网格数", "cells"), "size_m": ("网格大小（米）", "cell size (m)"),
-    "cell": ("网格形状", "cell shape"), "classes": ("分类", "classes"), "crs": ("量算坐标系", "metric CRS"),
-    "by_class": ("按道路等级", "by road class"), "by_line": ("按道路", "by line"),
-    "by_grid": ("按网格", "by grid cell"), "broken_left_out": ("略去的损坏点", "broken points left out"),
-    "quality": ("质量", "quality"), "distance_band_m": ("邻域距离（米）", "neighbour distance (m)"),
-    "uncoverable_ids": ("无法覆盖的目标", "targets out of reach"),
+    "targets": i18n.pair("webmap.summary.targets"), "covered": i18n.pair("webmap.summary.covered"),
+    "uncovered": i18n.pair("webmap.summary.uncovered"), "unreachable": i18n.pair("webmap.summary.unreachable"),
+    "coverage_ratio": i18n.pair("webmap.summary.coverage_ratio"), "radius_m": i18n.pair("webmap.summary.radius_m"),
+    "metric": i18n.pair("webmap.summary.metric"), "households_total": i18n.pair("webmap.summary.households_total"),
+    "households_covered": i18n.pair("webmap.summary.households_covered"),
+    "total_gap_m": i18n.pair("webmap.summary.total_gap_m"), "gaps": i18n.pair("webmap.summary.gaps"),
+    "lines_checked": i18n.pair("webmap.summary.lines_checked"),
+    "lines_skipped": i18n.pair("webmap.summary.lines_skipped"),
+    "lines_unchecked": i18n.pair("webmap.summary.lines_unchecked"),
+    "checked_length_m": i18n.pair("webmap.summary.checked_length_m"),
+    "unchecked_classes": i18n.pair("webmap.summary.unchecked_classes"),
+    "max_gap_m": i18n.pair("webmap.summary.max_gap_m"), "snap_m": i18n.pair("webmap.summary.snap_m"),
+    "source": i18n.pair("webmap.summary.source"), "preset": i18n.pair("webmap.summary.preset"),
+    "exclude_broken": i18n.pair("webmap.summary.exclude_broken"), "method": i18n.pair("webmap.summary.method"),
+    "problem": i18n.pair("webmap.summary.problem"), "status": i18n.pair("webmap.summary.status"),
+    "coverable": i18n.pair("webmap.summary.coverable"), "uncoverable": i18n.pair("webmap.summary.uncoverable"),
+    "covered_before": i18n.pair("webmap.summary.covered_before"),
+    "covered_after": i18n.pair("webmap.summary.covered_after"), "count": i18n.pair("webmap.summary.count"),
+    "objective": i18n.pair("webmap.summary.objective"), "gap_ratio": i18n.pair("webmap.summary.gap_ratio"),
+    "points": i18n.pair("webmap.summary.points"), "cells": i18n.pair("webmap.summary.cells"),
+    "size_m": i18n.pair("webmap.summary.size_m"), "cell": i18n.pair("webmap.summary.cell"),
+    "classes": i18n.pair("webmap.summary.classes"), "crs": i18n.pair("webmap.summary.crs"),
+    "by_class": i18n.pair("webmap.summary.by_class"), "by_line": i18n.pair("webmap.summary.by_line"),
+    "by_grid": i18n.pair("webmap.summary.by_grid"), "broken_left_out": i18n.pair("webmap.summary.broken_left_out"),
+    "quality": i18n.pair("webmap.summary.quality"), "distance_band_m": i18n.pair("webmap.summary.distance_band_m"),
+    "uncoverable_ids": i18n.pair("webmap.summary.uncoverable_ids"),
 }  # fmt: skip
-_VALUE_LABELS = {"euclidean": ("直线", "straight line"), "network": ("沿街道", "along the streets"),
-                 "hex": ("六边形", "hexagons"), "square": ("正方形", "squares"), "greedy": ("贪心", "greedy"),
-                 "exact": ("精确（HiGHS）", "exact (HiGHS)"), "optimal": ("已证最优", "proved optimal"),
-                 "max_coverage": ("最大覆盖", "maximum coverage"), "set_cover": ("集合覆盖", "set cover")}  # fmt: skip
+_VALUE_LABELS = {
+    "euclidean": i18n.pair("webmap.value.euclidean"), "network": i18n.pair("webmap.value.network"),
+    "hex": i18n.pair("webmap.value.hex"), "square": i18n.pair("webmap.value.square"),
+    "greedy": i18n.pair("webmap.value.greedy"), "exact": i18n.pair("webmap.value.exact"),
+    "optimal": i18n.pair("webmap.value.optimal"), "max_coverage": i18n.pair("webmap.value.max_coverage"),
+    "set_cover": i18n.pair("webmap.value.set_cover"),
+}  # fmt: skip
 
 
 def _format(key: str, value: object) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "是 yes" if value else "否 no"
+        return " ".join(i18n.pair("webmap.value.yes")) if value else " ".join(i18n.pair("webmap.value.no"))
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
@@ -60,7 +69,8 @@ def _format(key: str, value: object) -> str:
 def _label(key: str) -> tuple[str, str]:
     if key in _SUMMARY_LABELS:
         return _SUMMARY_LABELS[key]
-    for suffix, (zh, en) in (("_total", ("合计", "total")), ("_covered", ("已覆盖", "covered"))):
+    for suffix, (zh, en) in (("_total", i18n.pair("webmap.summary.suffix_total")),
+                             ("_covered", i18n.pair("webmap.summary.suffix_covered"))):
         if key.endswith(suffix) and len(key) > len(suffix):
             return f"{key[: -len(suffix)]} {zh}", en
     return key, key
@@ -83,7 +93,7 @@ def _summary_rows(summary: Mapping, prefix: tuple[str, str] | None = None) -> li
                 shown = ", ".join(_format(str(key), v) for v in value[:20]) + (" …" if len(value) > 20 else "")
                 rows.append((label, shown or "—"))
             else:
-                rows.append((label, f"{len(value)} 项 items"))
+                rows.append((label, f"{len(value)} " + " ".join(i18n.pair("webmap.summary.items"))))
         else:
             rows.append((label, _format(str(key), value)))
     return rows
@@ -100,7 +110,8 @@ def panel_html(title: str, specs: list[dict], summary: Mapping | None) -> str:
                          f"</span>{esc(label)} ({count:,})</li>")  # fmt: skip
         parts.append("</ul>")
     if summary:
-        parts.append('<details open><summary>摘要 Summary</summary><table class="webmap-table">')
+        parts.append(f'<details open><summary>{esc(" ".join(i18n.pair("webmap.panel.summary")))}</summary>'
+                     '<table class="webmap-table">')
         parts.extend(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _summary_rows(summary))
         parts.append("</table></details>")
     parts.append("</div>")

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import i18n
 from geo.webmap.features import collection, json_value
 
 __all__ = ["STYLES"]
@@ -30,32 +31,33 @@ def _coverage_status(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.where(covered, "covered", np.where(reachable, "uncovered", "unreachable"))
 
 
-_GI = {"hot_99": ("#d62f27", "热点（99% 置信）", "hot spot, 99 % confidence"),
-       "hot_95": ("#ed7551", "热点（95% 置信）", "hot spot, 95 % confidence"),
-       "hot_90": ("#fab984", "热点（90% 置信）", "hot spot, 90 % confidence"),
-       "not_significant": ("#f7f7f2", "不显著", "not significant"),
-       "cold_90": ("#c0ccbe", "冷点（90% 置信）", "cold spot, 90 % confidence"),
-       "cold_95": ("#849eba", "冷点（95% 置信）", "cold spot, 95 % confidence"),
-       "cold_99": ("#4575b5", "冷点（99% 置信）", "cold spot, 99 % confidence")}  # fmt: skip
+_GI = {"hot_99": ("#d62f27", *i18n.pair("webmap.hotspots.hot_99")),
+       "hot_95": ("#ed7551", *i18n.pair("webmap.hotspots.hot_95")),
+       "hot_90": ("#fab984", *i18n.pair("webmap.hotspots.hot_90")),
+       "not_significant": ("#f7f7f2", *i18n.pair("webmap.hotspots.not_significant")),
+       "cold_90": ("#c0ccbe", *i18n.pair("webmap.hotspots.cold_90")),
+       "cold_95": ("#849eba", *i18n.pair("webmap.hotspots.cold_95")),
+       "cold_99": ("#4575b5", *i18n.pair("webmap.hotspots.cold_99"))}  # fmt: skip
 
 #: Style presets by name: what ``geo.webmap.write_map`` draws for each kind of result.
 STYLES: dict[str, dict] = {
     "coverage": {"by": _coverage_status, "radius": 5, "weight": 1.5, "fill_opacity": 0.55, "classes": {
-        "covered": {"color": "#1b7837", "label": ("已覆盖", "covered")},
-        "uncovered": {"color": "#d6604d", "label": ("未覆盖", "not covered")},
-        "unreachable": {"color": "#6a6a6a", "dash_array": "4 3", "label": ("不可达", "unreachable")}}},
+        "covered": {"color": "#1b7837", "label": i18n.pair("webmap.style.covered")},
+        "uncovered": {"color": "#d6604d", "label": i18n.pair("webmap.style.uncovered")},
+        "unreachable": {"color": "#6a6a6a", "dash_array": "4 3", "label": i18n.pair("webmap.style.unreachable")}}},
     "service_areas": {"color": "#4393c3", "fill_color": "#92c5de", "weight": 3, "opacity": 0.6,
-                      "fill_opacity": 0.2, "label": ("服务范围", "service area")},
+                      "fill_opacity": 0.2, "label": i18n.pair("webmap.style.service_areas")},
     "facilities": {"color": "#08306b", "fill_color": "#2166ac", "radius": 6, "weight": 2, "fill_opacity": 0.9,
-                   "label": ("设施", "facility")},
+                   "label": i18n.pair("webmap.style.facilities")},
     "targets": {"color": "#616161", "fill_color": "#bdbdbd", "radius": 4, "weight": 1, "fill_opacity": 0.6,
-                "label": ("目标", "target")},
+                "label": i18n.pair("webmap.style.targets")},
     "points": {"color": "#424242", "fill_color": "#fdd835", "radius": 4, "weight": 1, "fill_opacity": 0.9,
-               "label": ("点", "point")},
-    "lines": {"color": "#8f8f8f", "weight": 2, "opacity": 0.7, "label": ("道路", "street")},
-    "areas": {"color": "#6d6d6d", "fill_color": "#cfcfcf", "weight": 1, "fill_opacity": 0.35, "label": ("面", "area")},
-    "gaps": {"color": "#e31a1c", "weight": 5, "opacity": 0.9, "label": ("缺口路段", "gap")},
-    "proposals": {"numbered": "rank", "color": "#6a1b9a", "label": ("建议新增点位", "proposed site")},
+               "label": i18n.pair("webmap.style.points")},
+    "lines": {"color": "#8f8f8f", "weight": 2, "opacity": 0.7, "label": i18n.pair("webmap.style.lines")},
+    "areas": {"color": "#6d6d6d", "fill_color": "#cfcfcf", "weight": 1, "fill_opacity": 0.35,
+              "label": i18n.pair("webmap.style.areas")},
+    "gaps": {"color": "#e31a1c", "weight": 5, "opacity": 0.9, "label": i18n.pair("webmap.style.gaps")},
+    "proposals": {"numbered": "rank", "color": "#6a1b9a", "label": i18n.pair("webmap.style.proposals")},
     "hotspots": {"by": "class", "color": "#9e9e9e", "weight": 0.5, "fill_opacity": 0.75,
                  "classes": {k: {"fill_color": c, "label": (zh, en)} for k, (c, zh, en) in _GI.items()}},
 }  # fmt: skip

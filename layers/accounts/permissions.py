@@ -14,8 +14,8 @@ def require(user: dict | None, permission: str) -> None:
     """Raise Forbidden unless ``user``'s role grants ``permission`` (authentication is checked earlier)."""
     if permission not in permissions_of(user and user["role"]):
         raise Forbidden(
-            f"Your role may not do this ({permission}).",
-            message_zh="您的角色无权执行此操作。",
+            key="errors.role.forbidden",
+            params={"permission": permission},
             details=[Detail("role", "forbidden", f"role '{user and user['role']}' lacks '{permission}'")],
         )
 
@@ -49,8 +49,7 @@ def require_feature_write(store: Store, user: dict, layer_id: str, geometries: l
         for lon, lat in _points(geometry):
             if cell_containing(lon, lat, cells) is None:
                 raise Forbidden(
-                    "This place is outside your grid cells.",
-                    message_zh="该位置不在您负责的网格内。",
+                    key="errors.role.outside_grid",
                     code="outside_grid",
                     details=[Detail("geometry", "outside_grid",
                                     f"[{lon}, {lat}] is not in your grid cells {sorted(own) or '(none)'}")],

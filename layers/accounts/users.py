@@ -129,4 +129,4 @@ def check_password(password, field: str = "password") -> list[Detail]:
 
 def refuse_user(problems: list[Detail]) -> None:
     if problems:
-        raise ValidationFailed("The user record was refused.", message_zh="用户信息未通过校验。", details=problems)
+        raise ValidationFailed(key="errors.user.refused", details=problems)

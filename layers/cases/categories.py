@@ -37,8 +37,7 @@ def check_category(body, code: str) -> dict:
     naming every bad field at once."""
     if not isinstance(body, dict):
         raise ValidationFailed(
-            "A category is a JSON object.",
-            message_zh="类别须为 JSON 对象。",
+            key="errors.category.not_an_object",
             details=[Detail("", "wrong_type", "send a JSON object")],
         )
     problems: list[Detail] = []
@@ -65,7 +64,7 @@ def check_category(body, code: str) -> dict:
     if not isinstance(body.get("active", True), bool):
         problems.append(Detail("active", "wrong_type", "must be true or false"))
     if problems:
-        raise ValidationFailed("The category is not valid.", message_zh="类别数据有误。", details=problems)
+        raise ValidationFailed(key="errors.category.invalid", details=problems)
     return {k: body[k] for k in sorted(FIELDS - {"active", "code"})} | {
         "code": code,
         "active": body.get("active", True),

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from geo.crs import distance_m
+from layers import i18n
 from layers.store import FeatureVersion, Store, parse_instant
 from layers.uploads import REUSE_MAX_HAMMING, hamming
 
@@ -16,7 +17,8 @@ BEFORE_REPORT_S = 24 * 3600  # a photo more than a day older than its case was n
 PHOTO_CODES = ("reused_photo", "far_from_case", "taken_before_report")
 
 
-def _warning(code: str, message: str, message_zh: str, **extra) -> dict:
+def _warning(code: str, key: str, params: dict, **extra) -> dict:
+    message_zh, message = i18n.pair(key, **params)
     return {"code": code, "message": message, "message_zh": message_zh} | extra
 
 
@@ -50,8 +52,8 @@ def checks(store: Store, tz: ZoneInfo, record: dict, case: FeatureVersion | None
         found.append(
             _warning(
                 "reused_photo",
-                f"The same picture is already on case(s) {reused}.",
-                f"同一张照片已用于问题 {reused}。",
+                "warnings.photo.reused",
+                {"cases": reused},
                 cases=reused,
             )
         )
@@ -65,8 +67,8 @@ def checks(store: Store, tz: ZoneInfo, record: dict, case: FeatureVersion | None
             found.append(
                 _warning(
                     "far_from_case",
-                    f"The photo was taken {far:.0f} m from the case.",
-                    f"照片拍摄位置距问题点 {far:.0f} 米。",
+                    "warnings.photo.far_from_case",
+                    {"distance_m": far},
                     distance_m=round(far, 1),
                 )
             )
@@ -76,8 +78,8 @@ def checks(store: Store, tz: ZoneInfo, record: dict, case: FeatureVersion | None
         found.append(
             _warning(
                 "taken_before_report",
-                "The photo was taken before the case was reported.",
-                "照片拍摄时间早于问题上报时间。",
+                "warnings.photo.taken_before_report",
+                {},
             )
         )
     return found

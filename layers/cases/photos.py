@@ -35,8 +35,7 @@ def prepare(data: bytes, limits: PhotoLimits) -> ProcessedPhoto:
 def check_kind(kind) -> str:
     if kind not in KINDS:
         raise ValidationFailed(
-            "A case photo is 'before' or 'after'.",
-            message_zh="照片类型须为处理前或处理后。",
+            key="errors.photo.kind",
             details=[Detail("kind", "invalid_value", "must be 'before' or 'after'")],
         )
     return kind
@@ -52,8 +51,8 @@ def add_case_photo(ctx: CaseContext, user: dict, fid: int, kind: str, photo: Pro
     status = props.get("status")
     if workflow.group_of(status) == "closed" or (kind == "after" and status not in AFTER_ALLOWED):
         raise Conflict(
-            f"A case that is '{status}' takes no '{kind}' photo.",
-            message_zh="该问题当前状态不能上传此类照片。",
+            key="errors.photo.not_allowed",
+            params={"status": status, "kind": kind},
             code="photo_not_allowed",
             details=[
                 Detail(

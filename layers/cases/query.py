@@ -32,7 +32,7 @@ class CaseFilter:
 
 
 def _bad(field: str, reason: str) -> InvalidParameter:
-    return InvalidParameter(f"Parameter '{field}' is not valid: {reason}.", message_zh=f"参数 {field} 无效。",
+    return InvalidParameter(key="errors.request.bad_parameter", params={"field": field},
                             details=[Detail(field, "invalid_value", reason)])  # fmt: skip
 
 

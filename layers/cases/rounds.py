@@ -22,7 +22,7 @@ FIELDS = {"case_ids", "grid", "start"}
 
 
 def _refuse(field: str, code: str, reason: str) -> ValidationFailed:
-    return ValidationFailed("The round cannot be planned.", message_zh="无法规划巡查路线。",
+    return ValidationFailed(key="errors.round.refused",
                             details=[Detail(field, code, reason)])  # fmt: skip
 
 

@@ -48,10 +48,10 @@ class Limits:
     max_vertices: int = 100_000
 
 
-def _refuse(problems: list[dict], message: str, message_zh: str) -> None:
+def _refuse(problems: list[dict], key: str, params: dict | None = None) -> None:
     shown = problems[:MAX_DETAILS]
     extra = {"details_truncated": len(problems) - len(shown)} if len(problems) > len(shown) else None
-    raise ValidationFailed(message, message_zh=message_zh, details=shown, extra=extra)
+    raise ValidationFailed(key=key, params=params, details=shown, extra=extra)
 
 
 def _check_crs(crs: Any, field: str) -> list[Detail]:
@@ -106,8 +106,7 @@ def parse_new_features(
     """Validate a Feature or FeatureCollection for ``definition``'s layer; all valid or ValidationFailed."""
     if not isinstance(payload, dict) or payload.get("type") not in ("Feature", "FeatureCollection"):
         raise ValidationFailed(
-            "Expected a GeoJSON Feature or FeatureCollection.",
-            message_zh="需要 GeoJSON Feature 或 FeatureCollection。",
+            key="errors.feature.not_geojson",
             code="invalid_geojson",
             details=[Detail("type", "invalid_geojson", "the body's type must be 'Feature' or 'FeatureCollection'")],
         )
@@ -116,7 +115,7 @@ def parse_new_features(
         found, feature = _check_feature(definition, payload, "feature", extent, limits)
         problems += found
         if problems:
-            _refuse(problems, "The feature was refused.", "要素未通过校验，未保存。")
+            _refuse(problems, "errors.feature.refused")
         return [feature]
     problems += [
         Detail(key, "unknown_field", "not a GeoJSON FeatureCollection member")
@@ -125,11 +124,11 @@ def parse_new_features(
     features = payload.get("features")
     if not isinstance(features, list):
         problems.append(Detail("features", "invalid_geojson", "a FeatureCollection needs a 'features' array"))
-        _refuse(problems, "The collection was refused.", "要素集合未通过校验，未保存。")
+        _refuse(problems, "errors.feature.collection_refused")
     if len(features) > limits.max_features:
         raise PayloadTooLarge(
-            f"{len(features)} features in one request; at most {limits.max_features}.",
-            message_zh=f"单次请求含 {len(features)} 个要素，上限为 {limits.max_features} 个。",
+            key="errors.feature.too_many",
+            params={"count": len(features), "limit": limits.max_features},
             details=[Detail("features", "too_many_features", f"at most {limits.max_features} features per request")],
         )
     if not features:
@@ -142,8 +141,8 @@ def parse_new_features(
     if problems:
         _refuse(
             problems,
-            f"{sum(1 for f in accepted if f is None)} of {len(features)} features are invalid; nothing was saved.",
-            f"{len(features)} 个要素中有 {sum(1 for f in accepted if f is None)} 个未通过校验，全部未保存。",
+            "errors.feature.some_invalid",
+            {"invalid": sum(1 for f in accepted if f is None), "total": len(features)},
         )
     return accepted
 
@@ -155,7 +154,7 @@ def parse_replacement(
     problems = _check_crs(payload.get("crs"), "crs") if isinstance(payload, dict) else []
     found, feature = _check_feature(definition, payload, "feature", extent, limits)
     if problems or found:
-        _refuse(problems + found, "The feature was refused.", "要素未通过校验，未保存。")
+        _refuse(problems + found, "errors.feature.refused")
     return feature
 
 
@@ -166,8 +165,7 @@ def apply_patch(
     to null is removed) and validate the result."""
     if not isinstance(patch, dict) or not ({"geometry", "properties"} & set(patch)):
         raise ValidationFailed(
-            "Send 'geometry' and/or 'properties' to change.",
-            message_zh="请提交要修改的 geometry 和/或 properties。",
+            key="errors.feature.empty_patch",
             code="invalid_patch",
             details=[Detail("", "invalid_patch", "expected an object with 'geometry' and/or 'properties'")],
         )
@@ -187,7 +185,7 @@ def apply_patch(
                     props[key] = value
     geometry = patch.get("geometry", json.loads(current.geometry))
     if problems:
-        _refuse(problems, "The change was refused.", "修改未通过校验，未保存。")
+        _refuse(problems, "errors.feature.change_refused")
     return parse_replacement(definition, {"type": "Feature", "geometry": geometry, "properties": props}, extent, limits)
 
 
@@ -195,7 +193,7 @@ def new_layer_definition(payload: Any) -> dict:
     """Validate a custom layer definition sent by a client (see ``layers/catalogue/schema.py``)."""
     problems = check_layer_definition(payload)
     if problems:
-        _refuse(problems, "The layer definition was refused.", "图层定义未通过校验。")
+        _refuse(problems, "errors.layer.definition_refused")
     definition = dict(payload)
     definition.setdefault("editable", True)
     definition.setdefault("properties", {})

@@ -49,18 +49,18 @@ def _file_stem(text: str) -> str:
 def export(store: Store, layer_id: str, fmt: str, at: int | None, tz: ZoneInfo) -> dict:
     """``{"data", "media_type", "filename", "filename_ascii", "notes"}`` for one layer in one format."""
     if fmt not in EXPORT_FORMATS:
-        raise ValidationFailed(f"Unknown export format {fmt!r}.", message_zh="不支持的导出格式。",
+        raise ValidationFailed(key="errors.export.unknown_format", params={"fmt": repr(fmt)},
                                code="invalid_parameter", details=[Detail("format", "invalid_value",
                                f"one of {', '.join(EXPORT_FORMATS)}")])  # fmt: skip
     layer = store.layer(layer_id)
     if layer is None:
-        raise NotFound(f"No layer '{layer_id}'.", message_zh=f"图层“{layer_id}”不存在。",
+        raise NotFound(key="errors.layer.not_found", params={"layer_id": layer_id},
                        details=[Detail("layer", "not_found", f"unknown layer '{layer_id}'")])
     frame = layer_export_frame(store, layer, at)
     try:
         data, notes = export_layer(frame, fmt, name=layer_id)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), message_zh="该图层无法导出为此格式。", code="cannot_export",
+        raise ValidationFailed(key="errors.export.cannot_export", code="cannot_export",
                                details=[Detail("format", "cannot_export", str(exc))]) from None
     when = datetime.fromtimestamp((at if at is not None else store.now()) / 1e6, tz)
     stamp = when.strftime("%Y%m%d-%H%M") if at is not None else when.strftime("%Y%m%d")

@@ -131,10 +131,10 @@ def names(store: Store) -> tuple[dict[str, dict], dict[str, dict]]:
 def check_period(from_us: int | None, to_us: int | None, now_us: int) -> tuple[int, int]:
     if from_us is None or to_us is None:
         missing = "from" if from_us is None else "to"
-        raise ValidationFailed("Name both dates.", message_zh="请指定起止日期。",
+        raise ValidationFailed(key="errors.period.dates_required",
                                details=[Detail(missing, "required", "an ISO 8601 date or date-time")])  # fmt: skip
     if from_us > to_us:
-        raise ValidationFailed("The first date is after the second.", message_zh="开始日期晚于结束日期。",
+        raise ValidationFailed(key="errors.period.reversed",
                                details=[Detail("from", "out_of_range", "must not be after 'to'")])  # fmt: skip
     return from_us, min(to_us, max(now_us, from_us))
 

@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from layers import i18n
 from layers.accounts import CASE_LAYER
 from layers.exports.xlsx import write_xlsx
 from layers.store import Store
@@ -22,28 +23,28 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # Column id -> (zh-CN title, English title).
 TITLES = {
-    "rank": ("排名", "Rank"),
-    "grid_code": ("网格编码", "Grid cell code"),
-    "grid_name": ("网格名称", "Grid cell"),
-    "responsible_unit": ("责任单位", "Responsible unit"),
-    "category": ("类别代码", "Category code"),
-    "category_name": ("类别", "Category"),
-    "cases": ("问题总数", "Cases"),
-    "open": ("未处理", "Open"),
-    "overdue": ("已超期", "Overdue"),
-    "fixed": ("已整改", "Fixed"),
-    "recurring": ("回潮", "Recurring"),
-    "month": ("月份", "Month"),
-    "reported": ("上报", "Reported"),
-    "fixes": ("整改件数", "Fixes"),
-    "median_hours": ("整改用时中位数（小时）", "Median hours to fix"),
-    "id": ("编号", "Case id"),
-    "status": ("状态", "State"),
-    "address": ("地址", "Address"),
-    "description": ("描述", "Description"),
-    "dispatched_at": ("派遣时间", "Dispatched"),
-    "deadline": ("处理期限", "Deadline"),
-    "overdue_days": ("超期（天）", "Days overdue"),
+    "rank": i18n.pair("leaders.column.rank"),
+    "grid_code": i18n.pair("leaders.column.grid_code"),
+    "grid_name": i18n.pair("leaders.column.grid_name"),
+    "responsible_unit": i18n.pair("leaders.column.responsible_unit"),
+    "category": i18n.pair("leaders.column.category"),
+    "category_name": i18n.pair("leaders.column.category_name"),
+    "cases": i18n.pair("leaders.column.cases"),
+    "open": i18n.pair("leaders.column.open"),
+    "overdue": i18n.pair("leaders.column.overdue"),
+    "fixed": i18n.pair("leaders.column.fixed"),
+    "recurring": i18n.pair("leaders.column.recurring"),
+    "month": i18n.pair("leaders.column.month"),
+    "reported": i18n.pair("leaders.column.reported"),
+    "fixes": i18n.pair("leaders.column.fixes"),
+    "median_hours": i18n.pair("leaders.column.median_hours"),
+    "id": i18n.pair("leaders.column.id"),
+    "status": i18n.pair("leaders.column.status"),
+    "address": i18n.pair("leaders.column.address"),
+    "description": i18n.pair("leaders.column.description"),
+    "dispatched_at": i18n.pair("leaders.column.dispatched_at"),
+    "deadline": i18n.pair("leaders.column.deadline"),
+    "overdue_days": i18n.pair("leaders.column.overdue_days"),
 }
 COLUMNS = {
     "by_grid": ("grid_code", "grid_name", "responsible_unit", "cases", "open", "overdue", "fixed", "recurring"),
@@ -55,10 +56,14 @@ COLUMNS = {
     "overdue": ("id", "category", "category_name", "status", "grid_code", "grid_name", "responsible_unit", "address",
                 "description", "dispatched_at", "deadline", "overdue_days"),
 }  # fmt: skip
-# File names: (zh-CN, ASCII) stems.
+# File names: zh-CN stems (the ASCII names are dashboard-<table>).
 FILE_STEMS = {
-    "by_grid": "看板-按网格", "grid_ranking": "看板-网格排名", "by_category": "看板-按类别",
-    "by_month": "看板-按月份", "time_to_fix": "看板-责任单位", "overdue": "看板-超期问题",
+    "by_grid": i18n.text("leaders.file.by_grid"),
+    "grid_ranking": i18n.text("leaders.file.grid_ranking"),
+    "by_category": i18n.text("leaders.file.by_category"),
+    "by_month": i18n.text("leaders.file.by_month"),
+    "time_to_fix": i18n.text("leaders.file.time_to_fix"),
+    "overdue": i18n.text("leaders.file.overdue"),
 }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, timezone
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
+from layers import i18n
 from layers.catalogue.schema import parse_filter_value
 from layers.errors import Detail, InvalidParameter
 from layers.store import Bbox, FeatureVersion, format_instant, parse_instant
@@ -41,13 +42,9 @@ COMMON_PARAMS = ("f",)
 ITEMS_PARAMS = ("f", "bbox", "limit", "offset", "datetime", "crs", "bbox-crs")
 FEATURE_PARAMS = ("f", "datetime", "crs")
 
-TITLE = "创卫地图 OGC API – Features / Hygiene Blackspot Map OGC API – Features"
-DESCRIPTION = (
-    "创卫地图的图层（问题点位、垃圾箱、公厕、路灯、道路、建筑、单元网格……），按 OGC API – Features 第 1 部分提供，"
-    "坐标为 WGS 84 经纬度（CRS84）。 / The layers of the Hygiene Blackspot Map (blackspots, bins, toilets, "
-    "streetlights, roads, buildings, grid cells, ...) as OGC API – Features Part 1, in WGS 84 lon/lat (CRS84)."
-)
-_FORMAT_TITLES = {"json": "JSON", "html": "HTML 网页 / web page"}
+TITLE = i18n.bilingual("ogc.service.title")
+DESCRIPTION = i18n.bilingual("ogc.service.description")
+_FORMAT_TITLES = {"json": "JSON", "html": i18n.bilingual("ogc.link.html_page")}
 
 
 def text_of(value) -> str:
@@ -226,9 +223,7 @@ def parse_query(
         except ValueError as exc:
             problems.append(Detail(name, "invalid_value", str(exc)))
     if problems:
-        raise InvalidParameter(
-            "A query parameter is invalid or unknown.", message_zh="查询参数无效或不受支持。", details=problems
-        )
+        raise InvalidParameter(key="errors.ogc.invalid_parameter", details=problems)
     return Query(
         pairs=pairs,
         fmt=values.get("f"),
@@ -284,11 +279,11 @@ def landing_page(base: str, site: str, fmt: str) -> dict:
         "description": DESCRIPTION,
         "links": self_links(base, [], fmt)
         + [
-            link(f"{base}/openapi?f=json", "service-desc", OPENAPI_JSON, "API 定义 / API definition (OpenAPI 3.0)"),
-            link(f"{base}/openapi?f=html", "service-doc", HTML, "API 说明 / API documentation"),
-            link(f"{base}/conformance?f=json", "conformance", JSON, "符合的标准类别 / Conformance classes"),
-            link(f"{base}/collections?f=json", "data", JSON, "图层集合 / Collections"),
-            link(site, "related", HTML, "地图 / The map"),
+            link(f"{base}/openapi?f=json", "service-desc", OPENAPI_JSON, i18n.bilingual("ogc.link.definition")),
+            link(f"{base}/openapi?f=html", "service-doc", HTML, i18n.bilingual("ogc.link.documentation")),
+            link(f"{base}/conformance?f=json", "conformance", JSON, i18n.bilingual("ogc.link.conformance")),
+            link(f"{base}/collections?f=json", "data", JSON, i18n.bilingual("ogc.link.collections")),
+            link(site, "related", HTML, i18n.bilingual("ogc.link.map")),
         ],
     }
 
@@ -310,9 +305,9 @@ def collection(layer: dict, bbox: Bbox | None, base: str, fmt: str = "json") -> 
     if bbox is not None:
         doc["extent"] = {"spatial": {"bbox": [list(bbox)], "crs": CRS84}}
     doc["links"] = self_links(path, [], fmt) + [
-        link(f"{path}/items?f=json", "items", GEOJSON, "要素 / Features (GeoJSON)"),
-        link(f"{path}/items?f=html", "items", HTML, "要素 / Features (HTML)"),
-        link(f"{path}/schema?f=json", "describedby", SCHEMA_JSON, "要素结构 / Feature schema (JSON Schema)"),
+        link(f"{path}/items?f=json", "items", GEOJSON, i18n.bilingual("ogc.link.features_geojson")),
+        link(f"{path}/items?f=html", "items", HTML, i18n.bilingual("ogc.link.features_html")),
+        link(f"{path}/schema?f=json", "describedby", SCHEMA_JSON, i18n.bilingual("ogc.link.schema")),
     ]
     return doc
 
@@ -335,11 +330,11 @@ def items_head(
     links = self_links(items, query.pairs, fmt, GEOJSON)
     if query.offset + returned < total:
         pairs = _with(query.pairs, limit=query.limit, offset=query.offset + query.limit, f=fmt)
-        links.append(link(_url(items, pairs), "next", page_type, "下一页 / Next page"))
+        links.append(link(_url(items, pairs), "next", page_type, i18n.bilingual("ogc.link.next")))
     if query.offset > 0:
         pairs = _with(query.pairs, limit=query.limit, offset=max(0, query.offset - query.limit), f=fmt)
-        links.append(link(_url(items, pairs), "prev", page_type, "上一页 / Previous page"))
-    links.append(link(f"{path}?f=json", "collection", JSON, "图层 / The collection"))
+        links.append(link(_url(items, pairs), "prev", page_type, i18n.bilingual("ogc.link.prev")))
+    links.append(link(f"{path}?f=json", "collection", JSON, i18n.bilingual("ogc.link.collection")))
     return {
         "type": "FeatureCollection",
         "numberMatched": total,
@@ -358,7 +353,7 @@ def feature_collection_json(head: dict, features: Sequence[FeatureVersion], tz: 
 def feature_links(base: str, layer_id: str, fid: int, query: Query, fmt: str) -> list[dict]:
     path = collection_path(base, layer_id)
     return self_links(f"{path}/items/{fid}", query.pairs, fmt, GEOJSON) + [
-        link(f"{path}?f=json", "collection", JSON, "图层 / The collection")
+        link(f"{path}?f=json", "collection", JSON, i18n.bilingual("ogc.link.collection"))
     ]
 
 

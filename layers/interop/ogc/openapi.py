@@ -6,6 +6,7 @@ which attribute filters it may send to the server.
 
 from __future__ import annotations
 
+from layers import i18n
 from layers.interop.ogc import (
     CRS84,
     DEFAULT_LIMIT,
@@ -75,7 +76,7 @@ def _content(schema: dict, media_type: str, html: bool = True) -> dict:
 
 
 def _operation(operation_id: str, summary: str, parameters: list, ok: dict, errors=("400", "401", "500")) -> dict:
-    responses = {"200": {"description": "成功 / Success", "content": ok}}
+    responses = {"200": {"description": i18n.bilingual("ogc.openapi.success"), "content": ok}}
     responses.update({code: _ref("responses", f"Error{code}") for code in errors})
     return {"operationId": operation_id, "summary": summary, "parameters": parameters, "responses": responses}
 
@@ -87,7 +88,7 @@ def _layer_paths(layer: dict) -> dict:
             "name": name,
             "in": "query",
             "required": False,
-            "description": f"只返回该属性等于此值的要素 / Only features whose '{name}' equals this value",
+            "description": i18n.bilingual("ogc.openapi.param_property", name=name),
             "schema": property_schema(spec),
             "style": "form",
             "explode": False,
@@ -97,17 +98,17 @@ def _layer_paths(layer: dict) -> dict:
     item_params = [_ref("parameters", p) for p in ("f", "bbox", "limit", "offset", "datetime", "crs", "bbox-crs")]
     feature = _operation(
         f"getFeature_{lid}",
-        f"{title}：单个要素 / one feature",
+        i18n.text("ogc.label.title_part", title=title, part=i18n.bilingual("ogc.openapi.one_feature")),
         [_ref("parameters", p) for p in ("featureId", "f", "datetime", "crs")],
         _content(_ref("schemas", f"feature_{lid}"), GEOJSON),
         ("400", "401", "404", "500"),
     )
-    feature["responses"]["304"] = {"description": "未修改（If-None-Match）/ Not modified (If-None-Match)"}
+    feature["responses"]["304"] = {"description": i18n.bilingual("ogc.openapi.not_modified")}
     return {
         f"/collections/{lid}": {
             "get": _operation(
                 f"describeCollection_{lid}",
-                f"{title}：图层说明 / collection",
+                i18n.text("ogc.label.title_part", title=title, part=i18n.bilingual("ogc.openapi.collection")),
                 [_ref("parameters", "f")],
                 _content(_ref("schemas", "collection"), JSON),
                 ("400", "401", "404", "500"),
@@ -116,7 +117,7 @@ def _layer_paths(layer: dict) -> dict:
         f"/collections/{lid}/schema": {
             "get": _operation(
                 f"getSchema_{lid}",
-                f"{title}：要素结构（JSON Schema）/ feature schema",
+                i18n.text("ogc.label.title_part", title=title, part=i18n.bilingual("ogc.openapi.schema")),
                 [_ref("parameters", "f")],
                 _content({"type": "object"}, SCHEMA_JSON),
                 ("400", "401", "404", "500"),
@@ -125,7 +126,7 @@ def _layer_paths(layer: dict) -> dict:
         f"/collections/{lid}/items": {
             "get": _operation(
                 f"getFeatures_{lid}",
-                f"{title}：要素 / features",
+                i18n.text("ogc.label.title_part", title=title, part=i18n.bilingual("ogc.openapi.features")),
                 item_params + properties,
                 _content(_ref("schemas", f"featureCollection_{lid}"), GEOJSON),
                 ("400", "401", "404", "500"),
@@ -142,30 +143,30 @@ def _parameters(max_limit: int) -> dict:
 
     crs = {"type": "string", "enum": [CRS84]}
     return {
-        "f": query("f", "格式（未给出时按 Accept）/ Format (by Accept when absent)",
+        "f": query("f", i18n.bilingual("ogc.openapi.param_f"),
                    {"type": "string", "enum": ["json", "html"]}),
         "bbox": query(
             "bbox",
-            "CRS84 经纬度范围，与之相交的要素 / Features intersecting minLon,minLat,maxLon,maxLat "
-            "(or 6 numbers with heights, which are ignored: the data is 2-D)",
+            i18n.bilingual("ogc.openapi.param_bbox"),
             {"type": "array", "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
              "items": {"type": "number"}},
         ),  # fmt: skip
         "limit": query(
             "limit",
-            f"每页要素数；大于 {max_limit} 时按 {max_limit} / Page size; above {max_limit} the maximum is used",
+            i18n.bilingual("ogc.openapi.param_limit", max_limit=max_limit),
             {"type": "integer", "minimum": 1, "maximum": max_limit, "default": DEFAULT_LIMIT},
         ),
-        "offset": query("offset", "跳过的要素数 / Features to skip", {"type": "integer", "minimum": 0, "default": 0}),
+        "offset": query("offset", i18n.bilingual("ogc.openapi.param_offset"),
+                        {"type": "integer", "minimum": 0, "default": 0}),
         "datetime": query(
             "datetime",
-            "某一时刻（RFC 3339）：图层当时的样子；不支持时间区间 / One instant: the layer as it was then; "
-            "intervals are refused with 400",
+            i18n.bilingual("ogc.openapi.param_datetime"),
             {"type": "string"},
         ),
-        "crs": query("crs", "仅 CRS84 / CRS84 only", crs),
-        "bbox-crs": query("bbox-crs", "仅 CRS84 / CRS84 only", crs),
-        "featureId": {"name": "featureId", "in": "path", "required": True, "description": "要素编号 / Feature id",
+        "crs": query("crs", i18n.bilingual("ogc.openapi.crs84_only"), crs),
+        "bbox-crs": query("bbox-crs", i18n.bilingual("ogc.openapi.crs84_only"), crs),
+        "featureId": {"name": "featureId", "in": "path", "required": True,
+                      "description": i18n.bilingual("ogc.openapi.param_feature_id"),
                       "schema": {"type": "integer", "minimum": 1}},
     }  # fmt: skip
 
@@ -276,10 +277,10 @@ def _schemas(layers: list[dict]) -> dict:
 
 def _responses() -> dict:
     reasons = {
-        "400": "参数无效或未知 / A parameter is invalid or unknown",
-        "401": "需要登录或 API 令牌 / Login or API token required (or the token is invalid)",
-        "404": "图层或要素不存在 / No such collection or feature",
-        "500": "服务器内部错误 / Internal error",
+        "400": i18n.bilingual("ogc.openapi.error_400"),
+        "401": i18n.bilingual("ogc.openapi.error_401"),
+        "404": i18n.bilingual("ogc.openapi.error_404"),
+        "500": i18n.bilingual("ogc.openapi.error_500"),
     }
     return {
         f"Error{code}": {"description": text, "content": {JSON: {"schema": _ref("schemas", "error")}}}
@@ -291,21 +292,21 @@ def openapi(base: str, layers: list[dict], *, max_limit: int, login_required: bo
     """The whole definition for the API served at ``base`` (an absolute URL ending in ``/ogc``)."""
     f = [_ref("parameters", "f")]
     paths = {
-        "/": {"get": _operation("getLandingPage", "登陆页 / Landing page", f,
+        "/": {"get": _operation("getLandingPage", i18n.bilingual("ogc.openapi.landing_page"), f,
                                 _content(_ref("schemas", "landingPage"), JSON))},
-        "/conformance": {"get": _operation("getConformanceDeclaration", "符合的标准类别 / Conformance classes", f,
+        "/conformance": {"get": _operation("getConformanceDeclaration", i18n.bilingual("ogc.openapi.conformance"), f,
                                            _content(_ref("schemas", "confClasses"), JSON))},
-        "/openapi": {"get": _operation("getAPIDefinition", "本 API 定义 / This API definition", f,
+        "/openapi": {"get": _operation("getAPIDefinition", i18n.bilingual("ogc.openapi.definition"), f,
                                        _content({"type": "object"}, OPENAPI_JSON))},
-        "/collections": {"get": _operation("getCollections", "图层集合 / Collections", f,
+        "/collections": {"get": _operation("getCollections", i18n.bilingual("ogc.openapi.collections"), f,
                                            _content(_ref("schemas", "collections"), JSON))},
     }  # fmt: skip
     for layer in layers:
         paths.update(_layer_paths(layer))
     schemes = {
-        "bearerAuth": {"type": "http", "scheme": "bearer", "description": "API 令牌 / API token (cw_…)"},
+        "bearerAuth": {"type": "http", "scheme": "bearer", "description": i18n.bilingual("ogc.openapi.bearer")},
         "sessionCookie": {"type": "apiKey", "in": "cookie", "name": cookie_name,
-                          "description": "浏览器登录 / Browser session"},
+                          "description": i18n.bilingual("ogc.openapi.session")},
     }  # fmt: skip
     security = [{"bearerAuth": []}, {"sessionCookie": []}]
     return {

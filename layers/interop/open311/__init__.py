@@ -4,12 +4,10 @@ from layers.interop.open311.documents import (
     COMMON_PARAMS,
     active_category,
     deadline_text,
-    text,
 )
 
 __all__ = [
     "COMMON_PARAMS",
     "active_category",
     "deadline_text",
-    "text",
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from layers import i18n
 from layers.accounts import CASE_LAYER
 from layers.cases import workflow
 from layers.cases.categories import GROUPS, SCHEMES
@@ -36,36 +37,6 @@ FILTER_PARAMS = {"service_request_id", "service_code", "start_date", "end_date",
 OPEN311_FIELDS = {"lon": "long", "category": "service_code", "address": "address_string",
                   "duplicate_of": "attribute[duplicate_of]"}  # fmt: skip
 
-TEXTS = {
-    "contact": {"zh-CN": "请联系本系统的管理员（社区或街道创卫办公室）。",
-                "en": "Ask the administrator of this server (the community or street office)."},
-    "key_service": {
-        "zh-CN": "api_key 即本系统的 API 令牌：由管理员在用户管理中为账号签发（POST /api/users/{{name}}/tokens），"
-                 "或用 python server.py create-user 生成。上报需要可上报问题的角色（网格员、规划人员、管理员）。",
-        "en": "An api_key is one of this server's API tokens: an administrator issues it for an account "
-              "(POST /api/users/{{name}}/tokens) or python server.py create-user prints one. Reporting needs a "
-              "role that may report (field worker, planner, administrator)."},
-    "deadline": {"zh-CN": "处理时限：派遣后 {time}", "en": "To be handled within {time} of dispatch"},
-    "hours": {"zh-CN": "{n} 小时", "en": "{n} h"},
-    "days": {"zh-CN": "{n} 天", "en": "{n} days"},
-    "received": {"zh-CN": "已受理（{label}）。", "en": "Received ({label})."},
-    "duplicate_of": {"zh-CN": "已记为问题 {id} 的重复上报。", "en": "Recorded as a duplicate of request {id}."},
-    "nearby": {"zh-CN": "附近已有同类问题 {ids}，可能重复。",
-               "en": "Open requests of this kind nearby: {ids} (possible duplicates)."},
-    "placed": {"zh-CN": "位置按地址推定为“{name}”（{kind}）上的一点，请现场核实。",
-               "en": "Position estimated from the address as a point of {name} ({kind}); check it on site."},
-    "note_sep": {"zh-CN": "：", "en": ": "},
-    "stop": {"zh-CN": "。", "en": ". "},
-    "original": {"zh-CN": "（原问题 {id}）", "en": " (of request {id})"},
-    "dup_description": {"zh-CN": "如与已有问题相同，填写该问题的编号（service_request_id）",
-                        "en": "If this is the same problem as an existing request, its service_request_id"},
-    "dup_datatype": {"zh-CN": "同一类别的已有问题编号", "en": "The id of an existing request of the same service"},
-    "media_line": {"zh-CN": "附件链接（未下载）", "en": "media_url (not fetched)"},
-}  # fmt: skip
-
-
-def text(key: str, lang: str, **values) -> str:
-    return TEXTS[key][lang].format(**values)
 
 
 def w3(us: int | None, tz: ZoneInfo) -> str | None:
@@ -92,8 +63,8 @@ def discovery(endpoint_url: str, changed: str | None, test: bool, lang: str) -> 
     """The discovery document; ``test`` when the data is the fictional demo (nothing reported is acted on)."""
     return {
         "changeset": changed,
-        "contact": text("contact", lang),
-        "key_service": text("key_service", lang),
+        "contact": i18n.text("open311.text.contact", lang),
+        "key_service": i18n.text("open311.text.key_service", lang),
         "endpoints": [{"specification": SPEC_URL, "url": endpoint_url, "changeset": changed,
                        "type": "test" if test else "production", "formats": list(FORMATS)}],
     }  # fmt: skip
@@ -104,8 +75,8 @@ def deadline_text(category: dict, lang: str) -> str:
     hours = float(category["deadline_hours"])
     days = hours / 24
     if hours >= 48 and days.is_integer():
-        return text("deadline", lang, time=text("days", lang, n=int(days)))
-    return text("deadline", lang, time=text("hours", lang, n=f"{hours:g}"))
+        return i18n.text("open311.text.deadline", lang, time=i18n.text("open311.text.days", lang, n=int(days)))
+    return i18n.text("open311.text.deadline", lang, time=i18n.text("open311.text.hours", lang, n=f"{hours:g}"))
 
 
 def service(category: dict, lang: str) -> dict:
@@ -113,10 +84,11 @@ def service(category: dict, lang: str) -> dict:
     other = "en" if lang == "zh-CN" else "zh-CN"
     scheme = SCHEMES.get(category["scheme"], {}).get(lang, category["scheme"])
     group = GROUPS.get(category["group"], {})
+    stop = i18n.text("open311.text.stop", lang)
     return {
         "service_code": category["code"],
         "service_name": category["name"][lang],
-        "description": f"{scheme} {category['code']}{text('stop', lang)}{deadline_text(category, lang)}",
+        "description": f"{scheme} {category['code']}{stop}{deadline_text(category, lang)}",
         "metadata": True,
         "type": "realtime",
         "keywords": ", ".join(v for v in (category["name"][other], group.get(other)) if v),
@@ -133,8 +105,8 @@ def active_category(categories: dict[str, dict], code: str) -> dict:
     category = categories.get(code)
     if category is None or not category.get("active", True):
         raise NotFound(
-            f"No active service {code!r}.",
-            message_zh=f"不存在可上报的服务 {code}。",
+            key="errors.open311.no_service",
+            params={"code": code},
             details=[Detail("service_code", "not_found", f"{code!r} is not an active service code")],
         )
     return category
@@ -145,8 +117,8 @@ def service_definition(category: dict, lang: str) -> dict:
     case has no per-category fields, so none is invented here)."""
     return {"service_code": category["code"], "attributes": [{
         "variable": True, "code": "duplicate_of", "datatype": "number", "required": False,
-        "datatype_description": text("dup_datatype", lang), "order": 1,
-        "description": text("dup_description", lang)}]}  # fmt: skip
+        "datatype_description": i18n.text("open311.text.dup_datatype", lang), "order": 1,
+        "description": i18n.text("open311.text.dup_description", lang)}]}  # fmt: skip
 
 
 # -- service requests ------------------------------------------------------------------------------------
@@ -163,8 +135,8 @@ def status_notes(props: dict, lang: str) -> str:
     state = workflow.STATES.get(props.get("status", "reported"), {})
     label = workflow.GROUPS["fixed"][lang] if state.get("group") == "fixed" else state.get("label", {}).get(lang, "")
     if props.get("duplicate_of"):
-        label += text("original", lang, id=props["duplicate_of"])
-    return label + (text("note_sep", lang) + props["note"] if props.get("note") else "")
+        label += i18n.text("open311.text.original", lang, id=props["duplicate_of"])
+    return label + (i18n.text("open311.text.note_sep", lang) + props["note"] if props.get("note") else "")
 
 
 def request_view(version: FeatureVersion, categories: dict[str, dict], tz: ZoneInfo, lang: str,
@@ -229,7 +201,7 @@ def _instant(args: dict[str, list[str]], name: str, tz: ZoneInfo, problems: list
 def check_params(args: dict[str, list[str]], allowed: set[str]) -> None:
     unknown = sorted(set(args) - allowed - COMMON_PARAMS)
     if unknown:
-        raise InvalidParameter(f"Unknown parameters: {', '.join(unknown)}.", message_zh="查询参数无效。", details=[
+        raise InvalidParameter(key="errors.open311.unknown_parameters", params={"names": ", ".join(unknown)}, details=[
             Detail(k, "unknown_parameter", "not a parameter of this Open311 method") for k in unknown])  # fmt: skip
 
 
@@ -266,7 +238,7 @@ def parse_request_filter(args: dict[str, list[str]], categories: dict[str, dict]
     elif not problems and out.end_us - out.start_us > SPAN_US:
         problems.append(Detail("end_date", "out_of_range", "a search may not span more than 90 days"))
     if problems:
-        raise InvalidParameter("A query parameter is invalid.", message_zh="查询参数无效。", details=problems)
+        raise InvalidParameter(details=problems)
     return out
 
 
@@ -305,8 +277,8 @@ def find_request(store: Store, rid: str) -> FeatureVersion:
         return store.get(CASE_LAYER, int(rid))
     except UnknownFeature:
         raise NotFound(
-            f"No request {rid[:40]}.",
-            message_zh="不存在该问题。",
+            key="errors.open311.no_request",
+            params={"rid": rid[:40]},
             details=[Detail("service_request_id", "not_found", f"no request {rid[:40]!r}")],
         ) from None
 

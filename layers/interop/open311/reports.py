@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import geopandas as gpd
 import shapely
 
+from layers import i18n
 from layers.cases import MAX_TEXT, workflow
 from layers.errors import Detail, ValidationFailed
-from layers.interop.open311 import COMMON_PARAMS, active_category, deadline_text, text
+from layers.interop.open311 import COMMON_PARAMS, active_category, deadline_text
 
 PERSONAL_FIELDS = {"email", "device_id", "account_id", "first_name", "last_name", "phone"}  # accepted, not stored
 # locale goes in the query string (it also chooses the language of a refusal, read before the form is)
@@ -24,8 +25,8 @@ REPORT_FIELDS = (COMMON_PARAMS - {"locale"}) | PERSONAL_FIELDS | {
 MAX_MEDIA_URL = 500
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]*)\](\[\])?$")
 URL_RE = re.compile(r"^https?://[^\s<>\"]+$")
-KIND_LABELS = {"building": {"zh-CN": "建筑", "en": "building"}, "road": {"zh-CN": "道路", "en": "road"},
-               "grid": {"zh-CN": "网格", "en": "grid cell"}}  # fmt: skip
+KIND_LABELS = {"building": i18n.both("open311.place.building"), "road": i18n.both("open311.place.road"),
+               "grid": i18n.both("open311.place.grid")}  # fmt: skip
 PLACE_KINDS = ("building", "road", "grid")  # most precise first
 MIN_NAME = 2
 
@@ -152,9 +153,9 @@ def _description(form, place: Place | None, problems: list[Detail]) -> str | Non
     if media is not None and (len(media) > MAX_MEDIA_URL or not URL_RE.match(media)):
         problems.append(Detail("media_url", "invalid_value", f"an http(s) URL of at most {MAX_MEDIA_URL} characters"))
         media = None
-    extra = [f"{text('media_line', 'zh-CN')} media_url: {media}"] if media else []
+    extra = [f"{i18n.text('open311.text.media_line', 'zh-CN')} media_url: {media}"] if media else []
     if place:
-        extra.append(text("placed", "zh-CN", name=place.name, kind=KIND_LABELS[place.kind]["zh-CN"]))
+        extra.append(i18n.text("open311.text.placed", "zh-CN", name=place.name, kind=KIND_LABELS[place.kind]["zh-CN"]))
     budget = MAX_TEXT - sum(len(line) + 1 for line in extra)
     if own is not None and len(own) > budget:
         problems.append(Detail("description", "invalid_value", f"at most {budget} characters here (a case keeps "
@@ -185,7 +186,7 @@ def parse_report(form: dict[str, list[str]], categories: dict[str, dict], locate
             active_category(categories, code)
         problems.insert(0, Detail("service_code", "not_found", f"{code!r} is not an active service code"))
     if problems:
-        raise ValidationFailed("The request was refused.", message_zh="上报内容有误，未保存。", details=problems)
+        raise ValidationFailed(key="errors.open311.report_refused", details=problems)
     body = {"category": code, "lon": lon, "lat": lat, "description": description, "address": address, **attributes}
     return Report({k: v for k, v in body.items() if v is not None}, place)
 
@@ -193,12 +194,12 @@ def parse_report(form: dict[str, list[str]], categories: dict[str, dict], locate
 def service_notice(state: str, category: dict, duplicate_of: int | None, nearby: list[int],
                    place: Place | None, lang: str) -> str:  # fmt: skip
     """What happens next, in the reporter's language."""
-    parts = [text("received", lang, label=workflow.STATES[state]["label"][lang]),
-             deadline_text(category, lang) + text("stop", lang).strip()]  # fmt: skip
+    parts = [i18n.text("open311.text.received", lang, label=workflow.STATES[state]["label"][lang]),
+             deadline_text(category, lang) + i18n.text("open311.text.stop", lang).strip()]  # fmt: skip
     if duplicate_of:
-        parts.append(text("duplicate_of", lang, id=duplicate_of))
+        parts.append(i18n.text("open311.text.duplicate_of", lang, id=duplicate_of))
     elif nearby:
-        parts.append(text("nearby", lang, ids=", ".join(str(i) for i in nearby)))
+        parts.append(i18n.text("open311.text.nearby", lang, ids=", ".join(str(i) for i in nearby)))
     if place:
-        parts.append(text("placed", lang, name=place.name, kind=KIND_LABELS[place.kind][lang]))
+        parts.append(i18n.text("open311.text.placed", lang, name=place.name, kind=KIND_LABELS[place.kind][lang]))
     return ("" if lang == "zh-CN" else " ").join(parts)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from geo import casestats
 from geo.reportstats import period_fix_hours, recurring_places
+from layers import i18n
 from layers.accounts import CASE_LAYER
 from layers.cases import workflow
 from layers.catalogue.frames import layer_frame
@@ -32,7 +33,7 @@ _PLACE_WORDS = re.compile(r"^(.*(?:社区|街道|村|镇)(?:（[^（）]*）|\([
 def date_zh(us: int, tz: ZoneInfo) -> str:
     """2026年6月1日."""
     day = datetime.fromtimestamp(us / 1e6, tz)
-    return f"{day.year}年{day.month}月{day.day}日"
+    return i18n.text("report.date.long", year=day.year, month=day.month, day=day.day)
 
 
 def date_iso(us: int, tz: ZoneInfo) -> str:
@@ -49,7 +50,7 @@ def community(store: Store, grid_names: dict[str, dict]) -> dict:
         match = _PLACE_WORDS.match(prefix)
         name = match.group(1) if match else prefix.rstrip("第 ·-_（(")
     if len(name) < 2:
-        name = "本社区"
+        name = i18n.text("report.community.default")
     plain = re.sub(r"（[^（）]*）|\([^()]*\)", "", name).strip() or name
     return {"name": name, "plain_name": plain, "fictional": bool(meta.get("fictional"))}
 
@@ -67,7 +68,8 @@ def _common_prefix(texts: list[str]) -> str:
 def file_name(report: dict) -> str:
     """新港社区创卫工作报告_2026-06-01_2026-11-29.html"""
     period = report["period"]
-    return f"{report['community']['plain_name']}创卫工作报告_{period['from_date']}_{period['to_date']}.html"
+    return i18n.text("report.file.report", community=report["community"]["plain_name"], start=period["from_date"],
+                     end=period["to_date"])  # fmt: skip
 
 
 def _short_grid_labels(grid_names: dict[str, dict], community_name: str) -> dict[str, str]:
@@ -109,12 +111,12 @@ def place_photos(store: Store, fids: list[int], to_us: int, tz: ZoneInfo) -> tup
         after = [p for p in (_photo(store, p, tz) for p in photos if p["kind"] == "after") if p]
         if after:
             pair = {"before": before[-1] if before else None, "after": after[-1]}
-            return pair, None if before else "该次整改缺少整改前照片。"
+            return pair, None if before else i18n.text("report.photo.no_before")
         if before and latest_before is None:
             latest_before = before[-1]
     if latest_before is not None:
-        return {"before": latest_before, "after": None}, "尚无整改后照片。"
-    return {"before": None, "after": None}, "该点位暂无现场照片（照片由网格员在外业工作台上传）。"
+        return {"before": latest_before, "after": None}, i18n.text("report.photo.no_after")
+    return {"before": None, "after": None}, i18n.text("report.photo.none")
 
 
 def _places(store, after, props, names_, recent, to_us, tz, *, photos: bool = True) -> list[dict]:
@@ -130,7 +132,8 @@ def _places(store, after, props, names_, recent, to_us, tz, *, photos: bool = Tr
         out.append({
             "rank": rank, "category": place["category"],
             "category_name": names_["category"].get(place["category"], place["category"]),
-            "address": address or "", "grid_code": grid, "grid_name": names_["grid"].get(grid, grid or "（网格外）"),
+            "address": address or "", "grid_code": grid,
+            "grid_name": names_["grid"].get(grid, grid or i18n.text("report.grid.outside")),
             "responsible_unit": _clean(row["responsible_unit"]), "reports": place["reports"],
             "recurring": place["recurring"], "recurring_in_period": place["recurring_in_period"],
             "first_reported": date_iso(place["first_reported_us"], tz),
@@ -154,7 +157,8 @@ def _grid_table(compare: dict, dashboard: dict, after: pd.DataFrame, grid_names:
     for code in sorted(codes):
         name = grid_names.get(code, {})
         change, state, fix = changes.get(code, {}), now.get(code, {}), hours.get(code, {})
-        rows.append({"grid_code": code, "name": name.get("zh-CN") or ("（网格外）" if not code else code),
+        outside = i18n.text("report.grid.outside")
+        rows.append({"grid_code": code, "name": name.get("zh-CN") or (outside if not code else code),
                      "responsible_unit": name.get("responsible_unit"), "new": change.get("new", 0),
                      "fixed": change.get("fixed", 0), "still_open": change.get("still_open", 0),
                      "recurring": change.get("recurring", 0), "open": state.get("open", 0),
@@ -179,7 +183,7 @@ def _remaining(after: pd.DataFrame, props: pd.DataFrame, names_: dict, to_us: in
             "id": int(fid), "category": _clean(case["category"]),
             "category_name": names_["category"].get(_clean(case["category"]), _clean(case["category"])),
             "address": _clean(p.get("address")) or "", "description": str(_clean(p.get("description")) or "")[:60],
-            "grid_name": names_["grid"].get(grid, grid or "（网格外）"),
+            "grid_name": names_["grid"].get(grid, grid or i18n.text("report.grid.outside")),
             "responsible_unit": _clean(case["responsible_unit"]), "assignee": _clean(p.get("assignee")),
             "status": status, "status_label": workflow.STATES.get(status, {}).get("label"),
             "reported": date_iso(int(case["reported_us"]), tz) if case["reported_us"] >= 0 else None,
@@ -188,7 +192,8 @@ def _remaining(after: pd.DataFrame, props: pd.DataFrame, names_: dict, to_us: in
             "overdue_days": int((to_us - deadline) // DAY_US) if case["overdue"] else None,
         })  # fmt: skip
     owners = []
-    for unit, cases in open_.groupby(open_["responsible_unit"].astype(object).fillna("（未派遣）"), sort=True):
+    undispatched = i18n.text("report.owner.undispatched")
+    for unit, cases in open_.groupby(open_["responsible_unit"].astype(object).fillna(undispatched), sort=True):
         deadlines = cases.loc[cases["deadline_us"] >= 0, "deadline_us"]
         categories = cases["category"].value_counts()
         owners.append({"responsible_unit": unit, "open": len(cases), "overdue": int(cases["overdue"].sum()),
@@ -253,7 +258,7 @@ def build_report(leaders: Leaders, store: Store, tz: ZoneInfo, from_us: int, to_
     got = _Gathered(leaders, store, tz, from_us, to_us, filters)
     compare, dashboard = got.compare, got.dashboard
     report = {
-        "title": f"{got.community['name']}创卫工作报告",
+        "title": i18n.text("report.head.title", community=got.community["name"]),
         "community": got.community,
         "period": {"from": format_instant(from_us, tz), "to": format_instant(to_us, tz),
                    "from_date": date_iso(from_us, tz), "to_date": date_iso(to_us, tz),
@@ -283,10 +288,15 @@ def before_after_page(leaders: Leaders, store: Store, tz: ZoneInfo, from_us: int
     got = _Gathered(leaders, store, tz, from_us, to_us, filters, report=False)
     summary = got.compare["summary"]
     from_label, to_label = date_iso(from_us, tz), date_iso(to_us, tz)
-    shown = {"统计期 / period": f"{from_label} 至 {to_label}", "本期新增 / new": summary["new"],
-             "本期办结 / fixed": summary["fixed"], "期初未办结 / open at start": summary["open_before"],
-             "期末未办结 / open at end": summary["open_after"], "回潮 / recurring": summary["recurring"]}  # fmt: skip
-    title = f"{got.community['name']}整治前后对比图"
+    shown = {i18n.bilingual("report.compare_map.period"): i18n.text("report.compare_map.span", start=from_label,
+                                                                     end=to_label),
+             i18n.bilingual("report.compare_map.new"): summary["new"],
+             i18n.bilingual("report.compare_map.fixed"): summary["fixed"],
+             i18n.bilingual("report.compare_map.open_before"): summary["open_before"],
+             i18n.bilingual("report.compare_map.open_after"): summary["open_after"],
+             i18n.bilingual("report.compare_map.recurring"): summary["recurring"]}  # fmt: skip
+    title = i18n.text("report.compare_map.title", community=got.community["name"])
     page = folium_page(got.maps, got.props, tz, got.names, title=title, from_label=from_label, to_label=to_label,
                        summary=shown)  # fmt: skip
-    return page, f"{got.community['plain_name']}整治前后对比图_{from_label}_{to_label}.html"
+    return page, i18n.text("report.compare_map.file", community=got.community["plain_name"], start=from_label,
+                           end=to_label)  # fmt: skip

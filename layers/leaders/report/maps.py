@@ -13,6 +13,7 @@ import pandas as pd
 
 from geo.svgmap import render_svg
 from geo.webmap import page_html
+from layers import i18n
 from layers.cases import workflow
 from layers.catalogue import role_layer, with_role
 from layers.catalogue.frames import layer_frame
@@ -22,12 +23,20 @@ MAP_WIDTH_PX = 760
 OPEN_STATES = [s for s, d in workflow.STATES.items() if d["group"] == "open"]
 # What each case is on each map: its state at the start, what became of it by the end.
 # (colour, Chinese, English): the printed report is Chinese, the folium legend bilingual.
-BEFORE_KINDS = {"open": ("#d62f27", "未办结", "open"),
-                "fixed": ("#f39c12", "已处理待核查", "fixed, awaiting the check")}
-AFTER_KINDS = {"open_old": ("#d62f27", "期初遗留、仍未办结", "open since before"),
-               "open_new": ("#7b3294", "本期新增、未办结", "new, still open"),
-               "fixed": ("#1a9850", "本期已整改", "fixed in the period")}
+BEFORE_KINDS = {"open": ("#d62f27", *i18n.pair("report.kind.open")),
+                "fixed": ("#f39c12", *i18n.pair("report.kind.fixed"))}
+AFTER_KINDS = {"open_old": ("#d62f27", *i18n.pair("report.kind.open_old")),
+               "open_new": ("#7b3294", *i18n.pair("report.kind.open_new")),
+               "fixed": ("#1a9850", *i18n.pair("report.kind.fixed_in_period"))}
 PLACE_COLOUR = "#1f4e9c"
+# The popups' column names (the folium page shows every column under its name).
+_POPUP = {"id": i18n.text("report.popup.id"), "category": i18n.text("report.popup.category"),
+          "status": i18n.text("report.popup.status"), "kind": i18n.text("report.popup.kind"),
+          "address": i18n.text("report.popup.address"), "grid": i18n.text("report.popup.grid"),
+          "unit": i18n.text("report.popup.unit"), "reported": i18n.text("report.popup.reported"),
+          "deadline": i18n.text("report.popup.deadline"), "grid_name": i18n.text("report.popup.grid_name"),
+          "grid_code": i18n.text("report.popup.grid_code"), "road": i18n.text("report.popup.road"),
+          "name": i18n.text("report.popup.name"), "recurring": i18n.text("report.popup.recurring")}  # fmt: skip
 _ROADS = {"arterial": 5, "secondary": 3.5, "commercial": 3.5, "branch": 3, "alley": 1.6}
 
 
@@ -87,18 +96,20 @@ def _svg_layers(base: dict, cases: pd.DataFrame, kinds: dict, places: list[dict]
     if "class" in roads.columns:
         road_style |= {"by": "class", "classes": {k: {"stroke_width": w} for k, w in _ROADS.items()}}
     layers = [
-        ("建筑", base["buildings"], {"fill": "#e4dfd6", "stroke": "#d3ccbf", "stroke_width": 0.4, "legend": False,
-                                   "fit": False}),
-        ("道路", roads, road_style),
-        ("网格", grid, {"fill": "none", "stroke": "#7d7468", "stroke_width": 1.4, "dash": "7 4", "text": "label",
-                      "label": "网格边界"}),
-        ("问题点位", _points(cases), {"by": "kind", "radius": 4, "stroke": "#ffffff", "stroke_width": 0.8,
-                                  "classes": {k: {"fill": c, "label": t} for k, (c, t, _) in kinds.items()}}),
+        (i18n.text("report.map.buildings_layer"), base["buildings"], {
+            "fill": "#e4dfd6", "stroke": "#d3ccbf", "stroke_width": 0.4, "legend": False, "fit": False}),
+        (i18n.text("report.map.roads_layer"), roads, road_style),
+        (i18n.text("report.map.grid_layer"), grid, {
+            "fill": "none", "stroke": "#7d7468", "stroke_width": 1.4, "dash": "7 4", "text": "label",
+            "label": i18n.text("report.map.grid_boundary")}),
+        (i18n.text("report.map.cases"), _points(cases), {
+            "by": "kind", "radius": 4, "stroke": "#ffffff", "stroke_width": 0.8,
+            "classes": {k: {"fill": c, "label": t} for k, (c, t, _) in kinds.items()}}),
     ]  # fmt: skip
     if places:
         frame = pd.DataFrame([{"x": p["lon"], "y": p["lat"], "rank": p["rank"]} for p in places])
-        layers.append(("反复出现点位", _points(frame), {"numbered": "rank", "fill": PLACE_COLOUR,
-                                                   "label": "反复出现的点位，编号见第四部分"}))  # fmt: skip
+        layers.append((i18n.text("report.map.places_layer"), _points(frame), {
+            "numbered": "rank", "fill": PLACE_COLOUR, "label": i18n.text("report.map.places_legend")}))  # fmt: skip
     return layers
 
 
@@ -108,7 +119,8 @@ def svg_maps(data: MapInput, from_label: str, to_label: str) -> dict:
     for name, cases, kinds, base, label in (("before", data.before, BEFORE_KINDS, data.base_before, from_label),
                                             ("after", data.after, AFTER_KINDS, data.base_after, to_label)):
         cases = cases[cases["kind"].isin(list(kinds))]
-        title = f"{'整治前' if name == 'before' else '整治后'}：{label}"
+        when = i18n.text("report.label.before") if name == "before" else i18n.text("report.label.after")
+        title = i18n.text("report.map.title", when=when, date=label)
         svg = render_svg(_svg_layers(base, cases, kinds, data.places, data.grid_labels), width_px=MAP_WIDTH_PX,
                          extent=data.extent, title=title, xmlns=False)  # fmt: skip
         counts = {k: int((cases["kind"] == k).sum()) for k in kinds}
@@ -128,11 +140,14 @@ def _case_columns(cases: pd.DataFrame, props: pd.DataFrame, kinds: dict, tz: Zon
         return format_instant(int(value), tz)[:16].replace("T", " ") if value is not None and value >= 0 else None
 
     return pd.DataFrame({
-        "编号": merged["fid"].astype(int), "问题类别": merged["category"].map(lambda c: names["category"].get(c, c)),
-        "状态": merged["status"].map(lambda s: status.get(s, s)), "整治前后": merged["kind"].map(lambda k: kinds[k][1]),
-        "地址": merged.get("address"), "所属网格": merged["grid_code"].map(lambda g: names["grid"].get(g, g)),
-        "责任单位": merged.get("responsible_unit"), "上报时间": merged["reported_us"].map(when),
-        "处理期限": merged["deadline_us"].map(when), "kind": merged["kind"], "x": merged["x"], "y": merged["y"],
+        _POPUP["id"]: merged["fid"].astype(int),
+        _POPUP["category"]: merged["category"].map(lambda c: names["category"].get(c, c)),
+        _POPUP["status"]: merged["status"].map(lambda s: status.get(s, s)),
+        _POPUP["kind"]: merged["kind"].map(lambda k: kinds[k][1]),
+        _POPUP["address"]: merged.get("address"), _POPUP["grid"]: merged["grid_code"].map(
+            lambda g: names["grid"].get(g, g)),
+        _POPUP["unit"]: merged.get("responsible_unit"), _POPUP["reported"]: merged["reported_us"].map(when),
+        _POPUP["deadline"]: merged["deadline_us"].map(when), "kind": merged["kind"], "x": merged["x"], "y": merged["y"],
     })  # fmt: skip
 
 
@@ -146,32 +161,38 @@ def folium_page(data: MapInput, props: pd.DataFrame, tz: ZoneInfo, names: dict, 
                 to_label: str, summary: dict) -> str:  # fmt: skip
     """One offline HTML page: the base layers as overlays and the cases before and after as a choice."""
     base = data.base_after
-    grid_view = _view(base["grid"], {"name": "网格名称", "code": "网格编码", "responsible_unit": "责任单位"})
-    road_view = _view(base["roads"], {"name": "路名"})
-    building_view = _view(base["buildings"], {"name": "名称", "address": "地址"})
+    grid_view = _view(base["grid"], {"name": _POPUP["grid_name"], "code": _POPUP["grid_code"],
+                                     "responsible_unit": _POPUP["unit"]})  # fmt: skip
+    road_view = _view(base["roads"], {"name": _POPUP["road"]})
+    building_view = _view(base["buildings"], {"name": _POPUP["name"], "address": _POPUP["address"]})
     layers = [
-        (("建筑", "buildings"), building_view, {"color": "#cfc8bb", "fill_color": "#e4dfd6", "weight": 0.5,
-                                              "fill_opacity": 0.8, "label": ("建筑", "buildings"), "fit": False}),
-        (("道路", "roads"), road_view, {"color": "#a39d92", "weight": 2, "opacity": 0.8, "tooltip": "路名",
-                                      "label": ("道路", "roads"), "fit": False}),
-        (("网格", "grid cells"), grid_view, {"color": "#7d7468", "weight": 1.5, "dash_array": "6 4",
-                                            "fill_opacity": 0.0, "tooltip": "网格名称", "label": ("网格", "grid")}),
+        (i18n.pair("report.map.buildings_layer"), building_view, {
+            "color": "#cfc8bb", "fill_color": "#e4dfd6", "weight": 0.5, "fill_opacity": 0.8,
+            "label": i18n.pair("report.map.buildings_legend"), "fit": False}),
+        (i18n.pair("report.map.roads_layer"), road_view, {
+            "color": "#a39d92", "weight": 2, "opacity": 0.8, "tooltip": _POPUP["road"],
+            "label": i18n.pair("report.map.roads_legend"), "fit": False}),
+        (i18n.pair("report.map.grid_layer"), grid_view, {
+            "color": "#7d7468", "weight": 1.5, "dash_array": "6 4", "fill_opacity": 0.0, "tooltip": _POPUP["grid_name"],
+            "label": i18n.pair("report.map.grid_legend")}),
     ]  # fmt: skip
-    for name, cases, kinds, label in (("整治前", data.before, BEFORE_KINDS, from_label),
-                                      ("整治后", data.after, AFTER_KINDS, to_label)):
+    for name, cases, kinds, label in ((i18n.text("report.label.before"), data.before, BEFORE_KINDS, from_label),
+                                      (i18n.text("report.label.after"), data.after, AFTER_KINDS, to_label)):
         cases = cases[cases["kind"].isin(list(kinds))]
         view = _case_columns(cases, props, kinds, tz, names)
         frame = _points(view).drop(columns=["x", "y", "kind"])
         classes = {t: {"fill_color": c, "label": (t, en)} for c, t, en in kinds.values()}
-        style = {"by": "整治前后", "radius": 6, "color": "#ffffff", "weight": 1, "fill_opacity": 0.9, "choice": True,
-                 "tooltip": "问题类别", "classes": classes}
+        style = {"by": _POPUP["kind"], "radius": 6, "color": "#ffffff", "weight": 1, "fill_opacity": 0.9,
+                 "choice": True, "tooltip": _POPUP["category"], "classes": classes}
         layers.append((f"{name} {label}", frame, style))
     if data.places:
-        frame = pd.DataFrame([{"x": p["lon"], "y": p["lat"], "编号": p["rank"], "问题类别": p["category_name"],
-                               "反复出现次数": p["recurring"], "地址": p["address"]} for p in data.places])  # fmt: skip
-        layers.append((("反复出现点位", "recurring places"), _points(frame).drop(columns=["x", "y"]),
-                       {"numbered": "编号", "color": PLACE_COLOUR, "label": ("反复出现点位", "recurring places")}))
-    return page_html(layers, summary=summary, title=title, attribution="创卫地图 · 数据来自本系统的问题台账")
+        frame = pd.DataFrame([{"x": p["lon"], "y": p["lat"], _POPUP["id"]: p["rank"],
+                               _POPUP["category"]: p["category_name"], _POPUP["recurring"]: p["recurring"],
+                               _POPUP["address"]: p["address"]} for p in data.places])  # fmt: skip
+        places = i18n.pair("report.map.places_layer")
+        layers.append((places, _points(frame).drop(columns=["x", "y"]),
+                       {"numbered": _POPUP["id"], "color": PLACE_COLOUR, "label": places}))
+    return page_html(layers, summary=summary, title=title, attribution=i18n.text("report.map.attribution"))
 
 
 def kinds_of(before: pd.DataFrame, after: pd.DataFrame, ids: dict[str, list[int]]) -> tuple[pd.DataFrame, ...]:

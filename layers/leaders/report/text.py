@@ -5,10 +5,15 @@ or is left out, never padded."""
 
 from __future__ import annotations
 
+from layers import i18n
 from layers.catalogue import facility, load_catalogue, with_role
 
-_NUMERALS = "一二三四五六七八九十"
-_DOTS = {"#d62f27": "红点", "#f39c12": "橙点", "#7b3294": "紫点", "#1a9850": "绿点"}  # the maps' colours in words
+_NUMERALS = i18n.text("report.word.numerals").split()
+_DOTS = {"#d62f27": i18n.text("report.dot.red"), "#f39c12": i18n.text("report.dot.orange"),
+         "#7b3294": i18n.text("report.dot.purple"), "#1a9850": i18n.text("report.dot.green")}  # the maps' colours
+_SEP, _COMMA = i18n.text("report.word.list_separator"), i18n.text("report.word.comma")  # list and comma punctuation
+_CLAUSES, _STOP = i18n.text("report.word.clauses"), i18n.text("report.word.stop")  # clause and sentence ends
+_CASES = i18n.text("report.unit.cases")  # the counter word of cases
 
 
 def percent(ratio: float | None) -> str:
@@ -20,22 +25,25 @@ def duration(hours: float | None) -> str:
     """Median time to fix in words: hours under two days, days beyond."""
     if hours is None:
         return "—"
-    return f"约{hours:.0f}小时" if hours < 48 else f"约{hours / 24:.1f}天"
+    if hours < 48:
+        return i18n.text("report.duration.hours", hours=hours)
+    return i18n.text("report.duration.days", days=hours / 24)
 
 
 def metres(value: float) -> str:
-    return f"{value:,.0f}米"
+    return i18n.text("report.unit.metres", value=value)
 
 
 def _items(pairs: list[tuple[str, int]], limit: int = 5) -> str:
     """'暴露垃圾42宗、店外经营18宗等' from (name, count) pairs, largest first."""
-    shown = "、".join(f"{name}{n}宗" for name, n in pairs[:limit])
-    return shown + ("等" if len(pairs) > limit else "")
+    shown = _SEP.join(i18n.text("report.items.item", name=name, count=n) for name, n in pairs[:limit])
+    return i18n.text("report.items.more", items=shown) if len(pairs) > limit else shown
 
 
 def _scope(report: dict) -> str:
     labels = report["filters"]["labels"]
-    return report["community"]["name"] + (f"（{'、'.join(labels)}）" if labels else "")
+    name = report["community"]["name"]
+    return i18n.text("report.scope.filtered", community=name, labels=_SEP.join(labels)) if labels else name
 
 
 def _short(report: dict, name: str) -> str:
@@ -47,23 +55,26 @@ def overview(report: dict) -> list[str]:
     f, p = report["figures"], report["period"]
     out = []
     if report["community"]["fictional"]:
-        out.append("（本报告由系统根据示例社区的虚构数据生成，仅供演示。）")
-    first = f"{p['from_label']}至{p['to_label']}（共{p['days']}天），{_scope(report)}共受理创卫问题{f['new']}宗"
+        out.append(i18n.text("report.overview.fictional"))
+    first = i18n.text("report.overview.received", start=p["from_label"], end=p["to_label"], days=p["days"],
+                      scope=_scope(report), count=f["new"])  # fmt: skip
     if f["not_accepted"]:
-        first += f"，其中{f['not_accepted']}宗经核实不予立案或属重复上报"
-    out.append(first + f"；上期末尚未办结的问题{f['open_before']}宗。")
-    second = f"本期办结{f['fixed']}宗，办结率{percent(f['fix_rate'])}（办结数÷（办结数＋期末未办结数））"
+        first += i18n.text("report.overview.not_accepted", count=f["not_accepted"])
+    out.append(first + i18n.text("report.overview.open_before", count=f["open_before"]))
+    second = i18n.text("report.overview.fixed", count=f["fixed"], rate=percent(f["fix_rate"]))
     if f["median_hours_to_fix"] is not None:
-        second += f"；从派遣到处理完毕用时的中位数为{duration(f['median_hours_to_fix'])}（{f['timed_fixes']}宗）"
-    out.append(second + "。")
-    third = f"截至{p['to_label']}，仍有{f['open_after']}宗问题未办结"
+        second += i18n.text("report.overview.median", duration=duration(f["median_hours_to_fix"]),
+                            count=f["timed_fixes"])  # fmt: skip
+    out.append(second + _STOP)
+    third = i18n.text("report.overview.open_after", end=p["to_label"], count=f["open_after"])
     if f["open_after"]:
-        third += f"，其中{f['overdue']}宗已超过处理期限" if f["overdue"] else "，均未超过处理期限"
-    out.append(third + "。")
+        overdue = i18n.text("report.overview.overdue", count=f["overdue"])
+        third += overdue if f["overdue"] else i18n.text("report.overview.none_overdue")
+    out.append(third + _STOP)
     if f["recurring"]:
-        out.append(f"本期新受理的问题中，有{f['recurring']}宗出现在此前已整治过同类问题的点位（回潮）。")
+        out.append(i18n.text("report.overview.recurring", count=f["recurring"]))
     else:
-        out.append("本期新受理的问题中，没有出现在此前已整治过同类问题点位的（回潮）。")
+        out.append(i18n.text("report.overview.no_recurring"))
     return out
 
 
@@ -86,20 +97,21 @@ def _coverage(coverage: dict) -> list[str]:
         if a is None or b is None:
             continue
         if a < b:
-            out.append(f"{what}由{metres(b)}减少到{metres(a)}")
+            out.append(i18n.text("report.coverage.gap_down", what=what, before=metres(b), after=metres(a)))
         elif a > b:
-            out.append(f"{what}由{metres(b)}增加到{metres(a)}")
+            out.append(i18n.text("report.coverage.gap_up", what=what, before=metres(b), after=metres(a)))
         else:
-            out.append(f"{what}仍为{metres(a)}")
+            out.append(i18n.text("report.coverage.gap_same", what=what, after=metres(a)))
     for layer, what in _facilities("coverage"):
         b, a = before.get(layer) or {}, after.get(layer) or {}
         if a.get("coverage_ratio") is None or b.get("coverage_ratio") is None:
             continue
-        head = f"{what}{a['radius_m']}米服务范围覆盖的建筑"
+        head = i18n.text("report.coverage.head", what=what, radius_m=a["radius_m"])
         if round(a["coverage_ratio"], 3) == round(b["coverage_ratio"], 3):
-            out.append(f"{head}保持在{percent(a['coverage_ratio'])}")
+            out.append(i18n.text("report.coverage.ratio_same", head=head, after=percent(a["coverage_ratio"])))
         else:
-            out.append(f"{head}由{percent(b['coverage_ratio'])}变为{percent(a['coverage_ratio'])}")
+            out.append(i18n.text("report.coverage.ratio_changed", head=head, before=percent(b["coverage_ratio"]),
+                                 after=percent(a["coverage_ratio"])))  # fmt: skip
     return out
 
 
@@ -107,14 +119,16 @@ def work(report: dict) -> list[str]:
     compare = report["compare"]
     fixed = [(r["name"]["zh-CN"] if r.get("name") else r["category"], r["fixed"])
              for r in sorted(compare["by_category"], key=lambda r: -r["fixed"]) if r["fixed"]]  # fmt: skip
-    out = [f"（一）按问题类别：本期办结{_items(fixed, 6)}。" if fixed else "（一）按问题类别：本期没有办结的问题。"]
+    out = [i18n.text("report.work.by_category", items=_items(fixed, 6)) if fixed
+           else i18n.text("report.work.by_category_none")]  # fmt: skip
     grids = sorted((r for r in report["grid_table"] if r["fixed"]), key=lambda r: (-r["fixed"], r["grid_code"]))
     if grids:
-        top = "、".join(f"{_short(report, r['name'])}（{r['fixed']}宗）" for r in grids[:3])
-        out.append(f"（二）按网格：办结较多的是{top}；各网格明细见第五部分。")
+        top = _SEP.join(i18n.text("report.work.grid", name=_short(report, r["name"]), count=r["fixed"])
+                        for r in grids[:3])  # fmt: skip
+        out.append(i18n.text("report.work.by_grid", grids=top))
     facilities = _coverage(report.get("coverage") or {})
     if facilities:
-        out.append(f"（三）设施补短板（全社区，按各类设施的服务半径和间距规则测算）：{'；'.join(facilities)}。")
+        out.append(i18n.text("report.work.facilities", items=_CLAUSES.join(facilities)))
     return out
 
 
@@ -122,53 +136,56 @@ def before_after(report: dict) -> list[str]:
     f, p = report["figures"], report["period"]
     change = f["open_after"] - f["open_before"]
     if change < 0:
-        trend = f"减少{-change}宗" + (f"（下降{percent(-change / f['open_before'])}）" if f["open_before"] else "")
+        trend = i18n.text("report.compare.down", count=-change) + (i18n.text(
+            "report.compare.down_ratio", ratio=percent(-change / f["open_before"])) if f["open_before"] else "")
     elif change > 0:
-        trend = f"增加{change}宗"
+        trend = i18n.text("report.compare.up", count=change)
     else:
-        trend = "持平"
-    out = [f"期初（{p['from_label']}）未办结问题{f['open_before']}宗，"
-           f"期末（{p['to_label']}）{f['open_after']}宗，{trend}。"]
+        trend = i18n.text("report.compare.flat")
+    out = [i18n.text("report.compare.open", start=p["from_label"], before=f["open_before"], end=p["to_label"],
+                     after=f["open_after"], trend=trend)]  # fmt: skip
     parts = []
-    for key, when in (("before", "整治前图中"), ("after", "整治后图中")):
+    for key, when in (("before", i18n.text("report.compare.map_before")),
+                      ("after", i18n.text("report.compare.map_after"))):
         legend = [e for e in report["maps"][key]["legend"] if e["count"]]
-        shown = [f"{_DOTS.get(e['color'], '圆点')}为{e['label']}的问题" for e in legend]
+        shown = [i18n.text("report.compare.dot", dot=_DOTS.get(e["color"], i18n.text("report.dot.other")),
+                           label=e["label"]) for e in legend]  # fmt: skip
         if shown:
-            parts.append(when + "，".join(shown))
+            parts.append(when + _COMMA.join(shown))
     if report["blackspots"]:
-        parts.append("蓝色编号为第四部分所列反复出现的点位")
-    return out + (["；".join(parts) + "。"] if parts else [])
+        parts.append(i18n.text("report.compare.numbered"))
+    return out + ([_CLAUSES.join(parts) + _STOP] if parts else [])
 
 
 def blackspots(report: dict) -> list[str]:
     places, p = report["blackspots"], report["period"]
     if not places:
-        return [f"截至{p['to_label']}，未发现同类问题在整治后再次出现的点位。"]
-    return [f"截至{p['to_label']}，同类问题在整治后再次出现的点位，按本期再次出现次数、累计次数排列，"
-            f"前{len(places)}处如下（每处附最近一次整治前后的现场照片）。"]
+        return [i18n.text("report.blackspots.none", end=p["to_label"])]
+    return [i18n.text("report.blackspots.listed", end=p["to_label"], count=len(places))]
 
 
 def place_text(report: dict, place: dict) -> str:
     """One recurring place in a sentence."""
-    where = place["address"] or "（无地址）"
+    where = place["address"] or i18n.text("report.place.no_address")
     status = (place["status_label"] or {}).get("zh-CN", "—")
-    return (f"{where}（{_short(report, place['grid_name'])}）：{place['category_name']}累计上报{place['reports']}次，"
-            f"整治后再次出现{place['recurring']}次（本期{place['recurring_in_period']}次），"
-            f"最近一次上报于{place['last_reported']}，目前{status}。")
+    return i18n.text("report.place.text", where=where, grid=_short(report, place["grid_name"]),
+                     category=place["category_name"], reports=place["reports"], recurring=place["recurring"],
+                     in_period=place["recurring_in_period"], last=place["last_reported"], status=status)
 
 
 def grids(report: dict) -> list[str]:
     rows = report["grid_table"]
-    out = ["各网格本期新增、办结、期末未办结、超期问题和处理用时见下表。"]
+    out = [i18n.text("report.grids.intro")]
     worst = max(rows, key=lambda r: (r["overdue"], r["open"]), default=None)
     if worst and worst["overdue"]:
-        out.append(f"超期问题最多的是{_short(report, worst['name'])}（{worst['overdue']}宗）。")
+        out.append(i18n.text("report.grids.most_overdue", name=_short(report, worst["name"]), count=worst["overdue"]))
     timed = [r for r in rows if r["median_hours"] is not None]
     if len(timed) > 1:
         fast = min(timed, key=lambda r: r["median_hours"])
         slow = max(timed, key=lambda r: r["median_hours"])
-        out.append(f"处理用时中位数最短的是{_short(report, fast['name'])}（{duration(fast['median_hours'])}），"
-                   f"最长的是{_short(report, slow['name'])}（{duration(slow['median_hours'])}）。")
+        out.append(i18n.text("report.grids.fastest_slowest", fast=_short(report, fast["name"]),
+                             fast_time=duration(fast["median_hours"]), slow=_short(report, slow["name"]),
+                             slow_time=duration(slow["median_hours"])))  # fmt: skip
     return out
 
 
@@ -177,62 +194,76 @@ def problems(report: dict) -> list[str]:
     points = []
     if remaining["total"]:
         cats = [(c["name"], c["open"]) for c in remaining["by_category"]]
-        points.append(f"仍有{remaining['total']}宗问题未办结，其中超期{remaining['overdue']}宗，"
-                      f"主要为{_items(cats, 4)}")
+        points.append(i18n.text("report.problems.open", count=remaining["total"], overdue=remaining["overdue"],
+                                items=_items(cats, 4)))  # fmt: skip
     absent = [(c["name"], c["open"]) for c in remaining["by_category"] if c["group"] == "absence"]
     if absent:
-        points.append(f"设施缺失类问题{sum(n for _, n in absent)}宗尚未解决（{_items(absent, 4)}），有待设施建设解决")
+        points.append(i18n.text("report.problems.absent", count=sum(n for _, n in absent), items=_items(absent, 4)))
     if places:
         cats = sorted({p["category_name"] for p in places})
-        points.append(f"{len(places)}处点位同类问题整治后再次出现（{'、'.join(cats)}），整治成果尚不稳固")
+        points.append(i18n.text("report.problems.recurring", count=len(places), categories=_SEP.join(cats)))
     if not points:
-        return ["本期末没有未办结的问题。"]
-    out = ["；".join(f"{_NUMERALS[k]}是{text}" for k, text in enumerate(points)) + "。"]
-    listed = "未办结问题清单见下表（超期的在前，按处理期限排列）"
+        return [i18n.text("report.problems.none")]
+    out = [_CLAUSES.join(i18n.text("report.problems.point", numeral=_NUMERALS[k], text=text)
+                         for k, text in enumerate(points)) + _STOP]  # fmt: skip
+    listed = i18n.text("report.problems.listed")
     if remaining["more"]:
-        listed += f"，表中列出前{len(remaining['shown'])}宗，另有{remaining['more']}宗未列出"
-    return out + [listed + "。"] if remaining["total"] else out
+        listed += i18n.text("report.problems.more", shown=len(remaining["shown"]), more=remaining["more"])
+    return out + [listed + _STOP] if remaining["total"] else out
 
 
 def owners(report: dict) -> list[str]:
     rows = report["remaining"]["owners"]
     if not rows:
-        return ["本期末没有需要跟进的未办结问题。"]
-    out = ["按责任单位，剩余问题及最早处理期限如下，请各责任单位按期办结："]
+        return [i18n.text("report.owners.none")]
+    out = [i18n.text("report.owners.intro")]
     for k, row in enumerate(rows, 1):
-        text = f"{k}. {row['responsible_unit']}：未办结{row['open']}宗"
+        text = i18n.text("report.owners.row", index=k, unit=row["responsible_unit"], count=row["open"])
         if row["overdue"]:
-            text += f"（超期{row['overdue']}宗）"
+            text += i18n.text("report.owners.overdue", count=row["overdue"])
         if row["earliest_deadline"]:
-            text += f"，最早处理期限{row['earliest_deadline']}"
+            text += i18n.text("report.owners.deadline", deadline=row["earliest_deadline"])
         if row["categories"]:
-            text += f"，以{'、'.join(row['categories'])}为主"
-        out.append(text + "。")
+            text += i18n.text("report.owners.categories", categories=_SEP.join(row["categories"]))
+        out.append(text + _STOP)
     return out
 
 
 def sections(report: dict) -> list[dict]:
     """The report's sections in order: ``{"id", "heading", "paragraphs"}``."""
-    parts = (("overview", "基本情况", overview), ("work", "主要工作", work), ("compare", "整治前后对比", before_after),
-             ("blackspots", "反复出现的问题点位", blackspots), ("grids", "各网格工作情况", grids),
-             ("problems", "存在问题", problems), ("owners", "下阶段工作：责任单位与期限", owners))  # fmt: skip
-    return [{"id": key, "heading": f"{_NUMERALS[k]}、{heading}", "paragraphs": write(report)}
-            for k, (key, heading, write) in enumerate(parts)]  # fmt: skip
+    parts = (("overview", i18n.text("report.section.overview"), overview),
+             ("work", i18n.text("report.section.work"), work),
+             ("compare", i18n.text("report.section.compare"), before_after),
+             ("blackspots", i18n.text("report.section.blackspots"), blackspots),
+             ("grids", i18n.text("report.section.grids"), grids),
+             ("problems", i18n.text("report.section.problems"), problems),
+             ("owners", i18n.text("report.section.owners"), owners))  # fmt: skip
+    return [{"id": key, "heading": i18n.text("report.section.heading", numeral=_NUMERALS[k], title=heading),
+             "paragraphs": write(report)} for k, (key, heading, write) in enumerate(parts)]  # fmt: skip
 
 
 #: The report's fixed words (headings of tables and cards), shared by the page and the standalone file.
 LABELS = {
-    "period": "统计期", "generated": "生成时间", "scope": "范围", "whole": "全社区", "total": "合计",
-    "before": "整治前", "after": "整治后", "no_photo": "无照片", "fictional": "示例数据（虚构）",
-    "footer": "本报告由创卫地图根据问题台账自动生成，数字均来自系统记录；数据截至{to}。",
-    "category_table": [["name", "问题类别"], ["new", "本期新增"], ["fixed", "本期办结"],
-                       ["still_open", "期初遗留仍未办结"]],
-    "grid_table": [["name", "网格"], ["responsible_unit", "责任单位"], ["new", "本期新增"], ["fixed", "本期办结"],
-                   ["still_open", "期初遗留仍未办结"], ["open", "期末未办结"], ["overdue", "超期"],
-                   ["median_text", "处理用时中位数"]],
-    "remaining_table": [["index", "序号"], ["id", "编号"], ["category_name", "问题类别"], ["address", "地址"],
-                        ["owner", "责任单位"], ["status_text", "状态"], ["deadline", "处理期限"],
-                        ["overdue_text", "超期天数"]],
+    "period": i18n.text("report.label.period"), "generated": i18n.text("report.label.generated"),
+    "scope": i18n.text("report.label.scope"), "whole": i18n.text("report.label.whole"),
+    "total": i18n.text("report.label.total"), "before": i18n.text("report.label.before"),
+    "after": i18n.text("report.label.after"), "no_photo": i18n.text("report.label.no_photo"),
+    "fictional": i18n.text("report.label.fictional"),
+    "footer": i18n.text("report.label.footer", to="{to}"),  # the page and the file put the period's end in
+    "category_table": [["name", i18n.text("report.column.category")], ["new", i18n.text("report.column.new")],
+                       ["fixed", i18n.text("report.column.fixed")],
+                       ["still_open", i18n.text("report.column.still_open")]],
+    "grid_table": [["name", i18n.text("report.column.grid")], ["responsible_unit", i18n.text("report.column.unit")],
+                   ["new", i18n.text("report.column.new")], ["fixed", i18n.text("report.column.fixed")],
+                   ["still_open", i18n.text("report.column.still_open")], ["open", i18n.text("report.column.open")],
+                   ["overdue", i18n.text("report.column.overdue")],
+                   ["median_text", i18n.text("report.column.median")]],
+    "remaining_table": [["index", i18n.text("report.column.index")], ["id", i18n.text("report.column.id")],
+                        ["category_name", i18n.text("report.column.category")],
+                        ["address", i18n.text("report.column.address")], ["owner", i18n.text("report.column.unit")],
+                        ["status_text", i18n.text("report.column.status")],
+                        ["deadline", i18n.text("report.column.deadline")],
+                        ["overdue_text", i18n.text("report.column.overdue_days")]],
 }  # fmt: skip
 
 
@@ -240,12 +271,14 @@ def cards(report: dict) -> list[dict]:
     """The key figures as labelled, formatted values (the cards under 基本情况)."""
     f = report["figures"]
     return [
-        {"key": "new", "label": "本期受理", "value": f"{f['new']:,}", "unit": "宗"},
-        {"key": "fixed", "label": "本期办结", "value": f"{f['fixed']:,}", "unit": "宗"},
-        {"key": "fix_rate", "label": "办结率", "value": percent(f["fix_rate"]), "unit": ""},
-        {"key": "open_after", "label": "期末未办结", "value": f"{f['open_after']:,}", "unit": "宗"},
-        {"key": "overdue", "label": "其中超期", "value": f"{f['overdue']:,}", "unit": "宗"},
-        {"key": "recurring", "label": "本期回潮", "value": f"{f['recurring']:,}", "unit": "宗"},
+        {"key": "new", "label": i18n.text("report.card.new"), "value": f"{f['new']:,}", "unit": _CASES},
+        {"key": "fixed", "label": i18n.text("report.card.fixed"), "value": f"{f['fixed']:,}", "unit": _CASES},
+        {"key": "fix_rate", "label": i18n.text("report.card.fix_rate"), "value": percent(f["fix_rate"]), "unit": ""},
+        {"key": "open_after", "label": i18n.text("report.card.open_after"), "value": f"{f['open_after']:,}",
+         "unit": _CASES},
+        {"key": "overdue", "label": i18n.text("report.card.overdue"), "value": f"{f['overdue']:,}", "unit": _CASES},
+        {"key": "recurring", "label": i18n.text("report.card.recurring"), "value": f"{f['recurring']:,}",
+         "unit": _CASES},
     ]
 
 
@@ -263,9 +296,9 @@ def decorate(report: dict) -> None:
         row["status_text"] = status
         row["overdue_text"] = f"{row['overdue_days']:,}" if row["overdue"] else ""
         row["grid_short"] = _short(report, row["grid_name"])
-        row["owner"] = row["responsible_unit"] or "（未派遣）"
+        row["owner"] = row["responsible_unit"] or i18n.text("report.owner.undispatched")
         if row["assignee"]:
-            row["owner"] += f"（{row['assignee']}）"
+            row["owner"] += i18n.text("report.owner.assignee", name=row["assignee"])
     counts = ("new", "fixed", "still_open", "open", "overdue")
     report["grid_totals"] = {key: sum(r[key] for r in report["grid_table"]) for key in counts}
     report["grid_totals"] |= {"name": LABELS["total"], "short_name": LABELS["total"], "responsible_unit": "",
