@@ -1,5 +1,5 @@
 """The shape of the house, checked on the source: imports point one way (``server.py`` -> ``web/`` ->
-``layers/`` -> ``geo/``), no package reaches into another's private names.
+``layers/`` -> ``geo/``), no package reaches into another's private names, and no module outgrows ~400 lines.
 See docs/architecture.md."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ ALLOWED = {"geo": {"geo"}, "layers": {"layers", "geo"}, "web": {"web", "layers",
            "server": {"server", "web", "layers", "geo", "flask", "werkzeug"}}
 FIRST_PARTY = {"geo", "layers", "web", "server"}
 FRAMEWORKS = {"flask", "werkzeug"}
+MAX_LINES = 400
 
 
 def _modules() -> list[tuple[str, Path]]:
@@ -68,6 +69,18 @@ def test_no_private_name_crosses_a_package(module, path):
         if target != own and (private_module or any(name.startswith("_") for name in names)):
             crossing.append(f"{imported}: {names}")
     assert crossing == [], f"{module} imports private names of another package: {crossing}"
+
+
+def _sizes():
+    paths = [p for top in ("geo", "layers", "web") for p in (ROOT / top).rglob("*.py")]
+    paths += list((ROOT / "static" / "js").rglob("*.js"))
+    return sorted(paths)
+
+
+@pytest.mark.parametrize("path", _sizes(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_modules_stay_small(path):
+    lines = path.read_text(encoding="utf-8").count("\n")
+    assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines: split it by concern into a package"
 
 
 def test_no_prefix_families_in_a_folder():
