@@ -78,6 +78,9 @@ export const HeatLayer = L.Layer.extend({
       return;
     }
     const size = map.getSize();
+    if (size.x <= 0 || size.y <= 0) {
+      return; // a hidden or not yet laid out map: nothing to draw, and no pixels to read back
+    }
     const canvas = this.canvas;
     canvas.width = size.x;
     canvas.height = size.y;
