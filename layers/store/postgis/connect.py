@@ -1,0 +1,199 @@
+"""Connections of the PostGIS store: the store URL, a pool, one transaction per thread, and the errors
+that name what is wrong (unreachable server, bad password, no such database, no PostGIS) in one line.
+
+Every write transaction takes one advisory lock first, so writers run one at a time as on SQLite
+(``BEGIN IMMEDIATE``): what ``atomic()`` promises (reads inside see every committed write and nothing
+else writes until it ends) holds across threads and app processes alike. Readers never wait for it.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from layers.errors import AppError
+
+# Our own query parameters of the store URL; every other one goes to libpq as it is.
+_OWN_PARAMS = ("schema", "pool_min", "pool_max")
+POOL_MAX = 16
+CONNECT_TIMEOUT_S = 10
+# Errors after which the same transaction, run again from its start, may well succeed.
+TRANSIENT = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
+
+
+class StoreUnavailable(AppError):
+    """The database cannot be reached now (lost connection, restart, pool exhausted): 503, try again."""
+
+    status = 503
+    code = "store_unavailable"
+    message = "The database is unavailable; try again shortly."
+    message_zh = "数据库暂时不可用，请稍后重试。"
+
+
+class StoreOpenError(RuntimeError):
+    """The store cannot be opened; the message says why in one line and names the fix."""
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs.
+
+    >>> redact("postgresql://app:secret@db.example:5432/city")
+    'postgresql://app:***@db.example:5432/city'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def parse_url(url: str) -> tuple[str, dict]:
+    """The libpq connection string and our own options (``schema``, ``pool_min``, ``pool_max``).
+
+    >>> parse_url("postgresql://app@localhost/city?schema=district_1&sslmode=disable")
+    ('postgresql://app@localhost/city?sslmode=disable', {'schema': 'district_1'})
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise StoreOpenError(f"not a PostgreSQL URL (postgresql://user@host:port/database): {redact(url)}")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    own = {k: v for k, v in query if k in _OWN_PARAMS}
+    rest = [(k, v) for k, v in query if k not in _OWN_PARAMS]
+    return urlunsplit(parts._replace(query=urlencode(rest))), own
+
+
+def open_error(exc: Exception, url: str) -> StoreOpenError:
+    """A one-line message for a failed first connection, naming the likely fix."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = text.removeprefix("connection failed: ")
+    hint = ""
+    if "password authentication failed" in text or "no password supplied" in text:
+        hint = " (check the user name and password in STORE_URL)"
+    elif "does not exist" in text and "database" in text:
+        hint = " (create it: createdb -O <user> <database>)"
+    elif "Connection refused" in text or "could not translate host name" in text or "timeout" in text:
+        hint = " (is PostgreSQL running there, and are host and port right?)"
+    return StoreOpenError(f"cannot connect to {redact(url)}: {text}{hint}")
+
+
+class Connections:
+    """A pool of autocommit connections; ``read()`` and ``write()`` lend one for a block. Inside a write
+    the thread keeps its connection, so nested reads see the write's own rows and nested writes become
+    savepoints of the outer transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.conninfo, own = parse_url(url)
+        self.schema = own.get("schema") or None
+        self.pool_min = int(own.get("pool_min", 1))
+        self.pool_max = int(own.get("pool_max", POOL_MAX))
+        # Writers of one schema take one advisory lock (two stores in one database do not wait for each other).
+        self.write_lock = zlib.crc32(f"chuangwei:{self.schema or ''}".encode())
+        self._local = threading.local()
+        self._pool: ConnectionPool | None = None
+
+    def connect(self) -> psycopg.Connection:
+        """A connection of its own (not from the pool), set up like the pool's; errors named in one line."""
+        try:
+            conn = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error as exc:
+            raise open_error(exc, self.url) from None
+        self._configure(conn)
+        return conn
+
+    def _configure(self, conn: psycopg.Connection) -> None:
+        if self.schema:
+            conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(self.schema)))
+        conn.execute("SET application_name TO 'chuangwei'")
+
+    def open_pool(self) -> None:
+        self._pool = ConnectionPool(
+            self.conninfo,
+            min_size=self.pool_min,
+            max_size=self.pool_max,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+            configure=self._configure,
+            check=ConnectionPool.check_connection,
+            timeout=30,
+            name="chuangwei",
+            open=True,
+        )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    @property
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "conn", None) is not None
+
+    @contextmanager
+    def _lend(self) -> Iterator[psycopg.Connection]:
+        if self._pool is None:
+            raise StoreUnavailable("The store is closed.")
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise StoreUnavailable() from exc
+        except psycopg.OperationalError as exc:
+            if isinstance(exc, TRANSIENT):
+                raise
+            raise StoreUnavailable() from exc
+
+    @contextmanager
+    def read(self) -> Iterator[psycopg.Connection]:
+        """A connection for reading: the thread's open transaction if it has one, else one from the pool."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self._lend() as conn:
+            yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[psycopg.Connection]:
+        """Several reads that see one snapshot (REPEATABLE READ), or the thread's open transaction."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self._lend() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[psycopg.Connection]:
+        """A write transaction holding the store's write lock; inside another, a savepoint of it."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with conn.transaction():
+                yield conn
+            return
+        with self._lend() as conn:
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.write_lock,))
+                    yield conn
+            finally:
+                self._local.conn = None
+
+
+def retrying(connections: Connections, attempt, tries: int = 3):
+    """``attempt()`` run again (up to ``tries`` times) after a serialisation failure or deadlock, unless it
+    runs inside a caller's transaction, which must then fail whole and be retried by its caller."""
+    for left in range(tries - 1, -1, -1):
+        try:
+            return attempt()
+        except TRANSIENT:
+            if left == 0 or connections.in_transaction:
+                raise
