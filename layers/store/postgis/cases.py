@@ -21,7 +21,7 @@ def _definition_text(definition: dict) -> str:
 
 
 class CasesMixin:
-    """Mixed into :class:`~layers.store.postgis.store.PostGISStore` (``_db``, ``_now`` and ``photo_files``)."""
+    """Mixed into :class:`~layers.store.postgis.store.PostGISStore` (``_db``, ``_now`` and ``put_blob``)."""
 
     def atomic(self):
         """One transaction around several writes: everything inside commits together or not at all, and no
@@ -96,12 +96,12 @@ class CasesMixin:
 
     # -- photos -----------------------------------------------------------------------------------
     def add_photo(self, record: dict, image: bytes, thumb: bytes) -> dict:
-        """Keep a processed photo: its bytes and its record in one transaction (the caller's if there is one)."""
+        """Keep a processed photo: its bytes first (committed on their own), then its record, inside the
+        caller's transaction if there is one."""
+        values = dict(record, image_key=self.put_blob(image, ".jpg"), thumb_key=self.put_blob(thumb, ".jpg"))
+        values["warnings"] = json.dumps(values.get("warnings") or [], ensure_ascii=False)
+        names = [n for n in _PHOTO_NAMES if n != "id" and n in values]
         with self._db.write() as conn:
-            values = dict(record, image_key=self.photo_files.put(image, ".jpg"),
-                          thumb_key=self.photo_files.put(thumb, ".jpg"))  # fmt: skip
-            values["warnings"] = json.dumps(values.get("warnings") or [], ensure_ascii=False)
-            names = [n for n in _PHOTO_NAMES if n != "id" and n in values]
             return _photo(
                 conn.execute(
                     f"INSERT INTO photo ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"

@@ -171,6 +171,13 @@ class Connections:
             yield conn
 
     @contextmanager
+    def independent(self) -> Iterator[psycopg.Connection]:
+        """A short transaction of its own, on another connection than the thread's open one and without the
+        write lock (for blobs, which only ever add rows that no other write reads)."""
+        with self._lend() as conn, conn.transaction():
+            yield conn
+
+    @contextmanager
     def write(self) -> Iterator[psycopg.Connection]:
         """A write transaction holding the store's write lock; inside another, a savepoint of it."""
         conn = getattr(self._local, "conn", None)

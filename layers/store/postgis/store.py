@@ -18,9 +18,10 @@ import psycopg
 from layers.store import AccountStore, Bbox, CaseStore, PointArrays, Store
 from layers.store.postgis import migrations
 from layers.store.postgis.accounts import AccountsMixin
-from layers.store.postgis.blobs import DatabaseBlobs
+from layers.store.postgis.blobs import BlobFiles, BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
+from layers.store.postgis.checks import integrity_report
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
 from layers.store.postgis.reading import ReadingMixin
 from layers.store.postgis.writing import WritingMixin
@@ -70,7 +71,9 @@ def migrate_schema(url: str, now_us: int | None = None) -> list[str]:
         conn.close()
 
 
-class PostGISStore(AccountsMixin, CasesMixin, CatalogMixin, ReadingMixin, WritingMixin, Store, AccountStore, CaseStore):
+class PostGISStore(
+    AccountsMixin, BlobsMixin, CasesMixin, CatalogMixin, ReadingMixin, WritingMixin, Store, AccountStore, CaseStore
+):
     """A :class:`~layers.store.Store` in a PostgreSQL database with PostGIS, e.g.
     ``postgresql://app@db.example/city``; ``?schema=NAME`` keeps its tables in that schema (created if
     needed), ``?pool_max=N`` bounds its connections. The schema is migrated on opening."""
@@ -86,7 +89,7 @@ class PostGISStore(AccountsMixin, CasesMixin, CatalogMixin, ReadingMixin, Writin
         self._points_cache: dict[tuple, tuple[int, PointArrays]] = {}
         self._points_lock = threading.Lock()
         self._extent_cache: tuple[int, Bbox | None, float] | None = None
-        self.photo_files = DatabaseBlobs(self)
+        self.photo_files = BlobFiles(self)
 
     def _check_schema(self) -> None:
         conn = self._db.connect()
@@ -105,6 +108,11 @@ class PostGISStore(AccountsMixin, CasesMixin, CatalogMixin, ReadingMixin, Writin
     def key(self) -> str:
         """A stable identity for caches: the database and schema, never the password."""
         return redact(self.url)
+
+    def integrity_check(self) -> str:
+        """``"ok"`` when every consistency rule of the tables holds, else what is broken."""
+        with self._db.snapshot() as conn:
+            return integrity_report(conn)
 
     def close(self) -> None:
         self._db.close()
