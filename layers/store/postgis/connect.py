@@ -78,7 +78,7 @@ def open_error(exc: Exception, url: str) -> StoreOpenError:
         hint = " (check the user name and password in STORE_URL)"
     elif "does not exist" in text and "database" in text:
         hint = " (create it: createdb -O <user> <database>)"
-    elif "Connection refused" in text or "could not translate host name" in text or "timeout" in text:
+    elif any(s in text for s in ("Connection refused", "could not translate host name", "resolve host", "timeout")):
         hint = " (is PostgreSQL running there, and are host and port right?)"
     return StoreOpenError(f"cannot connect to {redact(url)}: {text}{hint}")
 
