@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not is_postgis(), reason="PostGIS tests run when
 
 @pytest.fixture
 def pg_url(tmp_path):
-    with fresh_postgis_url(tmp_path, TEST_STORE_URL) as url:
+    with fresh_postgis_url(tmp_path, TEST_STORE_URL, new=True) as url:
         yield url
 
 
