@@ -21,8 +21,10 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from layers.errors import AppError
 
 # Our own query parameters of the store URL; every other one goes to libpq as it is.
-_OWN_PARAMS = ("schema", "pool_min", "pool_max")
+_OWN_PARAMS = ("schema", "pool_min", "pool_max", "pool_timeout")
 POOL_MAX = 16
+# How long a request waits for a connection (all busy, or the server unreachable) before its 503.
+POOL_TIMEOUT_S = 5.0
 CONNECT_TIMEOUT_S = 10
 # Errors after which the same transaction, run again from its start, may well succeed.
 TRANSIENT = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
@@ -55,7 +57,7 @@ def redact(url: str) -> str:
 
 
 def parse_url(url: str) -> tuple[str, dict]:
-    """The libpq connection string and our own options (``schema``, ``pool_min``, ``pool_max``).
+    """The libpq connection string and our own options (``schema``, ``pool_min``, ``pool_max``, ``pool_timeout``).
 
     >>> parse_url("postgresql://app@localhost/city?schema=district_1&sslmode=disable")
     ('postgresql://app@localhost/city?sslmode=disable', {'schema': 'district_1'})
@@ -94,6 +96,7 @@ class Connections:
         self.schema = own.get("schema") or None
         self.pool_min = int(own.get("pool_min", 1))
         self.pool_max = int(own.get("pool_max", POOL_MAX))
+        self.pool_timeout = float(own.get("pool_timeout", POOL_TIMEOUT_S))
         # Writers of one schema take one advisory lock (two stores in one database do not wait for each other).
         self.write_lock = zlib.crc32(f"chuangwei:{self.schema or ''}".encode())
         self._local = threading.local()
@@ -121,7 +124,7 @@ class Connections:
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
             configure=self._configure,
             check=ConnectionPool.check_connection,
-            timeout=30,
+            timeout=self.pool_timeout,
             name="chuangwei",
             open=True,
         )
