@@ -8,6 +8,7 @@ Kept out of conftest.py so test modules import it by name.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import uuid
@@ -170,3 +171,43 @@ class Relay:
     def close(self) -> None:
         self.cut()
         self.server.close()
+
+
+class SQLiteDialectConnection:
+    """A read connection to a PostGIS store's schema that takes the SQLite-flavoured queries the fuzz tests
+    use to look at a store (``?`` parameters, ``json_extract``, 0/1 booleans, the ``user`` table), so one
+    harness inspects either backend. Tables SQLite has and PostGIS has not (the R*Trees) read as empty."""
+
+    _RENAMES = (
+        (re.compile(r"json_extract\((\w+)\.properties, '\$\.(\w+)'\)"), r"\1.properties ->> '\2'"),
+        (re.compile(r"\bv\.properties\b(?! ->>)"), "v.props"),
+        (re.compile(r"\b(FROM|JOIN) user\b"), r"\1 app_user"),
+        (re.compile(r"\b((?:\w+\.)?(?:deleted|builtin|disabled)) = 0\b"), r"NOT \1"),
+        (re.compile(r"\?"), "%s"),
+    )
+
+    def __init__(self, url: str) -> None:
+        from layers.store.postgis.connect import Connections
+
+        self._conn = Connections(url).connect()
+
+    def execute(self, query: str, params=()) -> psycopg.Cursor:
+        if re.search(r"\b(cur|hist)_rtree\b", query):
+            return self._conn.execute("SELECT 1 WHERE false")
+        for pattern, replacement in self._RENAMES:
+            query = pattern.sub(replacement, query)
+        return self._conn.execute(query, params)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def inspect_store(app):
+    """A read connection to ``app``'s store for tests that look at its tables: SQLite's file, or the
+    PostGIS schema through :class:`SQLiteDialectConnection`."""
+    import sqlite3
+
+    url = str(app.config.get("STORE_URL") or "")
+    if is_postgis(url):
+        return SQLiteDialectConnection(url)
+    return sqlite3.connect(Path(app.config["DATA_DIR"]) / "chuangwei.sqlite3", isolation_level=None)

@@ -9,6 +9,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from layers.store import UserExists
+from layers.store.postgis.reading import no_nul
 
 _USER_COLS = "u.id, u.name, u.display_name, u.role, u.grid_codes, u.disabled, u.created_at, u.updated_at"
 _TOKEN_COLS = "t.id, t.user_id, t.label, t.created_at, t.last_used_at, t.revoked_at"
@@ -56,6 +57,7 @@ class AccountsMixin:
         return self.user(name)
 
     def user(self, name: str) -> dict | None:
+        name = no_nul(name)
         with self._db.read() as conn:
             row = conn.execute(
                 f"SELECT {_USER_COLS}, u.password_hash FROM app_user u WHERE u.name = %s", (name,)
@@ -70,6 +72,7 @@ class AccountsMixin:
         return [_user(r) for r in rows]
 
     def update_user(self, name: str, changes: dict) -> dict:
+        name = no_nul(name)
         allowed = {"display_name", "role", "grid_codes", "disabled", "password_hash"}
         if set(changes) - allowed:
             raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
@@ -159,11 +162,11 @@ class AccountsMixin:
         with self._db.write() as conn:
             conn.execute(
                 "INSERT INTO login_attempt (name, ip, at, ok) VALUES (%s, %s, %s, %s)",
-                (name[:100], ip, self.now(), bool(ok)),
+                (no_nul(name[:100]), no_nul(ip), self.now(), bool(ok)),
             )
 
     def login_failures(self, *, since: int, name: str | None = None, ip: str | None = None) -> int:
-        column, value = ("name", name[:100]) if name is not None else ("ip", ip)
+        column, value = ("name", no_nul(name[:100])) if name is not None else ("ip", no_nul(ip))
         # Failures after the last success count; a good login clears the slate for that name.
         with self._db.read() as conn:
             return conn.execute(

@@ -9,6 +9,7 @@ import psycopg
 
 from layers.store import LayerExists
 from layers.store.jsontext import dumps
+from layers.store.postgis.reading import no_nul
 
 _LAYER_COLS = "definition, builtin, feature_count, revision"
 
@@ -40,6 +41,7 @@ class CatalogMixin:
         return sorted((_layer(r) for r in rows), key=lambda d: (d.get("order", 1000), d["id"]))
 
     def layer(self, layer_id: str) -> dict | None:
+        layer_id = no_nul(layer_id)
         with self._db.read() as conn:
             row = conn.execute(
                 f"SELECT {_LAYER_COLS} FROM layer WHERE id = %s AND retired_at IS NULL", (layer_id,)
@@ -58,6 +60,7 @@ class CatalogMixin:
         return self.layer(definition["id"])
 
     def retire_layer(self, layer_id: str, author: str) -> None:
+        layer_id = no_nul(layer_id)
         with self._db.write() as conn:
             done = conn.execute(
                 "UPDATE layer SET retired_at = %s, retired_by = %s, revision = revision + 1"

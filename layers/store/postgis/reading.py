@@ -60,11 +60,22 @@ def _where(layer_id: str, at: int | None, bbox: Bbox | None, filters: dict | Non
         if isinstance(value, (list, tuple, set, frozenset)):
             values = sorted(value)
             clauses.append("v.properties -> %s = ANY(%s::jsonb[])")
-            params += [name, [dumps(x) for x in values]]
+            params += [name, [jsonb_text(x) for x in values]]
         else:
             clauses.append("v.properties -> %s = %s::jsonb")
-            params += [name, dumps(value)]
+            params += [name, jsonb_text(value)]
     return " AND ".join(clauses), params
+
+
+def jsonb_text(value) -> str:
+    """A value as JSON text for comparing with the ``properties`` column (U+0000 as that column has it)."""
+    return dumps(value).replace("\\u0000", "\\ufffd")
+
+
+def no_nul(text: str) -> str:
+    """``text`` with U+0000, which PostgreSQL text cannot hold, as U+FFFD: for names looked up or counted
+    (a layer id or user name with U+0000 cannot be stored, so it finds nothing)."""
+    return text.replace("\x00", "\ufffd") if isinstance(text, str) else text
 
 
 def _arrays(rows: list[tuple], with_values: bool) -> PointArrays:
@@ -90,6 +101,7 @@ class ReadingMixin:
         exact_geometry: bool = True,
         during: tuple[int | None, int | None] | None = None,
     ) -> Page:
+        layer_id = no_nul(layer_id)
         if at is not None and during is not None:
             raise ValueError("give at or during, not both")
         layer = self.layer(layer_id)
@@ -110,6 +122,7 @@ class ReadingMixin:
         return Page([FeatureVersion(*r) for r in rows], total)
 
     def get(self, layer_id: str, fid: int, at: int | None = None) -> FeatureVersion:
+        layer_id = no_nul(layer_id)
         with self._db.read() as conn:
             if at is None:
                 row = conn.execute(
@@ -127,6 +140,7 @@ class ReadingMixin:
         return FeatureVersion(*row)
 
     def history(self, layer_id: str, fid: int) -> list[FeatureVersion]:
+        layer_id = no_nul(layer_id)
         with self._db.read() as conn:
             rows = conn.execute(
                 f"SELECT {VERSION_COLS} FROM version v WHERE v.fid = %s AND v.layer = %s ORDER BY v.version",
@@ -139,6 +153,7 @@ class ReadingMixin:
     def points(self, layer_id: str, at: int | None = None, value_property: str | None = None) -> PointArrays:
         """Arrays of a point layer. The live arrays are kept in memory and patched from the versions written
         since (tagged with the layer revision): after a write, a small delta query instead of every point."""
+        layer_id = no_nul(layer_id)
         value_sql = sql.SQL(", v.properties -> {}").format(sql.Literal(value_property or ""))
         value_sql = value_sql if value_property else sql.SQL("")
         if at is not None:
@@ -195,6 +210,7 @@ class ReadingMixin:
     def version_rows(
         self, layer_id: str, properties: Sequence[str], *, changed_since: int | None = None
     ) -> tuple[int, list[tuple]]:
+        layer_id = no_nul(layer_id)
         extracts = sql.SQL("").join(sql.SQL(", v.properties -> {}").format(sql.Literal(n)) for n in properties)
         # A point's coordinates are its bounds; other geometries have none here.
         query = sql.SQL(

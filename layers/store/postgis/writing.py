@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from layers.store import CreatedVersions, FeatureVersion, NewFeature, StaleVersion, UnknownFeature, gcpause
 from layers.store.jsontext import dumps
-from layers.store.postgis.reading import VERSION_COLS
+from layers.store.postgis.reading import VERSION_COLS, no_nul
 
 # Creates of at least this many features stream their rows with COPY instead of batched INSERTs.
 COPY_FEATURES = 2_000
@@ -41,6 +41,7 @@ class WritingMixin:
     def create(
         self, layer_id: str, features: Sequence[NewFeature], author: str, at: int | None = None
     ) -> CreatedVersions:
+        layer_id = no_nul(layer_id)
         now = self._now(at)
         n = len(features)
         with gcpause.paused(n >= COPY_FEATURES), self._db.write() as conn:
@@ -100,6 +101,7 @@ class WritingMixin:
     def update(
         self, layer_id: str, fid: int, feature: NewFeature, base_version: int | None, author: str, at: int | None = None
     ) -> FeatureVersion:
+        layer_id = no_nul(layer_id)
         with self._db.write() as conn:
             old_vid, current, now = self._current_for_write(conn, layer_id, fid, base_version, self._now(at))
             if at is not None and now != at:
@@ -117,6 +119,7 @@ class WritingMixin:
     def delete(
         self, layer_id: str, fid: int, base_version: int | None, author: str, at: int | None = None
     ) -> FeatureVersion:
+        layer_id = no_nul(layer_id)
         with self._db.write() as conn:
             old_vid, current, now = self._current_for_write(conn, layer_id, fid, base_version, self._now(at))
             rev = self._bump(conn, layer_id, -1)

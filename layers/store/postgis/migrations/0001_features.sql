@@ -47,7 +47,8 @@ CREATE TABLE version (
     maxy double precision,
     layer_rev bigint NOT NULL,
     geom geometry(Geometry, 4326) GENERATED ALWAYS AS (ST_Force2D(ST_GeomFromGeoJSON(geojson))) STORED,
-    properties jsonb GENERATED ALWAYS AS (props::jsonb) STORED,
+    -- jsonb cannot hold U+0000, which JSON text may escape: the typed copy has U+FFFD there instead.
+    properties jsonb GENERATED ALWAYS AS (replace(props, '\u0000', '\ufffd')::jsonb) STORED,
     UNIQUE (fid, version)
 );
 -- Live features: the versions still valid that are not deletions.

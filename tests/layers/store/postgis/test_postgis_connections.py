@@ -8,12 +8,12 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
-from postgis_support import TEST_STORE_URL, Relay, fresh_postgis_url, is_postgis, with_netloc, with_query
 
 from layers.catalogue import load_catalogue
 from layers.store import NewFeature, StaleVersion
 from layers.store.postgis import PostGISStore, StoreUnavailable
 from server import create_app
+from tests.postgis_support import TEST_STORE_URL, Relay, fresh_postgis_url, is_postgis, with_netloc, with_query
 
 pytestmark = pytest.mark.skipif(not is_postgis(), reason="PostGIS tests run when TEST_STORE_URL is postgresql://…")
 

@@ -7,11 +7,11 @@ import uuid
 
 import psycopg
 import pytest
-from postgis_support import TEST_STORE_URL, admin_connect, drop_schema, fresh_postgis_url, is_postgis, with_netloc
 from psycopg import sql
 
 from layers.store.postgis import PostGISStore, StoreOpenError, migrate_schema
 from layers.store.postgis.migrations import latest
+from tests.postgis_support import TEST_STORE_URL, admin_connect, drop_schema, fresh_postgis_url, is_postgis, with_netloc
 
 pytestmark = pytest.mark.skipif(not is_postgis(), reason="PostGIS tests run when TEST_STORE_URL is postgresql://…")
 
