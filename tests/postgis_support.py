@@ -207,7 +207,7 @@ def inspect_store(app):
     PostGIS schema through :class:`SQLiteDialectConnection`."""
     import sqlite3
 
-    url = str(app.config.get("STORE_URL") or "")
-    if is_postgis(url):
-        return SQLiteDialectConnection(url)
-    return sqlite3.connect(Path(app.config["DATA_DIR"]) / "chuangwei.sqlite3", isolation_level=None)
+    store = app.extensions["store"]
+    if is_postgis(getattr(store, "url", "")):
+        return SQLiteDialectConnection(store.url)
+    return sqlite3.connect(store.path, isolation_level=None)

@@ -27,11 +27,11 @@ DEFAULT_FILE = "chuangwei.sqlite3"
 
 BACKENDS: dict[str, str] = {
     "sqlite": "layers.store.sqlite:SQLiteStore",
+    "postgresql": "layers.store.postgis:PostGISStore",
 }
 # Schemes people will try before their backend exists: a plain answer instead of "unknown scheme".
 PLANNED: dict[str, str] = {
-    "postgresql": "the PostgreSQL/PostGIS backend is not available yet",
-    "postgis": "the PostgreSQL/PostGIS backend is not available yet",
+    "postgis": "the PostgreSQL/PostGIS backend's URLs start with postgresql://",
 }
 
 

@@ -19,6 +19,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from layers.errors import AppError
+from layers.store import StoreUrlError
 
 # Our own query parameters of the store URL; every other one goes to libpq as it is.
 _OWN_PARAMS = ("schema", "pool_min", "pool_max", "pool_timeout")
@@ -39,8 +40,12 @@ class StoreUnavailable(AppError):
     message_zh = "数据库暂时不可用，请稍后重试。"
 
 
-class StoreOpenError(RuntimeError):
-    """The store cannot be opened; the message says why in one line and names the fix."""
+class StoreOpenError(StoreUrlError):
+    """The store ``STORE_URL`` names cannot be opened; the message says why in one line (``STORE_URL=<the URL
+    without its password>: …``) and names the fix."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"STORE_URL={redact(url)}: {reason}")
 
 
 def redact(url: str) -> str:
@@ -64,7 +69,7 @@ def parse_url(url: str) -> tuple[str, dict]:
     """
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
-        raise StoreOpenError(f"not a PostgreSQL URL (postgresql://user@host:port/database): {redact(url)}")
+        raise StoreOpenError(url, "not a PostgreSQL URL (postgresql://user@host:port/database)")
     query = parse_qsl(parts.query, keep_blank_values=True)
     own = {k: v for k, v in query if k in _OWN_PARAMS}
     rest = [(k, v) for k, v in query if k not in _OWN_PARAMS]
@@ -82,7 +87,7 @@ def open_error(exc: Exception, url: str) -> StoreOpenError:
         hint = " (create it: createdb -O <user> <database>)"
     elif any(s in text for s in ("Connection refused", "could not translate host name", "resolve host", "timeout")):
         hint = " (is PostgreSQL running there, and are host and port right?)"
-    return StoreOpenError(f"cannot connect to {redact(url)}: {text}{hint}")
+    return StoreOpenError(url, f"cannot connect: {text}{hint}")
 
 
 class Connections:

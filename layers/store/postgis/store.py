@@ -15,10 +15,10 @@ from collections.abc import Callable
 
 import psycopg
 
-from layers.store import AccountStore, Bbox, CaseStore, PointArrays, Store
+from layers.store import AccountStore, Bbox, BlobStore, CaseStore, PointArrays, Store, StoreUrl
 from layers.store.postgis import migrations
 from layers.store.postgis.accounts import AccountsMixin
-from layers.store.postgis.blobs import BlobFiles, BlobsMixin
+from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
 from layers.store.postgis.checks import integrity_report
@@ -39,8 +39,9 @@ def _ensure_extensions(conn: psycopg.Connection, url: str) -> None:
         if not available:
             package = "postgresql-15-postgis-3" if name == "postgis" else "postgresql-contrib"
             raise StoreOpenError(
-                f"the PostgreSQL server of {redact(url)} does not have the {name} extension: install it on the "
-                f"database server (Debian: apt-get install {package})"
+                url,
+                f"the PostgreSQL server does not have the {name} extension: install it on the database "
+                f"server (Debian: apt-get install {package})",
             )
         try:
             with conn.transaction():
@@ -49,8 +50,9 @@ def _ensure_extensions(conn: psycopg.Connection, url: str) -> None:
         except psycopg.errors.InsufficientPrivilege:
             database = conn.info.dbname
             raise StoreOpenError(
+                url,
                 f"the database {database} has no {name} extension and this role may not create it: as a "
-                f"superuser run  psql -d {database} -c 'CREATE EXTENSION {name}'"
+                f"superuser run  psql -d {database} -c 'CREATE EXTENSION {name}'",
             ) from None
 
 
@@ -64,7 +66,7 @@ def migrate_schema(url: str, now_us: int | None = None) -> list[str]:
             conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(psycopg.sql.Identifier(db.schema)))
         return migrations.apply(conn, time.time_ns() // 1000 if now_us is None else now_us)
     except migrations.SchemaTooNew as exc:
-        raise StoreOpenError(f"{redact(url)}: {exc}") from None
+        raise StoreOpenError(url, str(exc)) from None
     except psycopg.OperationalError as exc:
         raise open_error(exc, url) from None
     finally:
@@ -72,7 +74,16 @@ def migrate_schema(url: str, now_us: int | None = None) -> list[str]:
 
 
 class PostGISStore(
-    AccountsMixin, BlobsMixin, CasesMixin, CatalogMixin, ReadingMixin, WritingMixin, Store, AccountStore, CaseStore
+    AccountsMixin,
+    BlobsMixin,
+    CasesMixin,
+    CatalogMixin,
+    ReadingMixin,
+    WritingMixin,
+    Store,
+    AccountStore,
+    CaseStore,
+    BlobStore,
 ):
     """A :class:`~layers.store.Store` in a PostgreSQL database with PostGIS, e.g.
     ``postgresql://app@db.example/city``; ``?schema=NAME`` keeps its tables in that schema (created if
@@ -89,7 +100,6 @@ class PostGISStore(
         self._points_cache: dict[tuple, tuple[int, PointArrays]] = {}
         self._points_lock = threading.Lock()
         self._extent_cache: tuple[int, Bbox | None, float] | None = None
-        self.photo_files = BlobFiles(self)
 
     def _check_schema(self) -> None:
         conn = self._db.connect()
@@ -100,9 +110,20 @@ class PostGISStore(
         if found != migrations.latest():
             newer = "newer than this software knows" if found > migrations.latest() else "older than this software"
             raise StoreOpenError(
-                f"{redact(self.url)}: the database schema is at version {found}, {newer} "
-                f"({migrations.latest()}); run  python server.py migrate-schema  or use the matching software"
+                self.url,
+                f"the database schema is at version {found}, {newer} ({migrations.latest()}); run"
+                " python server.py migrate-schema  or use the matching software",
             )
+
+    @classmethod
+    def from_url(cls, url: StoreUrl, *, clock: Callable[[], int] | None = None) -> PostGISStore:
+        """The store of a ``postgresql://`` URL (see ``layers.store.factory``)."""
+        return cls(url.text, clock=clock)
+
+    @classmethod
+    def migrate(cls, url: StoreUrl) -> list[str]:
+        """Create or upgrade the schema without opening the store; the names of the migrations applied."""
+        return migrate_schema(url.text)
 
     @property
     def key(self) -> str:
