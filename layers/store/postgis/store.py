@@ -15,14 +15,14 @@ from collections.abc import Callable
 
 import psycopg
 
-from layers.store import AccountStore, Bbox, BlobStore, CaseStore, PointArrays, Store, StoreUrl
+from layers.store import AccountStore, Bbox, BlobStore, CaseStore, Maintenance, PointArrays, Store, StoreUrl
 from layers.store.postgis import migrations
 from layers.store.postgis.accounts import AccountsMixin
 from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
-from layers.store.postgis.checks import integrity_report
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
+from layers.store.postgis.maintenance import MaintenanceMixin
 from layers.store.postgis.reading import ReadingMixin
 from layers.store.postgis.writing import WritingMixin
 
@@ -78,12 +78,14 @@ class PostGISStore(
     BlobsMixin,
     CasesMixin,
     CatalogMixin,
+    MaintenanceMixin,
     ReadingMixin,
     WritingMixin,
     Store,
     AccountStore,
     CaseStore,
     BlobStore,
+    Maintenance,
 ):
     """A :class:`~layers.store.Store` in a PostgreSQL database with PostGIS, e.g.
     ``postgresql://app@db.example/city``; ``?schema=NAME`` keeps its tables in that schema (created if
@@ -129,11 +131,6 @@ class PostGISStore(
     def key(self) -> str:
         """A stable identity for caches: the database and schema, never the password."""
         return redact(self.url)
-
-    def integrity_check(self) -> str:
-        """``"ok"`` when every consistency rule of the tables holds, else what is broken."""
-        with self._db.snapshot() as conn:
-            return integrity_report(conn)
 
     def close(self) -> None:
         self._db.close()
