@@ -128,6 +128,17 @@ def open_store(url: str, **options) -> Store:
     return backend_class(url).from_url(parsed, **chosen)
 
 
+def migrate_schema(url: str) -> list[str]:
+    """Create or upgrade the schema of the store ``url`` names and return the migrations applied (by name);
+    a backend without a ``migrate`` class method upgrades when opened, so it is opened and closed."""
+    parsed = parse_store_url(url)
+    cls = backend_class(url)
+    if hasattr(cls, "migrate"):
+        return cls.migrate(parsed)
+    cls.from_url(parsed).close()
+    return []
+
+
 def check_backup(url: str, source: str | os.PathLike) -> dict:
     """Check a backup for the backend that ``url`` names without opening (or creating) the store, as
     :meth:`Maintenance.check_backup` does; NotImplementedError when that backend has no maintenance port."""

@@ -3,7 +3,11 @@ bad password, no such database, no PostGIS and no right to create it, a schema n
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -13,6 +17,7 @@ from layers.store.postgis import PostGISStore, StoreOpenError, migrate_schema
 from layers.store.postgis.migrations import latest
 from tests.postgis_support import TEST_STORE_URL, admin_connect, drop_schema, fresh_postgis_url, is_postgis, with_netloc
 
+ROOT = Path(__file__).resolve().parents[4]
 pytestmark = pytest.mark.skipif(not is_postgis(), reason="PostGIS tests run when TEST_STORE_URL is postgresql://…")
 
 
@@ -144,3 +149,22 @@ class socket_closed_port:
 
     def __exit__(self, *exc) -> None:
         return None
+
+
+def _server(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "server.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_the_migrate_schema_command_and_a_wrong_store_url_at_start(pg_url, tmp_path):
+    first = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
+    assert first.returncode == 0 and "0001_features, 0002_accounts, 0003_cases" in first.stdout, first.stderr
+    again = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
+    assert again.returncode == 0 and "up to date" in again.stdout
+    wrong = pg_url.replace("://", "://nobody_here:wrong@", 1) if "@" not in pg_url else None
+    wrong = wrong or re.sub(r"://[^@]*@", "://nobody_here:wrong@", pg_url)
+    for command in (["--port", "0"], ["migrate-schema"], ["create-user", "xiao_wang", "--role", "admin"]):
+        result = _server(*command, "--data", str(tmp_path), "--store", wrong)
+        assert result.returncode == 2 and result.stdout == "", result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.stderr and "wrong" not in lines[0]
+        assert lines[0].startswith("错误 / error: STORE_URL=postgresql://nobody_here:***@") and "password" in lines[0]
