@@ -7,6 +7,7 @@ Kept out of conftest.py so test modules import it by name.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -211,3 +212,18 @@ def inspect_store(app):
     if is_postgis(getattr(store, "url", "")):
         return SQLiteDialectConnection(store.url)
     return sqlite3.connect(store.path, isolation_level=None)
+
+
+@contextmanager
+def data_dir_on_test_store(data_dir: Path) -> Iterator[None]:
+    """Make every ``server.py --data DIR`` process (server, create-user, import) use a fresh store of the
+    backend under test: on PostGIS, a new schema named in ``DIR/config.json`` for as long as the block runs;
+    on SQLite, nothing (the default file in ``DIR``)."""
+    if not is_postgis():
+        yield
+        return
+    with fresh_postgis_url(Path(data_dir), TEST_STORE_URL, new=True) as url:
+        config = Path(data_dir) / "config.json"
+        settings = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
+        config.write_text(json.dumps(settings | {"STORE_URL": with_query(url, pool_max="10")}), encoding="utf-8")
+        yield
