@@ -9,6 +9,8 @@ else writes until it ends) holds across threads and app processes alike. Readers
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,8 +28,12 @@ _OWN_PARAMS = ("schema", "pool_min", "pool_max", "pool_timeout")
 POOL_MAX = 16
 # How long a request waits for a connection (all busy, or the server unreachable) before its 503.
 POOL_TIMEOUT_S = 5.0
+# A connection idle for longer is checked (one round trip) before it is lent: the server may have restarted
+# or dropped it meanwhile. One used moments ago is lent as it is (a check per lending doubled every call).
+CHECK_IDLE_S = 2.0
 CONNECT_TIMEOUT_S = 10
-# Errors after which the same transaction, run again from its start, may well succeed.
+# Errors after which the same transaction, run again from its start, may well succeed: they pass through
+# unchanged (not as a 503). Writers hold one lock and readers only read, so none arises today.
 TRANSIENT = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
 
 
@@ -128,7 +134,8 @@ class Connections:
             max_size=self.pool_max,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
             configure=self._configure,
-            check=ConnectionPool.check_connection,
+            check=_check_if_idle,
+            reset=_mark_returned,
             timeout=self.pool_timeout,
             name="chuangwei",
             open=True,
@@ -155,6 +162,12 @@ class Connections:
         except psycopg.OperationalError as exc:
             if isinstance(exc, TRANSIENT):
                 raise
+            # The server restarted or the network dropped: the idle connections are likely dead too. Check
+            # them now, so the next request gets a live one instead of a second 503.
+            try:
+                self._pool.check()
+            except psycopg.Error:
+                pass
             raise StoreUnavailable() from exc
 
     @contextmanager
@@ -203,12 +216,13 @@ class Connections:
                 self._local.conn = None
 
 
-def retrying(connections: Connections, attempt, tries: int = 3):
-    """``attempt()`` run again (up to ``tries`` times) after a serialisation failure or deadlock, unless it
-    runs inside a caller's transaction, which must then fail whole and be retried by its caller."""
-    for left in range(tries - 1, -1, -1):
-        try:
-            return attempt()
-        except TRANSIENT:
-            if left == 0 or connections.in_transaction:
-                raise
+def _mark_returned(conn: psycopg.Connection) -> None:
+    _returned[conn] = time.monotonic()
+
+
+def _check_if_idle(conn: psycopg.Connection) -> None:
+    if time.monotonic() - _returned.get(conn, 0.0) > CHECK_IDLE_S:
+        ConnectionPool.check_connection(conn)
+
+
+_returned: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # pooled connection -> when it came back
