@@ -224,6 +224,7 @@ def data_dir_on_test_store(data_dir: Path) -> Iterator[None]:
         return
     with fresh_postgis_url(Path(data_dir), TEST_STORE_URL, new=True) as url:
         config = Path(data_dir) / "config.json"
+        config.parent.mkdir(parents=True, exist_ok=True)
         settings = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
         config.write_text(json.dumps(settings | {"STORE_URL": with_query(url, pool_max="10")}), encoding="utf-8")
         yield
