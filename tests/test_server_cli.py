@@ -77,7 +77,8 @@ def test_a_refused_restore_creates_nothing(tmp_path):
 
 
 def test_a_store_url_that_names_no_store_is_one_line_naming_the_setting(tmp_path):
-    for url, reason in (("postgresql://map@localhost/map", "not available yet"), ("mysql://x/y", "unknown scheme")):
+    for url, reason in (("postgis://map@localhost/map", "start with postgresql://"), ("mysql://x/y", "unknown scheme"),
+                        ("postgresql://map@127.0.0.1:1/map", "cannot connect")):  # fmt: skip
         done = run("backup", str(tmp_path / "b.sqlite3"), "--data", str(tmp_path), "--store", url)
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert done.stderr.startswith("错误 / error: STORE_URL=") and reason in done.stderr
