@@ -9,6 +9,7 @@ import psycopg
 
 from layers.store import LayerExists
 from layers.store.jsontext import dumps
+from layers.store.postgis import qgis
 from layers.store.postgis.reading import no_nul
 
 _LAYER_COLS = "definition, builtin, feature_count, revision"
@@ -55,6 +56,7 @@ class CatalogMixin:
                     "INSERT INTO layer (id, definition, builtin, created_at, created_by) VALUES (%s, %s, %s, %s, %s)",
                     (definition["id"], dumps(definition), bool(builtin), self._now(None), author),
                 )
+                self._refresh_views(conn)
         except psycopg.errors.UniqueViolation:
             raise LayerExists(definition["id"]) from None
         return self.layer(definition["id"])
@@ -67,6 +69,7 @@ class CatalogMixin:
                 " WHERE id = %s AND NOT builtin AND retired_at IS NULL",
                 (self.now(), author, layer_id),
             ).rowcount
+            self._refresh_views(conn)
         if not done:
             raise KeyError(layer_id)
 
@@ -80,6 +83,18 @@ class CatalogMixin:
                     " WHERE layer.definition::text IS DISTINCT FROM excluded.definition::text",
                     (definition["id"], dumps(definition), self._now(None)),
                 )
+            self._refresh_views(conn)
+
+    def qgis_views(self, grant_to: str | None = None) -> list[str]:
+        """Make (or make anew) one view per live layer for desktop GIS, in the view schema; ``grant_to`` (an
+        existing role) may then read them and nothing else. Return the views' names."""
+        with self._db.write() as conn:
+            return self._refresh_views(conn, create=True, grant_to=grant_to)
+
+    @staticmethod
+    def _refresh_views(conn: psycopg.Connection, create: bool = False, grant_to: str | None = None) -> list[str]:
+        rows = conn.execute(f"SELECT {_LAYER_COLS} FROM layer WHERE retired_at IS NULL ORDER BY id").fetchall()
+        return qgis.refresh(conn, [_layer(r) for r in rows], create=create, grant_to=grant_to)
 
     @staticmethod
     def _bump(conn: psycopg.Connection, layer_id: str, count_change: int) -> int:
