@@ -42,8 +42,7 @@ class StoreUnavailable(AppError):
 
     status = 503
     code = "store_unavailable"
-    message = "The database is unavailable; try again shortly."
-    message_zh = "数据库暂时不可用，请稍后重试。"
+    key = "errors.store.unavailable"
 
 
 class StoreOpenError(StoreUrlError):
@@ -153,7 +152,7 @@ class Connections:
     @contextmanager
     def _lend(self) -> Iterator[psycopg.Connection]:
         if self._pool is None:
-            raise StoreUnavailable("The store is closed.")
+            raise StoreUnavailable()
         try:
             with self._pool.connection() as conn:
                 yield conn
