@@ -4,6 +4,8 @@ python server.py [--host 127.0.0.1] [--port 5000] [--data DIR] [--store URL] [--
 python server.py create-user NAME --role ROLE [--data DIR] [--store URL] [--password-stdin] [--grid CODE ...]
 python server.py backup FILE [--data DIR] [--store URL]
 python server.py restore FILE [--data DIR] [--store URL]
+python server.py migrate-schema [--data DIR] [--store URL]
+python server.py qgis-views [--grant ROLE] [--data DIR] [--store URL]
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from layers.cases.categories import case_layer_definition
 from layers.cases.places import Places
 from layers.catalogue import load_catalogue
 from layers.leaders import Leaders
-from layers.store import DataDirLock, Maintenance, Store, StoreUrlError, check_backup, open_store, store_url
+from layers.store import (
+    DataDirLock,
+    Maintenance,
+    Store,
+    StoreUrlError,
+    check_backup,
+    migrate_schema,
+    open_store,
+    store_url,
+)
 from web import analysis, api, auth, cases, compress, errors, leaders, ogc, open311, pages, photos, security, users
 from web import public_reports as reports
 from web.cache import LRUCache
@@ -191,6 +202,13 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("file")
         sub.add_argument("--data", default=argparse.SUPPRESS)
         sub.add_argument("--store", default=argparse.SUPPRESS)
+    migrate = commands.add_parser("migrate-schema", help="create or upgrade the store's schema, then exit")
+    migrate.add_argument("--data", default=argparse.SUPPRESS)
+    migrate.add_argument("--store", default=argparse.SUPPRESS)
+    views = commands.add_parser("qgis-views", help="make one view per layer for QGIS (PostGIS stores), then exit")
+    views.add_argument("--grant", metavar="ROLE", help="an existing role that may then read the views")
+    views.add_argument("--data", default=argparse.SUPPRESS)
+    views.add_argument("--store", default=argparse.SUPPRESS)
     return parser
 
 
@@ -210,6 +228,22 @@ def _maintained(args) -> Maintenance:
     if not isinstance(store, Maintenance):
         raise NotImplementedError(f"the store {store_url(_args_config(args))} has no backup and restore")
     return store
+
+
+def _migrate_schema(args) -> int:
+    applied = migrate_schema(store_url(_args_config(args)))
+    print(f"已升级 / applied: {', '.join(applied)}" if applied else "数据库结构已是最新 / the schema is up to date")
+    return 0
+
+
+def _qgis_views(args) -> int:
+    store = _store(args)
+    if not hasattr(store, "qgis_views"):
+        print(f"错误 / error: the store {store.key} has no views for QGIS (use a PostGIS store)", file=sys.stderr)
+        return 1
+    made = store.qgis_views(grant_to=args.grant)
+    print(f"已建视图 / views made: {', '.join(made)}")
+    return 0
 
 
 def _create_user(args) -> int:
@@ -358,7 +392,8 @@ def _serve(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    commands = {"create-user": _create_user, "backup": _backup, "restore": _restore, "import": _import}
+    commands = {"create-user": _create_user, "backup": _backup, "restore": _restore, "import": _import,
+                "migrate-schema": _migrate_schema, "qgis-views": _qgis_views}  # fmt: skip
     try:
         return commands.get(args.command, _serve)(args)
     except StoreUrlError as exc:

@@ -18,6 +18,7 @@ import pytest
 from layers.accounts import TOKEN_PREFIX, hash_password, new_secret, secret_hash
 from layers.store import default_store_url, parse_store_url
 from server import create_app
+from tests.postgis_support import drop_emptied, fresh_postgis_url, is_postgis
 
 TEST_STORE_URL = os.environ.get("TEST_STORE_URL", "")
 
@@ -33,7 +34,13 @@ def fresh_sqlite_url(tmp_path: Path, base_url: str) -> Iterator[str]:
 # removing it afterwards (a new database or schema on the server ``base_url`` names). A backend adds its own.
 FRESH_STORE_URLS: dict[str, Callable[[Path, str], AbstractContextManager[str]]] = {
     "sqlite": fresh_sqlite_url,
+    "postgresql": fresh_postgis_url,
 }
+
+
+def pytest_sessionfinish(session) -> None:
+    if is_postgis(TEST_STORE_URL):
+        drop_emptied(TEST_STORE_URL)  # the schemas kept for reuse by the next test
 
 
 def _fresh_store(folder: Path) -> AbstractContextManager[str]:
@@ -55,6 +62,7 @@ def second_backend(tmp_path) -> Iterator[str]:
     """Another fresh, empty store of the same backend, apart from ``backend``'s (to restore a backup into)."""
     with _fresh_store(tmp_path / "second") as url:
         yield url
+
 
 START_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 

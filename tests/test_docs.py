@@ -37,8 +37,9 @@ def test_readme_quick_start_matches_ci():
     test_command = "python -m pip install -r requirements-dev.txt && python -m pytest"
     assert readme.count(test_command) == 2  # English and Chinese quick starts
     assert test_command in ci.splitlines()
-    for package in ("chromium", "fonts-noto-cjk", "nodejs"):
+    for package in ("chromium", "fonts-noto-cjk", "nodejs", "iproute2", "postgresql", "postgresql-15-postgis-3"):
         assert package in readme and package in ci
+    assert "TEST_STORE_URL=postgresql://" in readme and "TEST_STORE_URL=" in ci
 
 
 def test_security_doc_lists_every_role_and_permission():

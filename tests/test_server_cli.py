@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from layers.store import DataDirLock
 from server import create_app
 from tests.conftest import token_client
+from tests.postgis_support import data_dir_on_test_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,7 +22,14 @@ def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     )
 
 
-def test_create_user_prints_a_token_that_works(tmp_path):
+@pytest.fixture
+def on_test_store(tmp_path):
+    """``tmp_path/data`` on the backend under test, for commands run with ``--data`` alone."""
+    with data_dir_on_test_store(tmp_path / "data"):
+        yield
+
+
+def test_create_user_prints_a_token_that_works(tmp_path, on_test_store):
     data = str(tmp_path / "data")
     done = run("create-user", "ops", "--role", "planner", "--data", data, "--password-stdin", stdin="long-password\n")
     assert done.returncode == 0, done.stderr
@@ -34,7 +44,7 @@ def test_create_user_prints_a_token_that_works(tmp_path):
     app.extensions["store"].close()
 
 
-def test_create_user_refusals(tmp_path):
+def test_create_user_refusals(tmp_path, on_test_store):
     data = str(tmp_path / "data")
     assert run("create-user", "ops", "--role", "admin", "--data", data).returncode == 0
     again = run("create-user", "ops", "--role", "admin", "--data", data)
@@ -45,7 +55,7 @@ def test_create_user_refusals(tmp_path):
     assert badgrid.returncode == 2 and "grid_codes" in badgrid.stderr
 
 
-def test_restore_refuses_while_a_server_holds_the_directory(tmp_path):
+def test_restore_refuses_while_a_server_holds_the_directory(tmp_path, on_test_store):
     data = tmp_path / "data"
     assert run("create-user", "ops", "--role", "admin", "--data", str(data)).returncode == 0
     assert run("backup", str(tmp_path / "b.sqlite3"), "--data", str(data)).returncode == 0
@@ -67,7 +77,8 @@ def test_a_refused_restore_creates_nothing(tmp_path):
 
 
 def test_a_store_url_that_names_no_store_is_one_line_naming_the_setting(tmp_path):
-    for url, reason in (("postgresql://map@localhost/map", "not available yet"), ("mysql://x/y", "unknown scheme")):
+    for url, reason in (("postgis://map@localhost/map", "start with postgresql://"), ("mysql://x/y", "unknown scheme"),
+                        ("postgresql://map@127.0.0.1:1/map", "cannot connect")):  # fmt: skip
         done = run("backup", str(tmp_path / "b.sqlite3"), "--data", str(tmp_path), "--store", url)
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert done.stderr.startswith("错误 / error: STORE_URL=") and reason in done.stderr

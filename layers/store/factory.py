@@ -27,11 +27,11 @@ DEFAULT_FILE = "chuangwei.sqlite3"
 
 BACKENDS: dict[str, str] = {
     "sqlite": "layers.store.sqlite:SQLiteStore",
+    "postgresql": "layers.store.postgis:PostGISStore",
 }
 # Schemes people will try before their backend exists: a plain answer instead of "unknown scheme".
 PLANNED: dict[str, str] = {
-    "postgresql": "the PostgreSQL/PostGIS backend is not available yet",
-    "postgis": "the PostgreSQL/PostGIS backend is not available yet",
+    "postgis": "the PostgreSQL/PostGIS backend's URLs start with postgresql://",
 }
 
 
@@ -126,6 +126,17 @@ def open_store(url: str, **options) -> Store:
         else:
             chosen[name] = value
     return backend_class(url).from_url(parsed, **chosen)
+
+
+def migrate_schema(url: str) -> list[str]:
+    """Create or upgrade the schema of the store ``url`` names and return the migrations applied (by name);
+    a backend without a ``migrate`` class method upgrades when opened, so it is opened and closed."""
+    parsed = parse_store_url(url)
+    cls = backend_class(url)
+    if hasattr(cls, "migrate"):
+        return cls.migrate(parsed)
+    cls.from_url(parsed).close()
+    return []
 
 
 def check_backup(url: str, source: str | os.PathLike) -> dict:

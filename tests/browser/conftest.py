@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgis_support import data_dir_on_test_store
+
 from .browser_support import (
     ARTIFACTS,
     BIG_ADMIN,
@@ -50,6 +52,11 @@ def _start(data_dir: Path, log: Path, extra: list[str]):
 def demo_server(tmp_path_factory):
     """The real server with the demo community (seeded by server.py itself into an empty data dir)."""
     data_dir = tmp_path_factory.mktemp("demo-data")
+    with data_dir_on_test_store(data_dir):
+        yield from _demo_server(data_dir, tmp_path_factory)
+
+
+def _demo_server(data_dir: Path, tmp_path_factory):
     process = _start(data_dir, tmp_path_factory.getbasetemp() / "demo-server.log", [])
     try:
         server = Server(process.url)
@@ -64,9 +71,14 @@ def demo_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def big_server(tmp_path_factory):
     """The real server (--no-demo, so no demo accounts) on one clustered point layer of 200,000 points."""
+    data_dir = tmp_path_factory.mktemp("big-data")
+    with data_dir_on_test_store(data_dir):
+        yield from _big_server(data_dir, tmp_path_factory)
+
+
+def _big_server(data_dir: Path, tmp_path_factory):
     from .seed_data import seed_many_points
 
-    data_dir = tmp_path_factory.mktemp("big-data")
     layer = seed_many_points(data_dir, count=BIG_COUNT, chunk=50_000)
     assert layer["feature_count"] == BIG_COUNT
     token = create_admin_cli(data_dir, *BIG_ADMIN)

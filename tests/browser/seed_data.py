@@ -9,8 +9,8 @@ from pathlib import Path
 
 from layers.catalogue import load_catalogue
 from layers.catalogue.schema import check_layer_definition
-from layers.store import NewFeature
-from layers.store.sqlite.store import SQLiteStore
+from layers.store import NewFeature, open_store, store_url
+from server import load_config
 
 MANY_POINTS_LAYER = {
     "id": "many_points",
@@ -42,7 +42,7 @@ def seed_many_points(data_dir: str | Path, count: int = 200_000, chunk: int = 50
     if problems:
         raise ValueError(f"bad test layer definition: {problems}")
     rng = random.Random(seed)
-    store = SQLiteStore(data_dir, synchronous="OFF")
+    store = open_store(store_url(load_config({"DATA_DIR": str(data_dir)})), sqlite_synchronous="OFF")
     try:
         store.sync_builtin_layers(load_catalogue())
         store.create_layer(MANY_POINTS_LAYER, "test")

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from ._support import (
+    SQLITE_ONLY,
     ServerProcess,
     cli,
     consistency_problems,
@@ -30,6 +31,8 @@ from ._support import (
     props_for,
     stored_versions,
 )
+
+pytestmark = SQLITE_ONLY
 
 WRITERS = 4
 SHARED = 5

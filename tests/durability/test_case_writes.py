@@ -60,7 +60,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from ._support import ServerProcess, consistency_problems, open_db
+from ._support import SQLITE_ONLY, ServerProcess, consistency_problems, open_db
+
+pytestmark = SQLITE_ONLY
 
 DRIVERS = 8
 REPEAT_CASES = 20

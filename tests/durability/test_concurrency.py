@@ -17,7 +17,18 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from ._support import FEATURES, ServerProcess, consistency_problems, create_token, open_db, position, props_for
+from ._support import (
+    FEATURES,
+    SQLITE_ONLY,
+    ServerProcess,
+    consistency_problems,
+    create_token,
+    open_db,
+    position,
+    props_for,
+)
+
+pytestmark = SQLITE_ONLY
 
 THREADS = 16
 WRITES_PER_THREAD = 500

@@ -31,7 +31,19 @@ from pathlib import Path
 
 from layers.store.sqlite.writes import BULK_FEATURES
 
-from ._support import DB_NAME, Client, ServerProcess, consistency_problems, create_token, open_db, position, props_for
+from ._support import (
+    DB_NAME,
+    SQLITE_ONLY,
+    Client,
+    ServerProcess,
+    consistency_problems,
+    create_token,
+    open_db,
+    position,
+    props_for,
+)
+
+pytestmark = SQLITE_ONLY
 
 SINGLE_WRITERS = 4
 SHARED = 8

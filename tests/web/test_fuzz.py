@@ -47,7 +47,6 @@ import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -67,6 +66,7 @@ from layers.errors import ValidationFailed
 from layers.uploads.photos import PhotoLimits
 from server import create_app
 from tests.conftest import Clock, make_user, token_client
+from tests.postgis_support import inspect_store
 from tests.web.case_world import jpeg
 
 SESSION_USER, SESSION_PASSWORD = "fuzzadmin", "fuzz password 123"
@@ -443,7 +443,7 @@ def build_world(app, admin, anonymous) -> World:
             "planner": token_client(app, make_user(app, CLIENT_USERS["planner"], "planner")),
             "leader": token_client(app, make_user(app, CLIENT_USERS["leader"], "leader")),
         },
-        sqlite3.connect(Path(app.config["DATA_DIR"]) / "chuangwei.sqlite3", isolation_level=None),
+        inspect_store(app),
     )
     response = admin.post("/api/layers", json=LAYER_DEFINITION)
     assert response.status_code == 201, response.get_data(as_text=True)
@@ -470,11 +470,12 @@ def world(app, client, anonymous):
 
 
 @pytest.fixture
-def public_world(tmp_path):
+def public_world(tmp_path, backend):
     """An app with public reports on and reads open to all, so those code paths are fuzzed too."""
     app = create_app(
         {
             "DATA_DIR": str(tmp_path / "public"),
+            "STORE_URL": backend,
             "CLOCK": Clock(),
             "TESTING": True,
             "PUBLIC_REPORTS": True,

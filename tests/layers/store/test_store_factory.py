@@ -17,7 +17,7 @@ def test_store_urls(tmp_path):
         ("", "give a store URL"),
         ("data/chuangwei.sqlite3", "not a URL"),
         ("mysql://host/db", "unknown scheme 'mysql'"),
-        ("postgresql://user@host/db", "not available yet"),
+        ("postgis://user@host/db", "start with postgresql://"),
         ("sqlite://host/data", "names no host"),
         ("sqlite:///", "no path"),
         ("sqlite:///data?mode=ro", "takes no"),

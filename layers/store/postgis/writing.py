@@ -1,0 +1,134 @@
+"""Writing features to the PostGIS store: creates all-or-nothing (COPY for big batches), updates and deletes
+checked against the version they were based on, under a row lock on the feature."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from layers.store import CreatedVersions, FeatureVersion, NewFeature, StaleVersion, UnknownFeature, gcpause
+from layers.store.jsontext import dumps
+from layers.store.postgis.reading import VERSION_COLS, no_nul
+
+# Creates of at least this many features stream their rows with COPY instead of batched INSERTs.
+COPY_FEATURES = 2_000
+_VERSION_INSERT = (
+    "INSERT INTO version (vid, fid, layer, version, op, valid_from, author, geojson, props,"
+    " minx, miny, maxx, maxy, layer_rev) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def _json_text(value: dict | str) -> str:
+    return str(value) if isinstance(value, str) else dumps(value)
+
+
+def _geometry_json(geometry: dict | str) -> str:
+    """``dumps(geometry)``, written directly for a plain 2D point; text already encoded as it is."""
+    if isinstance(geometry, str):
+        return str(geometry)
+    if len(geometry) == 2 and geometry.get("type") == "Point":
+        coords = geometry.get("coordinates")
+        if type(coords) is list and len(coords) == 2:
+            x, y = coords
+            if type(x) is float and type(y) is float and math.isfinite(x) and math.isfinite(y):
+                return f'{{"type":"Point","coordinates":[{x!r},{y!r}]}}'
+    return dumps(geometry)
+
+
+class WritingMixin:
+    """Mixed into :class:`~layers.store.postgis.store.PostGISStore` (``_db``, ``_bump``, ``_now`` come from it)."""
+
+    def create(
+        self, layer_id: str, features: Sequence[NewFeature], author: str, at: int | None = None
+    ) -> CreatedVersions:
+        layer_id = no_nul(layer_id)
+        now = self._now(at)
+        n = len(features)
+        with gcpause.paused(n >= COPY_FEATURES), self._db.write() as conn:
+            rev = self._bump(conn, layer_id, n)
+            fid0 = conn.execute("SELECT coalesce(max(fid), 0) + 1 FROM feature").fetchone()[0]
+            vid0 = conn.execute("SELECT coalesce(max(vid), 0) + 1 FROM version").fetchone()[0]
+            geoms = [_geometry_json(f.geometry) for f in features]
+            props = [_json_text(f.properties) for f in features]
+            boxes = [tuple(map(float, f.bbox)) for f in features]
+            if n >= COPY_FEATURES:
+                self._copy_new(conn, layer_id, fid0, vid0, now, author, rev, geoms, props, boxes)
+            elif n:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO feature (fid, layer, vid, version) VALUES (%s, %s, %s, 1)",
+                        [(fid0 + i, layer_id, vid0 + i) for i in range(n)],
+                    )
+                    cur.executemany(
+                        _VERSION_INSERT,
+                        [(vid0 + i, fid0 + i, layer_id, 1, "create", now, author, g, p, *box, rev)
+                         for i, (g, p, box) in enumerate(zip(geoms, props, boxes))],
+                    )  # fmt: skip
+        return CreatedVersions(fid0, layer_id, now, author, geoms, props)
+
+    @staticmethod
+    def _copy_new(conn, layer_id, fid0, vid0, now, author, rev, geoms, props, boxes) -> None:
+        """Feature and version rows of a bulk create streamed with COPY (binary-free text format, the
+        geometry and jsonb columns computed by the server from the text)."""
+        with conn.cursor() as cur:
+            with cur.copy("COPY feature (fid, layer, vid, version) FROM STDIN") as copy:
+                for i in range(len(geoms)):
+                    copy.write_row((fid0 + i, layer_id, vid0 + i, 1))
+            columns = (
+                "vid, fid, layer, version, op, valid_from, author, geojson, props, minx, miny, maxx, maxy, layer_rev"
+            )
+            with cur.copy(f"COPY version ({columns}) FROM STDIN") as copy:
+                for i, (g, p, box) in enumerate(zip(geoms, props, boxes)):
+                    copy.write_row((vid0 + i, fid0 + i, layer_id, 1, "create", now, author, g, p, *box, rev))
+
+    def _current_for_write(self, conn, layer_id: str, fid: int, base_version: int | None, now: int):
+        """The feature's current version, its row locked until the transaction ends; StaleVersion when
+        ``base_version`` is not it. Versions of one feature are strictly ordered in time even if the clock
+        steps back."""
+        row = conn.execute(
+            "SELECT vid FROM feature WHERE fid = %s AND layer = %s AND NOT deleted FOR UPDATE", (fid, layer_id)
+        ).fetchone()
+        if row is None:
+            raise UnknownFeature(fid)
+        vid = row[0]
+        current = FeatureVersion(
+            *conn.execute(f"SELECT {VERSION_COLS} FROM version v WHERE v.vid = %s", (vid,)).fetchone()
+        )
+        if base_version is not None and base_version != current.version:
+            raise StaleVersion(current)
+        return vid, current, max(now, current.valid_from + 1)
+
+    def update(
+        self, layer_id: str, fid: int, feature: NewFeature, base_version: int | None, author: str, at: int | None = None
+    ) -> FeatureVersion:
+        layer_id = no_nul(layer_id)
+        with self._db.write() as conn:
+            old_vid, current, now = self._current_for_write(conn, layer_id, fid, base_version, self._now(at))
+            if at is not None and now != at:
+                raise ValueError(f"at={at} is before the current version of feature {fid}")
+            rev = self._bump(conn, layer_id, 0)
+            vid = conn.execute("SELECT max(vid) + 1 FROM version").fetchone()[0]
+            geom, props = _geometry_json(feature.geometry), _json_text(feature.properties)
+            version = current.version + 1
+            conn.execute("UPDATE version SET valid_to = %s WHERE vid = %s", (now, old_vid))
+            conn.execute(_VERSION_INSERT, (vid, fid, layer_id, version, "update", now, author, geom, props,
+                                           *map(float, feature.bbox), rev))  # fmt: skip
+            conn.execute("UPDATE feature SET vid = %s, version = %s WHERE fid = %s", (vid, version, fid))
+        return FeatureVersion(fid, layer_id, version, "update", now, None, author, geom, props)
+
+    def delete(
+        self, layer_id: str, fid: int, base_version: int | None, author: str, at: int | None = None
+    ) -> FeatureVersion:
+        layer_id = no_nul(layer_id)
+        with self._db.write() as conn:
+            old_vid, current, now = self._current_for_write(conn, layer_id, fid, base_version, self._now(at))
+            rev = self._bump(conn, layer_id, -1)
+            vid = conn.execute("SELECT max(vid) + 1 FROM version").fetchone()[0]
+            version = current.version + 1
+            conn.execute("UPDATE version SET valid_to = %s WHERE vid = %s", (now, old_vid))
+            conn.execute(_VERSION_INSERT, (vid, fid, layer_id, version, "delete", now, author, None, None,
+                                           None, None, None, None, rev))  # fmt: skip
+            conn.execute(
+                "UPDATE feature SET vid = %s, version = %s, deleted = true WHERE fid = %s", (vid, version, fid)
+            )
+        return FeatureVersion(fid, layer_id, version, "delete", now, None, author, None, None)
