@@ -21,7 +21,7 @@ def square(x0, y0, size=0.01):
 
 
 def case(lon, lat, **props):
-    properties = {"category": "0102", "status": "reported", "reported_at": "2026-05-01T09:00:00+08:00"} | props
+    properties = {"category": "0102", "status": "reported"} | props
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": properties}
 
 
