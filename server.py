@@ -360,6 +360,13 @@ def _warm_caches(app: Flask) -> None:
     app.extensions["leaders"].timeline.history(store, app.config["TZINFO"])
 
 
+# Slow clients (a partial header, a trickled body) hold a connection, not a thread, until channel_timeout;
+# waitress's default of 100 connections let 110 of them stop /api/health. poll() has no 1024-descriptor
+# ceiling, unlike select(). Exposed deployments still belong behind a reverse proxy (docs/security.md).
+WAITRESS_LIMITS = {"connection_limit": 1000, "channel_timeout": 30, "cleanup_interval": 5, "backlog": 2048,
+                   "asyncore_use_poll": True, "max_request_header_size": 65_536}  # fmt: skip
+
+
 def _serve(args) -> int:
     from waitress import serve
 
@@ -385,7 +392,7 @@ def _serve(args) -> int:
     threading.Thread(target=_warm_caches, args=(app,), daemon=True).start()
     url = f"http://{args.host}:{args.port}/"
     print(f"创卫地图已启动，请在浏览器打开 {url}\nHygiene Blackspot Map is running at {url}", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="chuangwei")
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="chuangwei", **WAITRESS_LIMITS)
     return 0
 
 

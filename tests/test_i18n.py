@@ -30,6 +30,7 @@ DATA = {
     ("geo/formats/tables.py", "COORDINATE_PAIRS"): "column names recognised as longitude/latitude in tables",
     ("geo/formats/tables.py", "WKT_NAMES"): "column names recognised as WKT geometry in tables",
     ("geo/formats/tables.py", "ADDRESS_NAMES"): "column names recognised as addresses in tables",
+    ("geo/formats/cells.py", "FORMULA_STARTS"): "full-width = + - @ that spreadsheets may read as a formula start",
     ("geo/gazetteer.py", "_PUNCT"): "punctuation stripped when matching addresses",
     ("geo/gazetteer.py", "_SUFFIX"): "place words (附近, 旁, 门口...) stripped when matching addresses",
     ("geo/gazetteer.py", "_UNITS"): "Chinese numerals read in house numbers",

@@ -11,11 +11,13 @@ from geo import pointpack
 from layers.accounts import CASE_LAYER
 from layers.accounts.permissions import require, require_feature_write
 from layers.cases import check_generic_write
+from layers.cases.stamps import check_correction, save_edit, stamp_changes, stamp_new_case, without_stamps
 from layers.catalogue.features import Limits, apply_patch, new_layer_definition, parse_new_features, parse_replacement
 from layers.catalogue.schema import parse_filter_value
 from layers.errors import Conflict, Detail, NotFound, PreconditionFailed, ValidationFailed
 from layers.store import LayerExists, StaleVersion, UnknownFeature, format_instant
 from web.auth import author, client_ip, read_gate, require_login
+from web.cases import context as case_context
 from web.params import bad, if_match_version, json_body, parse_at, parse_bbox, parse_int
 from web.responses import json_response
 
@@ -215,12 +217,14 @@ def list_features(layer_id: str):
 def create_features(layer_id: str):
     layer = _editable(_layer(layer_id))
     payload = json_body(request)
-    features = parse_new_features(layer, payload, _swap_extent(), _limits())
+    is_case, now = layer_id == CASE_LAYER, _store().now()
+    features = parse_new_features(without_stamps(layer) if is_case else layer, payload, _swap_extent(), _limits())
     require_feature_write(_store(), g.user, layer_id, [f.geometry for f in features])
-    if layer_id == CASE_LAYER:
+    if is_case:
         for feature in features:
             check_generic_write(None, feature.properties)
-    created = _store().create(layer_id, features, author())
+        features = [stamp_new_case(case_context(), g.user, f, now) for f in features]
+    created = _store().create(layer_id, features, author(), at=now)
     tz = _tz()
     if payload.get("type") == "Feature":
         response = _feature_response(created[0], 201)
@@ -275,9 +279,16 @@ def _write_current(layer_id: str, fid: int, change):
         ) from None
 
 
-def _keep_workflow(layer_id: str, current, feature) -> None:
-    if layer_id == CASE_LAYER:
-        check_generic_write(json.loads(current.properties or "{}"), feature.properties)
+def _save(layer_id: str, store, current, feature) -> Response:
+    """Store an edit; on the case layer, keep the workflow's fields and audit a correction of stamped ones."""
+    if layer_id != CASE_LAYER:
+        return _feature_response(store.update(layer_id, current.fid, feature, current.version, author()))
+    old = json.loads(current.properties or "{}")
+    changes = stamp_changes(old, feature.properties)
+    reason = check_correction(g.user, changes, request.args.get("reason"))
+    check_generic_write(old, feature.properties | {k: old.get(k) for k in changes})
+    correction = None if reason is None else (reason, changes)
+    return _feature_response(save_edit(store, current, feature, author(), correction, client_ip()))
 
 
 @bp.put("/layers/<layer_id>/features/<id:fid>")
@@ -285,8 +296,7 @@ def replace_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = parse_replacement(layer, json_body(request), _swap_extent(), _limits())
         require_feature_write(store, g.user, layer_id, [json.loads(current.geometry), feature.geometry])
-        _keep_workflow(layer_id, current, feature)
-        return _feature_response(store.update(layer_id, fid, feature, current.version, author()))
+        return _save(layer_id, store, current, feature)
 
     return _write_current(layer_id, fid, change)
 
@@ -296,8 +306,7 @@ def patch_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         feature = apply_patch(layer, current, json_body(request), _swap_extent(), _limits())
         require_feature_write(store, g.user, layer_id, [json.loads(current.geometry), feature.geometry])
-        _keep_workflow(layer_id, current, feature)
-        return _feature_response(store.update(layer_id, fid, feature, current.version, author()))
+        return _save(layer_id, store, current, feature)
 
     return _write_current(layer_id, fid, change)
 

@@ -18,6 +18,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.formats.cells import csv_text_cell, starts_like_formula
 from geo.formats.layerio import write_layer
 
 __all__ = ["EXPORT_FORMATS", "XLSX_CELL_LIMIT", "export_layer"]
@@ -116,7 +117,7 @@ def _csv_text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return str(csv_text_cell(value))
 
 
 def _csv(gdf: gpd.GeoDataFrame) -> bytes:
@@ -125,9 +126,19 @@ def _csv(gdf: gpd.GeoDataFrame) -> bytes:
     header, rows = _table(gdf)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([_csv_text(v) for v in header])
     writer.writerows([_csv_text(v) for v in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx_cell(sheet, value):
+    if not starts_like_formula(value):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"  # openpyxl would store text starting with "=" as a live formula
+    return cell
 
 
 def _xlsx(gdf: gpd.GeoDataFrame, name: str) -> bytes:
@@ -141,9 +152,9 @@ def _xlsx(gdf: gpd.GeoDataFrame, name: str) -> bytes:
                                  f"cell (at most {XLSX_CELL_LIMIT}); export as GeoPackage or GeoJSON instead")
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=name[:31] or "layer")
-    sheet.append(header)
+    sheet.append([_xlsx_cell(sheet, v) for v in header])
     for row in rows:
-        sheet.append(row)
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -17,6 +17,7 @@ import pyproj
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from geo import i18n
+from geo.formats.cells import csv_text_cell
 
 __all__ = ["OUTPUT_FORMATS", "LayerFileError", "read_layer", "shapefile_names", "split_layer", "write_layer"]
 
@@ -276,6 +277,8 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str) -> list[tuple[str, str]]:
         options = {"RFC7946": "YES"}
     elif driver == "CSV":
         options = {"GEOMETRY": "AS_WKT", "WRITE_BOM": "YES"}
+        text = [c for c in out.columns if c != out.geometry.name and pd.api.types.is_string_dtype(out[c])]
+        out = out.assign(**{c: out[c].map(csv_text_cell) for c in text})  # formula injection, see geo.formats.cells
     elif driver == "ESRI Shapefile":
         renamed = shapefile_names([c for c in out.columns if c != out.geometry.name])
         if renamed:

@@ -24,6 +24,12 @@ CASE_LAYER: str = _ROLES["case_layer"]
 USER_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$")
 GRID_CODE_RE = re.compile(r"^[0-9]{15}$")
 MIN_PASSWORD = 8
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+COMMON_PASSWORDS = frozenset(
+    line.strip().casefold()
+    for line in COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
 MAX_PASSWORD = 200
 TOKEN_PREFIX = "cw_"
 
@@ -124,6 +130,8 @@ def check_new_user(payload: dict, *, partial: bool = False) -> list[Detail]:
 def check_password(password, field: str = "password") -> list[Detail]:
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         return [Detail(field, "invalid_value", f"{MIN_PASSWORD}-{MAX_PASSWORD} characters")]
+    if password.casefold() in COMMON_PASSWORDS or len(set(password)) < 3:
+        return [Detail(field, "too_common", "one of the commonest passwords; choose another")]
     return []
 
 

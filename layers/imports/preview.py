@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.formats.cells import csv_text_cell
 from geo.formats.charsets import printable
 from geo.formats.importchecks import PROBLEM_COLUMNS, check_extent, check_geometry_types, duplicates, problems
 from geo.formats.importing import SourceTable
@@ -223,12 +224,12 @@ def refused_csv(ev: Evaluation) -> bytes:
     source = ev.table.source_geometry
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["row", "problems", *columns, *(["WKT"] if source is not None else [])])
+    writer.writerow([csv_text_cell(v) for v in ["row", "problems", *columns, *(["WKT"] if source is not None else [])]])
     frame = ev.table.frame
     for i in idx.tolist():
         values = ["" if _plain(v) is None else _plain(v) for v in frame.iloc[i].tolist()]
         extra = []
         if source is not None:
             extra = [shapely.to_wkt(source[i], rounding_precision=-1) if source[i] is not None else ""]
-        writer.writerow([i + 1, reasons.get(i, "no geometry"), *values, *extra])
+        writer.writerow([csv_text_cell(v) for v in (i + 1, reasons.get(i, "no geometry"), *values, *extra)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

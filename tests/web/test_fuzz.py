@@ -113,7 +113,7 @@ def feature(lon=113.33, lat=23.13, geometry=None, **props) -> dict:
 
 ROAD = {"type": "LineString", "coordinates": [[113.30, 23.10], [113.31, 23.11], [113.32, 23.10]]}
 SQUARE = {"type": "Polygon", "coordinates": [[[113.3, 23.1], [113.31, 23.1], [113.31, 23.11], [113.3, 23.1]]]}
-CASE = {"category": "0101", "status": "reported", "reported_at": "2026-01-02T08:00:00+08:00"}
+CASE = {"category": "0101", "status": "reported"}
 SEED_FEATURES = {
     "bins": feature(name="一号", capacity_l=240, sorted=True, status="ok"),
     "blackspots": feature(113.331, 23.131, **CASE, description="垃圾堆放"),

@@ -355,3 +355,11 @@ def test_sessions_expire_and_survive_a_restart(tmp_path):
         assert not (tmp_path / "d" / "imports" / view["id"]).exists()
     finally:
         again.extensions["store"].close()
+
+
+def test_refused_rows_csv_keeps_formula_text_as_text(client):
+    data = '名称,经度,纬度\n"=HYPERLINK(""http://x/"",""看"")",113.3,\n'.encode()
+    view = upload(client, data, "formula.csv", layer="bins").get_json()
+    assert view["counts"]["refused"] == 1
+    rows = list(csv.reader(io.StringIO(client.get(f"/api/imports/{view['id']}/refused.csv").data.decode("utf-8-sig"))))
+    assert rows[1][rows[0].index("名称")] == "'" + '=HYPERLINK("http://x/","看")'
