@@ -30,6 +30,13 @@ DATA = {
     ("geo/formats/tables.py", "COORDINATE_PAIRS"): "column names recognised as longitude/latitude in tables",
     ("geo/formats/tables.py", "WKT_NAMES"): "column names recognised as WKT geometry in tables",
     ("geo/formats/tables.py", "ADDRESS_NAMES"): "column names recognised as addresses in tables",
+    ("layers/imports/mapping.py", "_TRUE"): "words read as true in an imported table's yes/no column (是, 有, 对)",
+    ("layers/imports/mapping.py", "_FALSE"): "words read as false in an imported table's yes/no column (否, 无, 没有)",
+    ("layers/imports/mapping.py", "_BOOLEAN_HINT"): "the yes/no words of an imported table (是/否), quoted in the "
+                                                     "reason a cell holding none of them is refused",
+    ("layers/imports/mapping.py", "_DATE"): "the date marks (年, 月, 日) read in an imported table's dates",
+    ("layers/imports/mapping.py", "_SYNONYMS"): "column names (名称, 地址, 描述...) suggested for the name, address "
+                                                "and description of an import's mapping",
     ("geo/gazetteer.py", "_PUNCT"): "punctuation stripped when matching addresses",
     ("geo/gazetteer.py", "_SUFFIX"): "place words (附近, 旁, 门口...) stripped when matching addresses",
     ("geo/gazetteer.py", "_UNITS"): "Chinese numerals read in house numbers",
@@ -45,8 +52,7 @@ DATA = {
 
 # Pass 1 of the move: modules other work is rewriting now, converted in pass 2. This list only shrinks.
 NOT_YET = {
-    "layers/imports/checks.py", "layers/imports/cli.py", "layers/imports/folders.py",
-    "layers/imports/mapping.py", "layers/imports/sessions.py", "server.py",
+    "layers/imports/cli.py", "server.py",
 }
 
 
