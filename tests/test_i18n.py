@@ -50,12 +50,6 @@ DATA = {
     ("layers/leaders/report/build.py", "community"): "brackets and separators stripped from a community's name",
 }
 
-# Pass 1 of the move: modules other work is rewriting now, converted in pass 2. This list only shrinks.
-NOT_YET = {
-    "layers/imports/cli.py", "server.py",
-}
-
-
 def _sources(*places: str) -> list[Path]:
     out = []
     for place in places:
@@ -155,16 +149,9 @@ def test_no_chinese_text_outside_the_translation_tables():
     found = []
     for path in _sources("geo", "layers", "web", "server.py"):
         rel = _rel(path)
-        if rel in NOT_YET:
-            continue
         found += [f"{rel}:{line} ({owner}): {text[:60]!r}" for owner, line, text in _strings(path)
                   if CJK.search(text) and not _allowed(rel, owner)]  # fmt: skip
     assert found == [], "put these in a translation table (docs/i18n.md):\n" + "\n".join(found)
-
-
-def test_the_list_of_modules_not_yet_moved_only_shrinks():
-    moved = sorted(rel for rel in NOT_YET if not any(CJK.search(text) for _, _, text in _strings(ROOT / rel)))
-    assert moved == [], "these hold no Chinese text any more: take them off NOT_YET"
 
 
 def test_every_data_place_still_holds_chinese_text():
