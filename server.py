@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from layers import i18n
 from layers.accounts import CASE_LAYER
 from layers.cases.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.cases.categories import case_layer_definition
@@ -166,8 +167,13 @@ def create_app(config: dict | None = None) -> Flask:
 # -- command line ---------------------------------------------------------------------------------
 
 
+def _error(detail: str) -> str:
+    """A command's error line: the bilingual label 'error', then ``detail``."""
+    return f"{i18n.bilingual('console.error.label')}: {detail}"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="server.py", description="创卫地图 Hygiene Blackspot Map")
+    parser = argparse.ArgumentParser(prog="server.py", description=" ".join(i18n.pair("console.parser.description")))
     parser.add_argument("--data", default="data", help="data directory (default ./data)")
     parser.add_argument("--store", help="store URL (default: the STORE_URL setting, else sqlite:///DIR/chuangwei.sqlite3)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -257,7 +263,7 @@ def _create_user(args) -> int:
     )
     if problems:
         for problem in problems:
-            print(f"错误 / error: {problem['field']}: {problem['reason']}", file=sys.stderr)
+            print(_error(f"{problem['field']}: {problem['reason']}"), file=sys.stderr)
         return 2
     store = _store(args)
     try:
@@ -270,15 +276,15 @@ def _create_user(args) -> int:
             actor="command-line",
         )
     except UserExists:
-        print(f"错误 / error: user '{args.name}' exists", file=sys.stderr)
+        print(_error(i18n.text("console.user.exists", "en", name=args.name)), file=sys.stderr)
         return 1
     secret = new_secret(TOKEN_PREFIX)
     store.add_token(user["id"], "command-line", secret_hash(secret))
     print(
-        f"已创建用户 / created user {user['name']} ({user['role']})"
-        + ("" if password else "; 无登录密码，可由管理员在管理页设置 / no login password: an admin can set one")
+        f"{i18n.bilingual('console.user.created')} {user['name']} ({user['role']})"
+        + ("" if password else f"; {i18n.bilingual('console.user.no_password')}")
     )
-    print("API 令牌（只显示这一次）/ API token (shown only this once):")
+    print(f"{i18n.bilingual('console.user.token')}:")
     print(secret)
     return 0
 
@@ -287,9 +293,10 @@ def _backup(args) -> int:
     try:
         summary = _maintained(args).backup(args.file)
     except (OSError, RuntimeError, NotImplementedError) as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
+        print(_error(str(exc)), file=sys.stderr)
         return 1
-    print(f"备份完成 / backup written: {summary['file']} ({summary['bytes']} bytes, {summary['versions']} versions)")
+    print(f"{i18n.bilingual('console.backup.written')}: {summary['file']} ({summary['bytes']} bytes, "
+          f"{summary['versions']} versions)")
     return 0
 
 
@@ -297,14 +304,14 @@ def _restore(args) -> int:
     try:
         check_backup(store_url(_args_config(args)), args.file)  # before touching (or creating) the target store
     except (OSError, ValueError, NotImplementedError) as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
+        print(_error(str(exc)), file=sys.stderr)
         return 1
     with DataDirLock(args.data) as held:
         if not held:
-            print("错误 / error: a server is running on this data directory; stop it first", file=sys.stderr)
+            print(_error(i18n.text("console.restore.server_running", "en")), file=sys.stderr)
             return 1
         summary = _maintained(args).restore(args.file)
-    print(f"已恢复 / restored from {summary['file']}: {summary['versions']} versions")
+    print(f"{i18n.bilingual('console.restore.done')} {summary['file']}: {summary['versions']} versions")
     return 0
 
 
@@ -314,7 +321,7 @@ def _import(args) -> int:
     try:
         options = json.loads(args.options)
     except ValueError as exc:
-        print(f"错误 / error: --options: {exc}", file=sys.stderr)
+        print(_error(f"--options: {exc}"), file=sys.stderr)
         return 2
     given = {"layer": args.layer, "crs": args.crs, "sheet": args.sheet, "source_layer": args.source_layer}
     options = {**options, **{k: v for k, v in given.items() if v is not None}}
@@ -334,8 +341,7 @@ def _announce_accounts(store: Store, data: str, demo_users: list | None) -> None
             "\n".join(
                 [
                     "!" * 72,
-                    "!! 示例账号使用公开的密码，仅供演示，切勿用于真实数据。",
-                    "!! Demo accounts with PUBLISHED passwords: for the demo only, never for real data.",
+                    *(f"!! {line}" for line in i18n.pair("console.demo.public_passwords")),
                     *lines,
                     "!" * 72,
                 ]
@@ -344,7 +350,7 @@ def _announce_accounts(store: Store, data: str, demo_users: list | None) -> None
         )
     elif not store.users():
         print(
-            "尚无用户。创建管理员 / No users yet. Create an administrator:\n"
+            f"{i18n.bilingual('console.users.none')}:\n"
             f"    python server.py create-user admin --role admin --data {data} --password-stdin",
             flush=True,
         )
@@ -372,17 +378,17 @@ def _serve(args) -> int:
 
     lock = DataDirLock(args.data)
     if not lock.acquire():
-        print(f"错误 / error: another server is already using {args.data}", file=sys.stderr)
+        print(_error(i18n.text("console.serve.busy", "en", data=args.data)), file=sys.stderr)
         return 1
     app = create_app({"DATA_DIR": args.data} | ({"STORE_URL": args.store} if args.store else {}))
     store = app.extensions["store"]
     if not args.no_demo and all(layer["feature_count"] == 0 for layer in store.layers()):
         from layers.demo import seed_demo
 
-        print("正在生成示例社区（虚构）… / Seeding the fictional demo community…", flush=True)
+        print(i18n.bilingual("console.demo.seeding"), flush=True)
         summary = seed_demo(store)
         counts = ", ".join(f"{layer} {count}" for layer, count in summary["layers"].items())
-        print(f"示例社区已生成 / demo seeded: {summary['name']}: {counts}", flush=True)
+        print(f"{i18n.bilingual('console.demo.seeded')}: {summary['name']}: {counts}", flush=True)
     demo_users = None
     if store.get_meta("demo"):
         from layers.demo.users import seed_demo_users
@@ -391,7 +397,7 @@ def _serve(args) -> int:
     _announce_accounts(store, args.data, demo_users)
     threading.Thread(target=_warm_caches, args=(app,), daemon=True).start()
     url = f"http://{args.host}:{args.port}/"
-    print(f"创卫地图已启动，请在浏览器打开 {url}\nHygiene Blackspot Map is running at {url}", flush=True)
+    print("\n".join(i18n.pair("console.serve.running", url=url)), flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="chuangwei", **WAITRESS_LIMITS)
     return 0
 
@@ -404,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return commands.get(args.command, _serve)(args)
     except StoreUrlError as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
+        print(_error(str(exc)), file=sys.stderr)
         return 2
 
 

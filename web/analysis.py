@@ -67,8 +67,8 @@ def run(kind: str):
     require(user, "analysis.run")
     if kind not in analysis.KINDS:
         raise ValidationFailed(
-            f"No analysis '{kind}'.",
-            message_zh="没有这种分析。",
+            key="errors.analysis.unknown_kind",
+            params={"kind": kind},
             code="unknown_analysis",
             details=[Detail("kind", "invalid_value", f"one of {', '.join(analysis.KINDS)}")],
         )
@@ -79,8 +79,8 @@ def run(kind: str):
         result, summary, extra = analysis.run_analysis(kind, store, body, at=at)
     except (ValueError, TypeError) as exc:  # the geo functions refuse inputs they cannot analyse
         raise ValidationFailed(
-            f"The analysis cannot run on these layers: {exc}",
-            message_zh="无法对这些图层进行分析。",
+            key="errors.analysis.failed",
+            params={"reason": exc},
             code="analysis_failed",
             details=[Detail("", "analysis_failed", str(exc)[:500])],
         ) from None

@@ -44,8 +44,8 @@ def _detail(ctx: CaseContext, fid: int, at: int | None = None, status: int = 200
         version = ctx.store.get(CASE_LAYER, fid, at)
     except UnknownFeature:
         raise NotFound(
-            f"No case {fid}.",
-            message_zh=f"不存在问题 {fid}。",
+            key="errors.case.not_found",
+            params={"fid": fid},
             details=[Detail("id", "not_found", f"no case {fid}" + (" at that time" if at else ""))],
         ) from None
     now = at if at is not None else ctx.store.now()
@@ -56,8 +56,8 @@ def _detail(ctx: CaseContext, fid: int, at: int | None = None, status: int = 200
 def _stale(fid: int, exc: StaleVersion, ctx: CaseContext) -> PreconditionFailed:
     current = summary(exc.current, ctx.categories(), ctx.store.now(), ctx.tz)
     return PreconditionFailed(
-        f"Case {fid} changed (now version {exc.current.version}) since you loaded it; nothing was changed.",
-        message_zh="该问题已被他人更新，您的操作未保存，请查看最新状态后再试。",
+        key="errors.case.stale",
+        params={"fid": fid, "version": exc.current.version},
         details=[Detail("If-Match", "stale", f"current ETag is {exc.current.etag}")],
         extra={"current": current}, headers={"ETag": exc.current.etag},
     )  # fmt: skip
@@ -84,7 +84,8 @@ def category_history(code: str):
     tz = current_app.config["TZINFO"]
     versions = current_app.extensions["store"].category_history(code)
     if not versions:
-        raise NotFound(f"No category {code}.", message_zh="该类别不存在。", details=[Detail("code", "not_found", code)])
+        raise NotFound(key="errors.category.not_found", params={"code": code},
+                       details=[Detail("code", "not_found", code)])
     return json_response({"code": code, "versions": [
         v | {"valid_from": format_instant(v["valid_from"], tz), "valid_to": format_instant(v["valid_to"], tz)}
         for v in versions]})  # fmt: skip

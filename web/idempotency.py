@@ -42,8 +42,7 @@ def _key(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not KEY_RE.match(key):
         raise ValidationFailed(
-            "The Idempotency-Key header is invalid.",
-            message_zh="Idempotency-Key 请求头无效。",
+            key="errors.idempotency.bad_key",
             details=[Detail("Idempotency-Key", "invalid_value", "8–100 letters, digits or . _ : -")],
         )
     return key
@@ -55,8 +54,7 @@ KEPT_HEADERS = ("ETag", "Location", "Content-Type")  # what a repeat needs besid
 def _replay(stored: Replay, fp: str) -> Response:
     if stored.fingerprint != fp:
         raise ValidationFailed(
-            "This Idempotency-Key was used for a different request.",
-            message_zh="该幂等键已用于另一个请求。",
+            key="errors.idempotency.key_reused",
             code="idempotency_key_reused",
             details=[Detail("Idempotency-Key", "idempotency_key_reused", "use a new key for a new request")],
         )

@@ -24,7 +24,7 @@ bp.before_request(read_gate)
 
 def _upload() -> bytes:
     if request.mimetype != "multipart/form-data":
-        raise ValidationFailed("Send the photo as multipart/form-data.", message_zh="请以表单文件方式上传照片。",
+        raise ValidationFailed(key="errors.photo.not_multipart",
                                code="unsupported_media_type",
                                details=[Detail("file", "wrong_type", "multipart/form-data with a 'file' part")])
     extra = sorted(set(request.form) - FORM_FIELDS) + sorted(set(request.files) - {"file"})
@@ -33,7 +33,7 @@ def _upload() -> bytes:
         details = [Detail(k, "unknown_field", "not a field of a photo upload") for k in extra]
         if len(files) != 1:
             details.append(Detail("file", "required" if not files else "too_many", "exactly one 'file' part"))
-        raise ValidationFailed("The upload was refused.", message_zh="上传内容有误。", details=details)
+        raise ValidationFailed(key="errors.upload.refused", details=details)
     return files[0].read()
 
 
@@ -78,7 +78,7 @@ def _checked(data: bytes, permission: str):
 def _photo(photo_id: int) -> dict:
     photo = current_app.extensions["store"].photo(photo_id)
     if photo is None:
-        raise NotFound(f"No photo {photo_id}.", message_zh="照片不存在。",
+        raise NotFound(key="errors.photo.not_found", params={"photo_id": photo_id},
                        details=[Detail("id", "not_found", f"no photo {photo_id}")])  # fmt: skip
     return photo
 

@@ -29,7 +29,7 @@ RESULT_COLUMNS = ("covered", "reachable", "distance_m", "nearest_id")
 
 def _refuse(problems: list[Detail]) -> None:
     if problems:
-        raise ValidationFailed("The analysis parameters were refused.", message_zh="分析参数无效。", details=problems)
+        raise ValidationFailed(key="errors.analysis.refused", details=problems)
 
 
 class Params:

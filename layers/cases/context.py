@@ -50,8 +50,7 @@ def scope_ok(ctx: CaseContext, user: dict, props: dict, lon: float, lat: float) 
 def require_scope(ctx: CaseContext, user: dict, props: dict, lon: float, lat: float) -> None:
     if not scope_ok(ctx, user, props, lon, lat):
         raise Forbidden(
-            "This case is outside your grid cells and not assigned to you.",
-            message_zh="该问题不在您负责的网格内，也未派给您。",
+            key="errors.case.outside_scope",
             code="outside_grid",
             details=[Detail("lon", "outside_grid", f"[{lon}, {lat}] is not in your grid cells")],
         )
@@ -63,8 +62,8 @@ def get_case(ctx: CaseContext, fid: int) -> FeatureVersion:
         return ctx.store.get(CASE_LAYER, fid)
     except UnknownFeature:
         raise NotFound(
-            f"No case {fid}.",
-            message_zh=f"不存在问题 {fid}。",
+            key="errors.case.not_found",
+            params={"fid": fid},
             details=[Detail("id", "not_found", f"no live case {fid}")],
         ) from None
 
@@ -81,8 +80,7 @@ def original_case(
             target = ctx.store.get(CASE_LAYER, fid)
         except UnknownFeature:
             raise ValidationFailed(
-                "The original case does not exist.",
-                message_zh="所指的原问题不存在。",
+                key="errors.case.no_original",
                 details=[Detail(field_name, "not_found", f"no live case {fid}")],
             ) from None
         props = props_of(target)
@@ -95,8 +93,7 @@ def original_case(
             "a case cannot duplicate itself" if fid == own else f"case {fid} is of category {props.get('category')}"
         )
         raise ValidationFailed(
-            "That case cannot be the original.",
-            message_zh="不能指定该问题为原问题。",
+            key="errors.case.bad_original",
             details=[Detail(field_name, "invalid_value", reason)],
         )
     return fid

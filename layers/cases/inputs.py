@@ -11,10 +11,10 @@ from layers.store import Bbox
 MAX_TEXT = 2000
 
 
-def refuse(message: str, message_zh: str, details: list[Detail]) -> None:
-    """Raise one ValidationFailed naming every problem in ``details``, if there is any."""
+def refuse(key: str, details: list[Detail]) -> None:
+    """Raise one ValidationFailed (message ``key``) naming every problem in ``details``, if there is any."""
     if details:
-        raise ValidationFailed(message, message_zh=message_zh, details=details)
+        raise ValidationFailed(key=key, details=details)
 
 
 def text(body: dict, key: str, problems: list[Detail], limit: int = MAX_TEXT) -> str | None:

@@ -17,15 +17,14 @@ def add_note(ctx: CaseContext, user: dict, fid: int, body, base_version: int | N
     """A note on a case without changing its state (a new version whose ``note`` is the text)."""
     if not isinstance(body, dict):
         raise ValidationFailed(
-            "A note is a JSON object.",
-            message_zh="备注须为 JSON 对象。",
+            key="errors.note.not_an_object",
             details=[Detail("", "wrong_type", 'send {"note": "..."}')],
         )
     problems = [Detail(k, "unknown_field", "not a field of a note") for k in sorted(set(body) - {"note"})]
     note = text(body, "note", problems)
     if note is None and not problems:
         problems.append(Detail("note", "required", "write the note"))
-    refuse("The note was refused.", "备注内容有误。", problems)
+    refuse("errors.note.refused", problems)
     current = get_case(ctx, fid)
     if base_version is not None and base_version != current.version:
         raise StaleVersion(current)

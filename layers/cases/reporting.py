@@ -22,8 +22,7 @@ def create_case(ctx: CaseContext, user: dict, body) -> tuple[FeatureVersion, lis
     require(user, "cases.report")
     if not isinstance(body, dict):
         raise ValidationFailed(
-            "A report is a JSON object.",
-            message_zh="上报内容须为 JSON 对象。",
+            key="errors.case_report.not_an_object",
             details=[Detail("", "wrong_type", "send a JSON object")],
         )
     problems = [Detail(k, "unknown_field", "not a field of a report") for k in sorted(set(body) - REPORT_FIELDS)]
@@ -49,7 +48,7 @@ def create_case(ctx: CaseContext, user: dict, body) -> tuple[FeatureVersion, lis
         problems.append(Detail("photo_ids", "invalid_value", f"a list of at most {MAX_PHOTOS_PER_REPORT} photo ids"))
         photo_ids = []
     duplicate_of = positive_id(body, "duplicate_of", problems)
-    refuse("The report was refused.", "上报内容有误，未保存。", problems)
+    refuse("errors.case_report.refused", problems)
     require_scope(ctx, user, {}, lon, lat)
     photos = [_own_loose_photo(ctx, user, pid, f"photo_ids[{i}]") for i, pid in enumerate(photo_ids)]
     duplicate_of = original_case(ctx, duplicate_of, code, "duplicate_of")
@@ -84,14 +83,12 @@ def _own_loose_photo(ctx: CaseContext, user: dict, photo_id: int, field_name: st
     photo = ctx.store.photo(photo_id)
     if photo is None or photo["uploaded_by"] != user["name"]:
         raise ValidationFailed(
-            "A photo id is unknown.",
-            message_zh="照片编号无效。",
+            key="errors.photo.unknown_id",
             details=[Detail(field_name, "not_found", f"no photo {photo_id} uploaded by you")],
         )
     if photo["case_fid"] is not None:
         raise Conflict(
-            "That photo already belongs to a case.",
-            message_zh="该照片已属于其他问题。",
+            key="errors.photo.attached",
             code="photo_attached",
             details=[Detail(field_name, "photo_attached", f"photo {photo_id} is on case {photo['case_fid']}")],
         )

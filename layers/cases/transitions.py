@@ -24,8 +24,9 @@ TRANSITION_FIELDS = {"to", "note", "assignee", "deadline", "duplicate_of"}
 def _illegal(status: str, to: str, role: str) -> Conflict:
     allowed = [t["to"] for t in workflow.next_states(status, role)]
     return Conflict(
-        f"A case that is '{status}' cannot become '{to}'.",
-        message_zh=f"问题当前状态为“{workflow.STATES[status]['label']['zh-CN']}”，不能变更为该状态。",
+        key="errors.transition.illegal",
+        params={"status": {"zh-CN": workflow.STATES[status]["label"]["zh-CN"], "en": status},
+                "to": {"zh-CN": workflow.STATES[to]["label"]["zh-CN"], "en": to}},
         code="illegal_transition",
         details=[
             Detail(
@@ -74,8 +75,7 @@ def transition(ctx: CaseContext, user: dict, fid: int, body, base_version: int |
     """Move a case to ``body["to"]``, enforcing the lifecycle and its rules; return the new version."""
     if not isinstance(body, dict):
         raise ValidationFailed(
-            "A transition is a JSON object.",
-            message_zh="状态变更须为 JSON 对象。",
+            key="errors.transition.not_an_object",
             details=[Detail("", "wrong_type", 'send {"to": ..., "note": ...}')],
         )
     problems = [
@@ -85,7 +85,7 @@ def transition(ctx: CaseContext, user: dict, fid: int, body, base_version: int |
     if not isinstance(to, str) or to not in workflow.STATES:
         problems.append(Detail("to", "invalid_value", f"must be one of {', '.join(workflow.STATES)}"))
     note = text(body, "note", problems)
-    refuse("The transition was refused.", "状态变更内容有误。", problems)
+    refuse("errors.transition.refused", problems)
     current = get_case(ctx, fid)
     if base_version is not None and base_version != current.version:
         raise StaleVersion(current)
@@ -102,7 +102,7 @@ def transition(ctx: CaseContext, user: dict, fid: int, body, base_version: int |
     if "duplicate_of" in body and to != "duplicate":
         problems.append(Detail("duplicate_of", "not_allowed", "only marking a duplicate sets it"))
     changes = _rules(ctx, user, fid, props, to, body, problems)
-    refuse("The transition was refused.", "状态变更内容有误。", problems)
+    refuse("errors.transition.refused", problems)
     new = {k: v for k, v in props.items() if k != "note"} | changes | {"status": to, "note": note}
     with ctx.store.atomic():
         return ctx.store.update(
@@ -121,8 +121,7 @@ def _rules(ctx: CaseContext, user: dict, fid: int, props: dict, to: str, body: d
     if to == "fixed":
         if not any(p["kind"] == "after" for p in ctx.store.case_photos(fid)):
             raise Conflict(
-                "A case is fixed only with an 'after' photo.",
-                message_zh="请先上传处理后的照片再标记为已处理。",
+                key="errors.transition.after_photo_required",
                 code="after_photo_required",
                 details=[Detail("to", "after_photo_required", "upload a photo with kind=after first")],
             )
@@ -130,8 +129,7 @@ def _rules(ctx: CaseContext, user: dict, fid: int, props: dict, to: str, body: d
     if to == "closed" and props.get("status") == "fixed":
         if props.get("fixed_by") == user["name"]:
             raise Conflict(
-                "The person who fixed a case cannot also verify it.",
-                message_zh="处理人不能核查结案本人处理的问题。",
+                key="errors.transition.same_person",
                 code="same_person",
                 details=[Detail("to", "same_person", f"{user['name']} fixed this case; someone else must check it")],
             )
@@ -167,8 +165,7 @@ def check_generic_write(old: dict | None, new: dict) -> None:
         bad = [k for k in MANAGED if old.get(k) != new.get(k)]
     if bad:
         raise Conflict(
-            "Case workflow fields change only through /api/cases transitions.",
-            message_zh="问题的流程字段只能通过办理流程变更。",
+            key="errors.case.workflow_fields",
             code="use_case_workflow",
             details=[Detail(f"properties.{k}", "use_case_workflow", "changed only by a transition") for k in bad],
         )

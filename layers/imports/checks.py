@@ -12,9 +12,10 @@ OPTIONS = (*READ_OPTIONS, "layer", "address_column", "duplicate_m", "check_dupli
            "mapping", "defaults", "values")  # fmt: skip
 
 
-def refuse(field: str, code: str, reason: str, message: str, message_zh: str) -> ValidationFailed:
-    """The one error shape of an import's refusals: a ValidationFailed with one detail on ``field``."""
-    return ValidationFailed(message, message_zh=message_zh, code=code, details=[Detail(field, code, reason)])
+def refuse(field: str, code: str, reason: str, key: str) -> ValidationFailed:
+    """The one error shape of an import's refusals: a ValidationFailed (message ``key``) with one detail on
+    ``field``."""
+    return ValidationFailed(key=key, code=code, details=[Detail(field, code, reason)])
 
 
 def _mostly_text(data: bytes) -> bool:
@@ -56,14 +57,14 @@ def detect_kind(data: bytes) -> tuple[str, dict[str, bytes]]:
             return "geopackage", {"upload.gpkg": members[name]}
     raise refuse("file", "unsupported_format", f"the content is '{kind}' (judged from its bytes); import takes "
                  "GeoJSON, zipped shapefiles, GeoPackage, KML/KMZ, CSV, XLSX and .osm.pbf",
-                 "This kind of file cannot be imported.", "不支持导入此类文件。")  # fmt: skip
+                 "errors.import.unsupported_format")  # fmt: skip
 
 
 def check_options(changes: dict) -> dict:
     """``changes`` if it is an object of known options with values of the right types and ranges, else
     one ValidationFailed naming every bad option."""
     if not isinstance(changes, dict):
-        raise refuse("", "wrong_type", "send an object of options", "Options must be an object.", "选项格式错误。")
+        raise refuse("", "wrong_type", "send an object of options", "errors.import.options_not_an_object")
     unknown = sorted(set(changes) - set(OPTIONS))
     details = [Detail(k, "unknown_field", f"not an import option; options: {', '.join(OPTIONS)}") for k in unknown]
     for key in ("duplicate_m", "min_confidence"):
@@ -82,5 +83,5 @@ def check_options(changes: dict) -> dict:
         if changes.get(key) is not None and not isinstance(changes[key], str):
             details.append(Detail(key, "wrong_type", "must be text"))
     if details:
-        raise ValidationFailed("The import options were refused.", message_zh="导入选项有误。", details=details)
+        raise ValidationFailed(key="errors.import.options_refused", details=details)
     return changes

@@ -73,7 +73,7 @@ class SessionFolders:
 
     def get(self, session_id: str, user: dict) -> Session:
         """The live session ``session_id`` of ``user`` (any session for an administrator), else NotFound."""
-        missing = NotFound(f"No import {session_id}.", message_zh="导入任务不存在或已过期。",
+        missing = NotFound(key="errors.import.not_found", params={"session_id": session_id},
                            details=[Detail("id", "not_found", "unknown or expired import session")])  # fmt: skip
         if not (len(session_id) == SESSION_ID_LEN and all(c in "0123456789abcdef" for c in session_id)):
             raise missing

@@ -24,6 +24,7 @@ _INT = re.compile(r"^\s*[+-]?\d{1,18}\s*$")
 _NUM = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
 _TRUE = {"true", "yes", "y", "1", "是", "有", "对", "t"}
 _FALSE = {"false", "no", "n", "0", "否", "无", "没有", "f"}
+_BOOLEAN_HINT = "是/否, yes/no, 1/0"  # a few of the words above, quoted when a cell holds none of them
 _DATE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*$")
 _SYNONYMS = {"name": ("名称", "名字", "name", "title"), "address": ("地址", "门牌地址", "address", "street_address"),
              "description": ("描述", "说明", "description", "issue_description")}  # fmt: skip
@@ -142,7 +143,7 @@ def _convert(spec: dict, value, tz: ZoneInfo):
         text = str(value).strip().casefold()
         if text in _TRUE or text in _FALSE:
             return text in _TRUE
-        raise _Bad(f"expected true/false (是/否, yes/no, 1/0), got {str(value)[:40]!r}")
+        raise _Bad(f"expected true/false ({_BOOLEAN_HINT}), got {str(value)[:40]!r}")
     if kind == "date":
         return _date(value)
     if kind == "datetime":
@@ -270,8 +271,7 @@ def map_rows(definition: dict, frame: pd.DataFrame, mapping: dict, defaults: dic
             values_out = [None] * n
         else:
             if source not in frame.columns:
-                raise ValidationFailed("The mapping names a column the file does not have.",
-                                       message_zh="映射中的列在文件中不存在。",
+                raise ValidationFailed(key="errors.import.unknown_column",
                                        details=[Detail(f"mapping.{name}", "unknown_column", repr(source))])
             values_out, bad = convert_column(spec, frame[source], values.get(name), tz)
             problems += [(row, code, name, reason) for row, code, reason in bad]

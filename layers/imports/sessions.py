@@ -56,11 +56,11 @@ class Imports:
     def create(self, data: bytes, filename: str, user: dict, options: dict) -> dict:
         """Keep an upload as a new session and return its preview."""
         if len(data) > self.limits.max_bytes:
-            raise PayloadTooLarge(f"The file is {len(data)} bytes; at most {self.limits.max_bytes}.",
-                                  message_zh="文件过大。", code="too_large",
+            raise PayloadTooLarge(key="errors.import.too_large", params={"size": len(data),
+                                  "limit": self.limits.max_bytes}, code="too_large",
                                   details=[Detail("file", "too_large", f"at most {self.limits.max_bytes} bytes")])
         if not data:
-            raise refuse("file", "empty_file", "the file is empty", "The file is empty.", "文件是空的。")
+            raise refuse("file", "empty_file", "the file is empty", "errors.import.empty_file")
         kind, _ = detect_kind(data)  # refuse what cannot be imported before keeping anything
         session = self.folders.new(data, filename, user, kind)
         try:
@@ -87,11 +87,11 @@ class Imports:
                 table = read_source(kind, files, **read)
         except SourceError as exc:
             field = {"layer": "source_layer"}.get(exc.field, exc.field)
-            raise ValidationFailed(f"The file cannot be imported: {exc.en}.", message_zh=f"文件无法导入：{exc.zh}。",
+            raise ValidationFailed(key="errors.import.unreadable", params={"reason": {"zh-CN": exc.zh, "en": exc.en}},
                                    code=exc.code, details=[Detail(field, exc.code, exc.en)]) from None  # fmt: skip
         if len(table.frame) > self.limits.max_rows:
-            raise PayloadTooLarge(f"{len(table.frame)} rows; at most {self.limits.max_rows}.",
-                                  message_zh=f"行数过多（上限 {self.limits.max_rows}）。", code="too_many_rows",
+            raise PayloadTooLarge(key="errors.import.too_many_rows", params={"rows": len(table.frame),
+                                  "limit": self.limits.max_rows}, code="too_many_rows",
                                   details=[Detail("file", "too_many_rows", f"at most {self.limits.max_rows}")])
         session.table, session.read_key, session.kind = table, key, kind
         return table
@@ -101,9 +101,9 @@ class Imports:
             return None
         layer = self.store.layer(layer_id)
         if layer is None:
-            raise refuse("layer", "not_found", f"unknown layer '{layer_id}'", "No such layer.", "图层不存在。")
+            raise refuse("layer", "not_found", f"unknown layer '{layer_id}'", "errors.import.no_layer")
         if not layer.get("editable", True):
-            raise Conflict(f"Layer '{layer_id}' is read-only.", message_zh="该图层为只读。", code="read_only",
+            raise Conflict(key="errors.layer.read_only", params={"layer_id": layer_id}, code="read_only",
                            details=[Detail("layer", "read_only", "this layer cannot be written")])
         return layer
 
@@ -143,7 +143,7 @@ class Imports:
             for key, current in base.items():  # sent entries change the current ones; null unsets a default
                 sent = changes.get(key, {})
                 if not isinstance(sent, dict):
-                    raise ValidationFailed("The mapping was refused.", message_zh="字段映射有误。",
+                    raise ValidationFailed(key="errors.import.mapping_refused",
                                            details=[Detail(key, "wrong_type", "an object keyed by property")])
                 merged = current | sent
                 options[key] = merged if key == "mapping" else {k: v for k, v in merged.items() if v is not None}
@@ -151,7 +151,7 @@ class Imports:
                 problems = check_mapping(layer, columns, options.get("mapping") or {}, options.get("defaults") or {},
                                          options.get("values") or {})  # fmt: skip
                 if problems:
-                    raise ValidationFailed("The mapping was refused.", message_zh="字段映射有误。", details=problems)
+                    raise ValidationFailed(key="errors.import.mapping_refused", details=problems)
             session.meta["options"] = options
             try:
                 self._evaluate(session)
@@ -163,7 +163,7 @@ class Imports:
 
     def _writable(self, session: Session) -> None:
         if session.meta["status"] != "preview":
-            raise Conflict("This import has been committed.", message_zh="该导入已提交。", code="already_committed",
+            raise Conflict(key="errors.import.committed", code="already_committed",
                            details=[Detail("id", "already_committed", "start a new import")])
 
     # -- reading and committing ---------------------------------------------------------------------
@@ -213,20 +213,19 @@ class Imports:
             self._writable(session)
             options = session.meta["options"]
             if not options.get("layer"):
-                raise refuse("layer", "required", "choose the layer to import into", "Choose a layer first.",
-                              "请先选择要导入的图层。")  # fmt: skip
+                raise refuse("layer", "required", "choose the layer to import into",
+                              "errors.import.layer_required")  # fmt: skip
             seen = session.evaluation.layer_revision if session.evaluation is not None else None
             ev = self._evaluate(session)
             stale = seen is not None and seen != ev.layer_revision
             if stale or (expected_valid is not None and expected_valid != ev.counts()["valid"]):
-                raise Conflict("The layer changed since the preview; review the new preview before committing.",
-                               message_zh="预览之后图层已有变化，请重新查看预览后再提交。", code="preview_stale",
+                raise Conflict(key="errors.import.preview_stale", code="preview_stale",
                                details=[Detail("id", "preview_stale", f"{ev.counts()['valid']} rows are valid now")])
             with gcpause.paused(int(ev.valid.sum()) >= BULK_ROWS):
                 features = new_features(ev)
                 if not features:
-                    raise refuse("file", "nothing_to_import", "no row is valid", "No row can be imported.",
-                                  "没有可导入的有效行。")  # fmt: skip
+                    raise refuse("file", "nothing_to_import", "no row is valid",
+                                  "errors.import.nothing_valid")  # fmt: skip
                 refused_file = refused_csv(ev)
                 created = self.store.create(options["layer"], features, user["name"])
             counts = ev.counts()
@@ -253,6 +252,6 @@ class Imports:
                 return (session.path / "refused.csv").read_bytes(), f"{stem}-refused.csv"
             ev = self._evaluate(session)
             if ev is None:
-                raise refuse("layer", "required", "choose the layer to import into", "Choose a layer first.",
-                              "请先选择要导入的图层。")  # fmt: skip
+                raise refuse("layer", "required", "choose the layer to import into",
+                              "errors.import.layer_required")  # fmt: skip
             return refused_csv(ev), f"{stem}-refused.csv"

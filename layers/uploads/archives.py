@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 
+from layers import i18n
 from layers.errors import PayloadTooLarge, ValidationFailed
 from layers.uploads.members import RATIO_FLOOR, ZipLimits, checked_entries, corrupt, raw_name, refuse
 from layers.uploads.sniffing import MiB, as_bytes, sniff
@@ -74,24 +75,27 @@ def _read_member(raw: memoryview, info: zipfile.ZipInfo, name: str, room: int, l
                 raise refuse(
                     PayloadTooLarge, field, "member_too_large",
                     f"{name!r} inflates past {limits.max_member_bytes} bytes (its header said {info.file_size})",
-                    "单个文件过大", member=name,
+                    i18n.text("errors.archive.member_too_large"), member=name,
                 )  # fmt: skip
             if len(out) > room:
                 raise refuse(
                     PayloadTooLarge, field, "too_large",
-                    f"the members inflate past {limits.max_total_bytes} bytes in all", "解压后总大小超限",
+                    f"the members inflate past {limits.max_total_bytes} bytes in all",
+                    i18n.text("errors.archive.too_large"),
                 )  # fmt: skip
             if len(out) > RATIO_FLOOR and len(out) > limits.max_ratio * max(consumed, 1):
                 raise refuse(
                     PayloadTooLarge, field, "ratio_too_high",
-                    f"{name!r} inflates at over {limits.max_ratio}:1", "压缩比异常（疑似压缩炸弹）", member=name,
+                    f"{name!r} inflates at over {limits.max_ratio}:1",
+                    i18n.text("errors.archive.ratio_too_high"), member=name,
                 )  # fmt: skip
     except (zlib.error, EOFError) as exc:
         raise corrupt(field, f"{name!r} cannot be inflated: {exc}", name) from None
     if len(out) != info.file_size:
         raise refuse(
             ValidationFailed, field, "size_mismatch",
-            f"{name!r} holds {len(out)} bytes but its header says {info.file_size}", "文件头信息与内容不符",
+            f"{name!r} holds {len(out)} bytes but its header says {info.file_size}",
+            i18n.text("errors.archive.size_mismatch"),
             member=name,
         )  # fmt: skip
     if crc != info.CRC:
@@ -107,7 +111,8 @@ def _spans(view: memoryview, entries: list[tuple[str, zipfile.ZipInfo]], field: 
         if start < end:
             raise refuse(
                 ValidationFailed, field, "overlapping_members",
-                f"{first!r} and {second!r} share bytes (a zip bomb trick)", "成员数据重叠（疑似压缩炸弹）",
+                f"{first!r} and {second!r} share bytes (a zip bomb trick)",
+                i18n.text("errors.archive.overlapping_members"),
             )  # fmt: skip
     return spans
 
@@ -126,7 +131,8 @@ def _unpack(data: bytes, limits: ZipLimits, depth: int, field: str, prefix: str)
             if depth >= limits.max_depth:
                 raise refuse(
                     ValidationFailed, field, "nested_too_deep",
-                    f"{name!r} is an archive at depth {depth + 1}; at most {limits.max_depth}", "压缩包嵌套过深",
+                    f"{name!r} is an archive at depth {depth + 1}; at most {limits.max_depth}",
+                    i18n.text("errors.archive.nested_too_deep"),
                     member=name,
                 )  # fmt: skip
             inner = replace(limits, max_total_bytes=max(1, limits.max_total_bytes - total))

@@ -13,6 +13,8 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
+from layers import i18n
+
 _GPS_IFD = 0x8825
 _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 0x9003
@@ -24,47 +26,23 @@ _OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
 
 
 # What the metadata held but was not used, and why; the photo itself is kept.
-WARNINGS: dict[str, tuple[str, str]] = {
-    "exif_unreadable": (
-        "The photo's EXIF metadata cannot be read; no position or time was taken from it.",
-        "无法读取照片的 EXIF 信息，未获取位置和时间。",
-    ),
-    "gps_void": ("The camera marked its GPS position as invalid; it is ignored.", "相机标记 GPS 位置无效，已忽略。"),
-    "gps_incomplete": (
-        "The photo's GPS position lacks a coordinate or its N/S, E/W reference; it is ignored.",
-        "照片的 GPS 位置不完整（缺少坐标或南北/东西标记），已忽略。",
-    ),
-    "gps_out_of_range": (
-        "The photo's GPS position is not a valid WGS 84 position; it is ignored.",
-        "照片的 GPS 位置不是有效的 WGS 84 坐标，已忽略。",
-    ),
-    "gps_null_island": (
-        "The photo's GPS position is 0, 0 (the phone had no fix); it is ignored.",
-        "照片的 GPS 位置为 0, 0（手机未定位），已忽略。",
-    ),
-    "taken_at_invalid": (
-        "The photo's date taken ({value!r}) is not a valid date; it is ignored.",
-        "照片的拍摄时间（{value!r}）无效，已忽略。",
-    ),
-    "offset_invalid": (
-        "The photo's UTC offset ({value!r}) is not valid; the time taken is kept as local time.",
-        "照片的时区偏移（{value!r}）无效，拍摄时间按当地时间保存。",
-    ),
-    "orientation_unreadable": (
-        "The photo's orientation cannot be read; it is stored as encoded.",
-        "无法读取照片方向，按原样保存。",
-    ),
-    "icc_ignored": (
-        "The photo's colour profile cannot be used; its colours may be slightly off.",
-        "照片的色彩配置文件无法使用，颜色可能略有偏差。",
-    ),
+WARNINGS: dict[str, str] = {  # code -> message key
+    "exif_unreadable": "warnings.exif.unreadable",
+    "gps_void": "warnings.exif.gps_void",
+    "gps_incomplete": "warnings.exif.gps_incomplete",
+    "gps_out_of_range": "warnings.exif.gps_out_of_range",
+    "gps_null_island": "warnings.exif.gps_null_island",
+    "taken_at_invalid": "warnings.exif.taken_at_invalid",
+    "offset_invalid": "warnings.exif.offset_invalid",
+    "orientation_unreadable": "warnings.exif.orientation_unreadable",
+    "icc_ignored": "warnings.exif.icc_ignored",
 }
 
 
 def warning(code: str, **values: str) -> dict:
     """The ``{"code", "message", "message_zh"}`` of one of :data:`WARNINGS`, filled in with ``values``."""
-    message, message_zh = WARNINGS[code]
-    return {"code": code, "message": message.format(**values), "message_zh": message_zh.format(**values)}
+    message_zh, message = i18n.pair(WARNINGS[code], **values)
+    return {"code": code, "message": message, "message_zh": message_zh}
 
 
 def _number(value: Any) -> float:

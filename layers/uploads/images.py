@@ -35,8 +35,7 @@ def image_error(exc: BaseException, kind: str, field: str) -> AppError:
     truncated = "truncated" in str(exc).lower() or isinstance(exc, EOFError)
     code = "truncated_image" if truncated else "corrupt_image"
     return ValidationFailed(
-        "The image is truncated." if truncated else "The image cannot be decoded.",
-        message_zh="图片不完整。" if truncated else "图片已损坏，无法解码。",
+        key="errors.image.truncated" if truncated else "errors.image.corrupt",
         code=code,
         details=[Detail(field, code, f"this {kind} cannot be decoded: {str(exc)[:200] or type(exc).__name__}")],
     )
@@ -44,8 +43,7 @@ def image_error(exc: BaseException, kind: str, field: str) -> AppError:
 
 def _too_many_pixels(field: str, reason: str) -> PayloadTooLarge:
     return PayloadTooLarge(
-        "The image has too many pixels.",
-        message_zh="图片像素过多。",
+        key="errors.image.too_many_pixels",
         code="too_many_pixels",
         details=[Detail(field, "too_many_pixels", reason)],
     )
@@ -102,16 +100,15 @@ def check_image(
         raise ValueError(f"positive limits and image kinds from {sorted(IMAGE_KINDS)} are required")
     if len(data) > max_bytes:
         raise PayloadTooLarge(
-            f"The image is {len(data)} bytes; at most {max_bytes}.",
-            message_zh="图片文件过大。",
+            key="errors.image.too_large",
+            params={"size": len(data), "limit": max_bytes},
             code="too_large",
             details=[Detail(field, "too_large", f"{len(data)} bytes; at most {max_bytes}")],
         )
     kind = require_type(data, set(allowed), field)
     if kind == "heic" and not HEIC_SUPPORTED:
         raise ValidationFailed(
-            "HEIC images are not supported on this server.",
-            message_zh="本服务器不支持 HEIC 图片，请转换为 JPEG 后上传。",
+            key="errors.image.heic_unsupported",
             code="unsupported_format",
             details=[Detail(field, "unsupported_format", "HEIC needs the pillow-heif package; send JPEG or PNG")],
         )

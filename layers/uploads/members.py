@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
+from layers import i18n
 from layers.errors import AppError, Detail, PayloadTooLarge, ValidationFailed
 from layers.uploads.sniffing import MiB, sniff
 
@@ -54,10 +55,11 @@ class ZipLimits:
 
 
 def refuse(cls: type[AppError], field: str, code: str, reason: str, zh: str, **extra) -> AppError:
-    """The error refusing an archive: ``cls`` (ValidationFailed or PayloadTooLarge) with one detail."""
+    """The error refusing an archive: ``cls`` (ValidationFailed or PayloadTooLarge) with one detail; the English
+    message says ``reason``, the Chinese one ``zh`` (a text of the table's ``errors.archive`` group)."""
     return cls(
-        f"The archive was refused: {reason}.",
-        message_zh=f"压缩包被拒绝：{zh}。",
+        key="errors.archive.refused",
+        params={"why": {"zh-CN": zh, "en": reason}},
         code=code,
         details=[Detail(field, code, reason, **extra)],
     )
@@ -66,7 +68,7 @@ def refuse(cls: type[AppError], field: str, code: str, reason: str, zh: str, **e
 def corrupt(field: str, reason: str, member: str | None = None) -> ValidationFailed:
     """The archive (or its ``member``) is damaged or incomplete: code ``corrupt_zip``."""
     extra = {"member": member} if member is not None else {}
-    return refuse(ValidationFailed, field, "corrupt_zip", reason, "文件损坏或不完整", **extra)
+    return refuse(ValidationFailed, field, "corrupt_zip", reason, i18n.text("errors.archive.corrupt"), **extra)
 
 
 def safe_member_name(name: str) -> str:
@@ -161,8 +163,8 @@ def _check_names(infos: list[zipfile.ZipInfo], field: str, prefix: str) -> list[
         codes = sorted({p["code"] for p in problems})
         shown = problems[:_MAX_DETAILS]
         raise ValidationFailed(
-            f"The archive was refused: {len(problems)} unsafe or unreadable members ({', '.join(codes)}).",
-            message_zh=f"压缩包被拒绝：{len(problems)} 个成员不安全或无法读取。",
+            key="errors.archive.unsafe_members",
+            params={"count": len(problems), "codes": ", ".join(codes)},
             code=problems[0]["code"] if len(codes) == 1 else "unsafe_archive",
             details=shown,
             extra={"details_truncated": len(problems) - len(shown)} if len(problems) > len(shown) else None,
@@ -179,25 +181,28 @@ def _check_declared(entries: list[tuple[str, zipfile.ZipInfo]], limits: ZipLimit
             raise refuse(
                 PayloadTooLarge, field, "member_too_large",
                 f"{name!r} declares {info.file_size} bytes; at most {limits.max_member_bytes}",
-                "单个文件过大", member=name,
+                i18n.text("errors.archive.member_too_large"), member=name,
             )  # fmt: skip
         if info.file_size > RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise refuse(
                 PayloadTooLarge, field, "ratio_too_high",
-                f"{name!r} declares a compression ratio over {limits.max_ratio}:1", "压缩比异常（疑似压缩炸弹）",
+                f"{name!r} declares a compression ratio over {limits.max_ratio}:1",
+                i18n.text("errors.archive.ratio_too_high"),
                 member=name,
             )  # fmt: skip
     if total > limits.max_total_bytes:
         raise refuse(
             PayloadTooLarge, field, "too_large",
-            f"the members declare {total} bytes in all; at most {limits.max_total_bytes}", "解压后总大小超限",
+            f"the members declare {total} bytes in all; at most {limits.max_total_bytes}",
+            i18n.text("errors.archive.too_large"),
         )  # fmt: skip
 
 
 def _open_zip(data: bytes, field: str) -> list[zipfile.ZipInfo]:
     if sniff(data) != "zip":
         raise refuse(
-            ValidationFailed, field, "not_a_zip", f"the content is '{sniff(data)}', not a zip", "不是 zip 文件"
+            ValidationFailed, field, "not_a_zip", f"the content is '{sniff(data)}', not a zip",
+            i18n.text("errors.archive.not_a_zip"),
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -212,7 +217,8 @@ def checked_entries(data: bytes, limits: ZipLimits, field: str, prefix: str) -> 
     if len(infos) > limits.max_members:
         raise refuse(
             PayloadTooLarge, field, "too_many_members",
-            f"{len(infos)} members; at most {limits.max_members}", f"成员过多（上限 {limits.max_members} 个）",
+            f"{len(infos)} members; at most {limits.max_members}",
+            i18n.text("errors.archive.too_many_members", limit=limits.max_members),
         )  # fmt: skip
     entries = _check_names(infos, field, prefix)
     _check_declared(entries, limits, field)

@@ -151,8 +151,8 @@ def require_type(data: bytes, allowed: set[str] | frozenset[str], field: str = "
     if kind not in allowed:
         expected = ", ".join(sorted(allowed))
         raise ValidationFailed(
-            f"The {field} is of type '{kind}'; expected one of: {expected}.",
-            message_zh=f"文件实际类型为“{kind}”，只接受：{expected}。",
+            key="errors.upload.wrong_type",
+            params={"field": field, "kind": kind, "expected": expected},
             code="wrong_type",
             details=[
                 Detail(
