@@ -22,7 +22,7 @@ def test_preview_then_commit(tmp_path):
     preview = run(str(TAIPEI), "--layer", "bins", "--data", data, "--options", options, "--refused", str(refused))
     assert preview.returncode == 0, preview.stderr
     assert "行 / rows: 116" in preview.stdout and "preview only" in preview.stdout
-    assert "duplicate_row" in preview.stdout and refused.read_text(encoding="utf-8-sig").startswith("row,problems")
+    assert "duplicate_row" in preview.stdout and refused.read_text(encoding="utf-8-sig").startswith("行,问题,问题代码")
     done = run(str(TAIPEI), "--layer", "bins", "--data", data, "--options", options, "--commit")
     assert done.returncode == 0, done.stderr
     assert "已导入 / imported" in done.stdout and "→ bins" in done.stdout

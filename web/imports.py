@@ -9,6 +9,7 @@ import threading
 
 from flask import Blueprint, Response, current_app, g, request, send_from_directory
 
+from layers import i18n
 from layers.accounts.permissions import require
 from layers.errors import Detail, ValidationFailed
 from layers.imports import ImportLimits, Imports
@@ -107,7 +108,11 @@ def commit(session_id: str):
 
 @bp.get("/<session_id>/refused.csv")
 def refused(session_id: str):
-    data, filename = imports().refused(session_id, g.user)
+    lang = request.args.get("lang") or request.accept_languages.best_match(list(i18n.LANGUAGES), default="zh-CN")
+    if lang not in i18n.LANGUAGES:
+        raise ValidationFailed(key="errors.request.bad_field", params={"field": "lang"}, code="invalid_parameter",
+                               details=[Detail("lang", "invalid_value", "zh-CN or en")])
+    data, filename = imports().refused(session_id, g.user, lang)
     return Response(data, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": content_disposition(filename, "refused.csv")})
 

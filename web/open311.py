@@ -89,8 +89,8 @@ def _api_key_user() -> dict | None:
 
 @bp.before_request
 def _gate():
-    """Reads are gated like ``/api`` (an ``api_key`` counts as a login); reporting needs an API token, as
-    ``api_key`` or ``Authorization: Bearer``, never a browser session."""
+    """Reads are gated like ``/api`` (an ``api_key`` counts as a login) unless OPEN311_PUBLIC_READS publishes
+    them; reporting needs an API token, as ``api_key`` or ``Authorization: Bearer``, never a browser session."""
     if request.endpoint in PUBLIC:
         return
     user = _api_key_user()
@@ -99,7 +99,8 @@ def _gate():
     if request.method == "POST" and g.get("via") != "token":
         raise Forbidden(key="errors.open311.api_key_required",
                         code="api_key_required", details=[Detail("api_key", "required", "an API token")])  # fmt: skip
-    if request.method != "POST" and current_app.config["READ_REQUIRES_LOGIN"]:
+    cfg = current_app.config
+    if request.method != "POST" and cfg["READ_REQUIRES_LOGIN"] and not cfg["OPEN311_PUBLIC_READS"]:
         require_login()
 
 
@@ -139,7 +140,10 @@ def service_definition(code: str, fmt: str):
 
 
 def _requests(ctx: CaseContext, versions: list) -> list[dict]:
-    photos = open311.media_urls(ctx.store, [v.fid for v in versions], request.url_root + "api/photos/")
+    # A photo's media_url is /api's: only for a reader who may read it (public Open311 reads leave /api private).
+    readable = g.get("user") is not None or not current_app.config["READ_REQUIRES_LOGIN"]
+    fids = [v.fid for v in versions] if readable else []
+    photos = open311.media_urls(ctx.store, fids, request.url_root + "api/photos/") if fids else {}
     categories, lang = ctx.categories(), _lang()
     return [open311.request_view(v, categories, ctx.tz, lang, photos.get(v.fid)) for v in versions]
 

@@ -26,7 +26,7 @@ from geo import chinacoords, i18n
 from geo.formats import tables
 from geo.formats.charsets import cpg_encoding, decode, has_undecodable
 from geo.formats.importchecks import check_ranges, empty_problems, problems
-from geo.formats.osm import read_osm
+from geo.formats.osm import UNREADABLE, read_osm
 from geo.formats.shapefiles import scan_dbf
 
 __all__ = ["KINDS", "SourceError", "SourceTable", "parse_crs", "read_source"]
@@ -293,8 +293,12 @@ def _osm(files: Mapping[str, bytes], opts: dict, workdir: Path):
         gdf = read_osm(str(path), target)
     except ValueError as exc:
         raise SourceError(*i18n.pair("formats.error.osm_target", reason=exc), "unsupported_target", "layer") from None
+    unreadable = gdf.pop(UNREADABLE).to_numpy(bool) if UNREADABLE in gdf.columns else np.zeros(len(gdf), bool)
     frame, geoms, crs = _split(gdf)
-    return frame, geoms, crs, empty_problems(), {"osm_target": target, "attribution": "© OpenStreetMap contributors"}
+    rows = np.flatnonzero(unreadable)
+    found = problems(rows, "invalid_geometry", "geometry", [
+        f"OSM {gdf['osm_id'].iloc[i]}: a ring with too few positions (GEOS cannot read it)" for i in rows])
+    return frame, geoms, crs, found, {"osm_target": target, "attribution": "© OpenStreetMap contributors"}
 
 
 # -- coordinates --------------------------------------------------------------------------------------

@@ -16,9 +16,11 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-__all__ = ["OSM_BUILDING_USE", "OSM_CREDIT", "OSM_ROAD_CLASS", "OSM_TARGETS", "parse_tags", "read_osm"]
+__all__ = ["OSM_BUILDING_USE", "OSM_CREDIT", "OSM_ROAD_CLASS", "OSM_TARGETS", "UNREADABLE", "parse_tags", "read_osm"]
 
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
+#: Column of :func:`read_osm`'s answer, present only when some geometry could not be read: true on those rows.
+UNREADABLE = "_unreadable_geometry"
 #: OSM ``highway`` → our road ``class``. Pedestrian streets are shopping streets; paths and steps are alleys.
 OSM_ROAD_CLASS = {"primary": "arterial", "primary_link": "arterial", "secondary": "arterial",
                   "tertiary": "secondary", "tertiary_link": "secondary", "residential": "branch",
@@ -68,14 +70,28 @@ def _number(text: object) -> float | None:
 
 
 def _read(path: str, layer: str) -> gpd.GeoDataFrame:
+    """A layer of the extract; when one geometry breaks the bulk read (a multipolygon ring of two points in
+    a real extract), read again leniently: such a row keeps its tags, no geometry and ``UNREADABLE`` true."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            frame = pyogrio.read_dataframe(path, layer=layer)
+            try:
+                frame = pyogrio.read_dataframe(path, layer=layer)
+            except shapely.errors.GEOSException:
+                frame = _read_leniently(path, layer)
     except (DataSourceError, DataLayerError, ValueError) as exc:
         raise ValueError(f"cannot read the OSM extract: {exc}") from None
     tags = [parse_tags(t) for t in frame["other_tags"]] if "other_tags" in frame else [{}] * len(frame)
     frame["_tags"] = tags
+    return frame
+
+
+def _read_leniently(path: str, layer: str) -> gpd.GeoDataFrame:
+    """The layer with each geometry parsed on its own: one that GEOS refuses is None, flagged ``UNREADABLE``."""
+    meta, _, wkb, fields = pyogrio.raw.read(path, layer=layer)
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    frame = gpd.GeoDataFrame(dict(zip(meta["fields"], fields)), geometry=geoms, crs=meta["crs"] or "EPSG:4326")
+    frame[UNREADABLE] = pd.notna(pd.Series(wkb, dtype=object)).to_numpy() & shapely.is_missing(geoms)
     return frame
 
 
@@ -89,6 +105,8 @@ def _tag(frame: pd.DataFrame, key: str) -> pd.Series:
 def _out(frame: pd.DataFrame, columns: dict, geometry) -> gpd.GeoDataFrame:
     ids = frame["osm_id"] if "osm_way_id" not in frame else frame["osm_id"].fillna(frame["osm_way_id"])
     data = {"osm_id": ids.to_numpy(object)}
+    if UNREADABLE in frame.columns:
+        data[UNREADABLE] = frame[UNREADABLE].fillna(False).to_numpy(bool)
     for name, values in columns.items():
         data[name] = np.array([None if _missing(v) else v for v in values], dtype=object)
     attributes = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})

@@ -28,7 +28,7 @@ def check_inputs(points_gdf, lines_gdf, max_gap_m, snap_m, class_column, grid_gd
     if grid_gdf is not None:
         check_gdf(grid_gdf, "grid_gdf")
         _check_types(grid_gdf, "grid_gdf", ("Polygon", "MultiPolygon"), allow_null=True)
-        if grid_code_column not in grid_gdf.columns:
+        if len(grid_gdf) and grid_code_column not in grid_gdf.columns:  # an empty grid layer may lack columns
             raise ValueError(f"grid_gdf has no column {grid_code_column!r}, got columns {list(grid_gdf.columns)}")
     snap = real_number(snap_m, "snap_m")
     if snap < 0:

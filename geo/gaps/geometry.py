@@ -148,7 +148,7 @@ def substrings(net, i0, i1, start_xy, end_xy, metric) -> np.ndarray:
 def grid_codes(grid_gdf: gpd.GeoDataFrame, code_column: str, mid_xy: np.ndarray) -> np.ndarray:
     """Code of the first cell (row order) covering each midpoint, in the grid's own CRS; else None."""
     codes = np.full(len(mid_xy), None, dtype=object)
-    if len(mid_xy):
+    if len(mid_xy) and len(grid_gdf):
         mid, cell = shapely.STRtree(grid_gdf.geometry.values).query(shapely.points(mid_xy), "covered_by")
         order = np.lexsort((cell, mid))
         first = order[np.diff(mid[order], prepend=-1) != 0]

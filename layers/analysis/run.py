@@ -138,8 +138,10 @@ def presets() -> dict:
 
 
 def frames(store: Store, at: int | None, **layers: str | None) -> dict[str, gpd.GeoDataFrame]:
-    """The named layers as GeoDataFrames as they stood ``at``; names whose layer is None are left out."""
-    return {name: layer_frame(store, layer_id, at=at) for name, layer_id in layers.items() if layer_id}
+    """The named layers as GeoDataFrames as they stood ``at``; names whose layer is None are left out, and so
+    is ``grid`` when it held no cell then (a store without grid cells totals nothing by cell)."""
+    out = {name: layer_frame(store, layer_id, at=at) for name, layer_id in layers.items() if layer_id}
+    return {name: frame for name, frame in out.items() if name != "grid" or len(frame)}
 
 
 def grid_layer(store: Store) -> str | None:

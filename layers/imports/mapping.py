@@ -18,7 +18,7 @@ import pandas as pd
 from layers.catalogue.schema import MAX_STRING, check_value
 from layers.errors import Detail, ValidationFailed
 
-__all__ = ["check_mapping", "convert_column", "map_rows", "suggest_mapping"]
+__all__ = ["check_mapping", "convert_column", "label_values", "map_rows", "suggest_mapping"]
 
 _INT = re.compile(r"^\s*[+-]?\d{1,18}\s*$")
 _NUM = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
@@ -239,6 +239,25 @@ def _text_column(spec: dict, raw: pd.Series, translate: dict | None):
     return out, sorted(bad)
 
 
+def label_values(spec: dict, translate: dict | None) -> dict | None:
+    """The value translations of a property with enum labels: each zh-CN and English label of a code (完好,
+    OK) read as that code, then the client's own ``translate`` over them. A label that is also another code,
+    or that labels two codes, is left as it is (it would be a guess).
+
+    >>> label_values({"enum": ["ok", "damaged"], "enum_labels": {"ok": {"zh-CN": "完好", "en": "OK"}}}, None)
+    {'完好': 'ok', 'OK': 'ok'}
+    """
+    labels = spec.get("enum_labels") if isinstance(spec.get("enum_labels"), dict) else {}
+    found: dict[str, set] = {}
+    for code, texts in labels.items():
+        for text in (texts.values() if isinstance(texts, dict) else ()):
+            if isinstance(text, str) and text.strip():
+                found.setdefault(text.strip(), set()).add(code)
+    codes = set(spec.get("enum") or ())
+    table = {text: next(iter(c)) for text, c in found.items() if len(c) == 1 and text not in codes}
+    return {**table, **(translate or {})} or None
+
+
 def _one(spec, value, translate, tz, enum):
     if translate:
         text = value.strip() if isinstance(value, str) else value
@@ -273,7 +292,7 @@ def map_rows(definition: dict, frame: pd.DataFrame, mapping: dict, defaults: dic
             if source not in frame.columns:
                 raise ValidationFailed(key="errors.import.unknown_column",
                                        details=[Detail(f"mapping.{name}", "unknown_column", repr(source))])
-            values_out, bad = convert_column(spec, frame[source], values.get(name), tz)
+            values_out, bad = convert_column(spec, frame[source], label_values(spec, values.get(name)), tz)
             problems += [(row, code, name, reason) for row, code, reason in bad]
         default = defaults.get(name)
         if default is not None:

@@ -21,10 +21,12 @@ from geo.formats.importchecks import PROBLEM_COLUMNS, check_extent, check_geomet
 from geo.formats.importing import SourceTable
 from geo.formats.tables import ADDRESS_NAMES, find_column
 from geo.gazetteer import Gazetteer
+from layers import i18n
 from layers.accounts import CASE_LAYER
 from layers.cases.views import MANAGED
 from layers.catalogue.frames import layer_frame
 from layers.imports.mapping import map_rows
+from layers.imports.problemtext import problem_text, problem_texts
 from layers.store import NewFeature, Store, jsontext
 
 __all__ = ["Evaluation", "evaluate", "community_extent"]
@@ -46,6 +48,7 @@ class Evaluation:
     extent: tuple | None
     layer_revision: int
     info: dict = field(default_factory=dict)
+    mapping: dict = field(default_factory=dict)  # property -> the file's column, for the problems' texts
 
     def counts(self) -> dict:
         codes = self.problems.drop_duplicates(["row", "code"])["code"].value_counts()
@@ -143,7 +146,8 @@ def evaluate(table: SourceTable, layer: dict, store: Store, options: dict, tz: Z
     valid[all_problems["row"].to_numpy(np.int64)] = False
     valid &= ~shapely.is_missing(geometry)
     return Evaluation(table, layer, geometry, properties, all_problems, valid, geocoded,
-                      tuple(extent) if extent else None, int(layer["revision"]))  # fmt: skip
+                      tuple(extent) if extent else None, int(layer["revision"]),
+                      mapping=dict(options.get("mapping") or {}))  # fmt: skip
 
 
 # -- output ------------------------------------------------------------------------------------------
@@ -157,6 +161,18 @@ def _plain(value):
     if isinstance(value, float | int | bool | str):
         return printable(value)
     return str(value)
+
+
+def _problem_words(ev: Evaluation, row: int, code: str, field_name: str, lang: str | None = None):
+    """A problem's text in ``lang`` (None: in every language) with the cell it is about, read from the file
+    (the mapped column of a property, or the column the problem names)."""
+    spec = ev.layer.get("properties", {}).get(field_name)
+    column = ev.mapping.get(field_name) if spec is not None else field_name
+    frame = ev.table.frame
+    value = _plain(frame[column].iloc[row]) if column is not None and column in frame.columns else None
+    if lang is None:
+        return problem_texts(code, field_name, value, spec)
+    return problem_text(code, field_name, value, spec, lang)
 
 
 def _geometry_view(geom) -> dict | None:
@@ -181,7 +197,8 @@ def rows_page(ev: Evaluation, offset: int, limit: int, which: str = "all", code:
         selected = np.intersect1d(selected, with_code)
     page = selected[offset : offset + limit]
     by_row = ev.problems[ev.problems["row"].isin(page)].groupby("row")
-    grouped = {int(r): g[["code", "field", "reason"]].to_dict("records") for r, g in by_row}
+    grouped = {int(r): [p | {"text": _problem_words(ev, int(r), p["code"], p["field"])}
+                        for p in g[["code", "field", "reason"]].to_dict("records")] for r, g in by_row}
     columns = list(ev.table.frame.columns)
     rows = []
     for i in page.tolist():
@@ -213,23 +230,27 @@ def new_features(ev: Evaluation) -> list[NewFeature]:
     return [NewFeature(json.loads(t), p, tuple(b)) for t, p, b in zip(texts, props, bounds)]
 
 
-def refused_csv(ev: Evaluation) -> bytes:
-    """The refused rows as CSV (UTF-8 with a byte-order mark, for Excel): row number, problems with their
-    reasons, the values as read (undecodable bytes shown as U+FFFD) and, for geometry files, the WKT."""
+def refused_csv(ev: Evaluation, lang: str = "zh-CN") -> bytes:
+    """The refused rows as CSV (UTF-8 with a byte-order mark, for Excel): row number, problems in ``lang``, their
+    codes (for programs), the values as read (undecodable bytes shown as U+FFFD) and, for geometry files, the WKT."""
     idx = np.flatnonzero(~ev.valid)
-    reasons = ev.problems[ev.problems["row"].isin(idx)].groupby("row").apply(
-        lambda g: "; ".join(f"{c}{'(' + f + ')' if f else ''}: {r}" for c, f, r in
-                            zip(g["code"], g["field"], g["reason"])), include_groups=False)  # fmt: skip
+    separator = i18n.text("imports.csv.separator", lang)
+    reasons = {int(r): separator.join(_problem_words(ev, int(r), c, f, lang) for c, f in zip(g["code"], g["field"]))
+               for r, g in ev.problems[ev.problems["row"].isin(idx)].groupby("row")}
+    codes = ev.problems[ev.problems["row"].isin(idx)].groupby("row")["code"].agg(lambda c: " ".join(dict.fromkeys(c)))
     columns = [str(c) for c in ev.table.frame.columns]
     source = ev.table.source_geometry
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([csv_text_cell(v) for v in ["row", "problems", *columns, *(["WKT"] if source is not None else [])]])
+    header = [i18n.text("imports.csv.row", lang), i18n.text("imports.csv.problems", lang),
+              i18n.text("imports.csv.codes", lang)]
+    writer.writerow([csv_text_cell(v) for v in [*header, *columns, *(["WKT"] if source is not None else [])]])
     frame = ev.table.frame
     for i in idx.tolist():
         values = ["" if _plain(v) is None else _plain(v) for v in frame.iloc[i].tolist()]
         extra = []
         if source is not None:
             extra = [shapely.to_wkt(source[i], rounding_precision=-1) if source[i] is not None else ""]
-        writer.writerow([csv_text_cell(v) for v in (i + 1, reasons.get(i, "no geometry"), *values, *extra)])
+        text = reasons.get(i) or _problem_words(ev, i, "empty_geometry", "", lang)
+        writer.writerow([csv_text_cell(v) for v in (i + 1, text, codes.get(i, "empty_geometry"), *values, *extra)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

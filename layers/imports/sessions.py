@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from geo.formats.importing import SourceError, read_source
+from layers import i18n
 from layers.errors import Conflict, Detail, PayloadTooLarge, ValidationFailed
 from layers.imports.checks import READ_OPTIONS, check_options, detect_kind, refuse
 from layers.imports.folders import Session, SessionFolders
@@ -226,10 +227,11 @@ class Imports:
                 if not features:
                     raise refuse("file", "nothing_to_import", "no row is valid",
                                   "errors.import.nothing_valid")  # fmt: skip
-                refused_file = refused_csv(ev)
+                refused_files = {lang: refused_csv(ev, lang) for lang in i18n.LANGUAGES}
                 created = self.store.create(options["layer"], features, user["name"])
             counts = ev.counts()
-            (session.path / "refused.csv").write_bytes(refused_file)
+            for lang, refused_file in refused_files.items():
+                (session.path / f"refused.{lang}.csv").write_bytes(refused_file)
             result = {"layer": options["layer"], "created": len(created), "refused": counts["refused"],
                       "first_id": created[0].fid, "last_id": created[-1].fid,
                       "committed_at": format_instant(self.store.now(), self.tz), "counts": counts}  # fmt: skip
@@ -243,15 +245,17 @@ class Imports:
                 pass
             return result
 
-    def refused(self, session_id: str, user: dict) -> tuple[bytes, str]:
-        """The refused rows as CSV, and a file name for them."""
+    def refused(self, session_id: str, user: dict, lang: str = "zh-CN") -> tuple[bytes, str]:
+        """The refused rows as CSV with their problems in ``lang``, and a file name for them."""
         session = self.folders.get(session_id, user)
         with session.lock:
             stem = Path(session.meta["filename"] or "import").stem or "import"
             if session.meta["status"] == "committed":
-                return (session.path / "refused.csv").read_bytes(), f"{stem}-refused.csv"
+                saved = session.path / f"refused.{lang}.csv"
+                saved = saved if saved.exists() else session.path / "refused.csv"  # committed before the texts
+                return saved.read_bytes(), f"{stem}-refused.csv"
             ev = self._evaluate(session)
             if ev is None:
                 raise refuse("layer", "required", "choose the layer to import into",
                               "errors.import.layer_required")  # fmt: skip
-            return refused_csv(ev), f"{stem}-refused.csv"
+            return refused_csv(ev, lang), f"{stem}-refused.csv"

@@ -48,7 +48,10 @@ def test_import_page_previews_maps_commits_and_offers_the_refused_rows(demo_serv
     assert "取值无效: 1" in texts
     refused_rows = page.locator("#rows-body tr.row-refused")
     assert refused_rows.count() == 4
-    assert "latitude and longitude look swapped" in page.locator('#rows-body tr[data-row="4"]').inner_text()
+    assert "经纬度颠倒" in page.locator('#rows-body tr[data-row="4"]').inner_text()  # the reason is its tooltip
+    assert "swapped" in page.locator('#rows-body tr[data-row="4"] td.problems-cell div').get_attribute("title")
+    capacity = page.locator('#rows-body tr[data-row="3"] td.problems-cell').inner_text()
+    assert "取值无效" in capacity and "容量" in capacity and "很多" in capacity and "expected" not in capacity
     assert page.locator('#rows-body tr[data-row="3"] td.cell-bad').count() == 0  # the problem is the property
     assert page.locator("select[data-property=name]").input_value() == "名称"
     assert page.locator("select[data-property=capacity_l]").input_value() == "容量（升）"
@@ -77,6 +80,7 @@ def test_import_page_previews_maps_commits_and_offers_the_refused_rows(demo_serv
     assert refused.status == 200 and refused.headers["content-type"].startswith("text/csv")
     text = refused.body().decode("utf-8-sig")
     assert "coordinates_swapped" in text and "远在台北" in text and "duplicate_row" in text
+    assert text.startswith("行,问题,问题代码,") and "经纬度颠倒" in text  # in the page's language
     assert page.locator("select[data-property=name]").is_disabled()  # a committed import is final
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(artifacts / "import_committed_zh.png"), full_page=True)

@@ -208,6 +208,14 @@ def test_per_grid_totals_with_two_cells():
     json.dumps(summary, allow_nan=False)
 
 
+def test_an_empty_grid_without_columns_totals_every_gap_outside_the_cells():
+    """An empty grid layer (a store without grid cells) has no ``code`` column to read: as in coverage, every
+    gap is outside every cell."""
+    gaps, summary = line_gaps(lamps_at(100), utm([street(200)]), 60, grid_gdf=utm([]))
+    assert pd.isna(gaps["grid_code"]).all() and len(gaps) == 2
+    assert summary["by_grid"] == [{"code": None, "gap_m": pytest.approx(200.0, abs=EXACT), "gaps": 2}]
+
+
 def test_broken_lamps_count_as_missing_only_when_filtered_out():
     lamps = utm([Point(0, 0), Point(50, 0), Point(100, 0)], status=["working", "broken", None])
     assert len(line_gaps(lamps, utm([street(100)]), 56)[0]) == 0
@@ -245,7 +253,8 @@ def test_bad_layers_are_named(change, error, words):
         ({"max_gap_m": {"alley": 5}, "class_column": "kind"}, ValueError, "no column 'kind'"),
         ({"max_gap_m": 56, "snap_m": -1}, ValueError, "snap_m must be >= 0, got -1"),
         ({"max_gap_m": 56, "snap_m": float("nan")}, ValueError, "snap_m must be finite"),
-        ({"max_gap_m": 56, "grid_gdf": utm([], name=[])}, ValueError, "grid_gdf has no column 'code'"),
+        ({"max_gap_m": 56, "grid_gdf": utm([shapely.box(0, 0, 1, 1)], name=["a"])}, ValueError,
+         "grid_gdf has no column 'code'"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, error, words):

@@ -121,6 +121,40 @@ def test_monaco_extract_into_each_layer(target, count):
     assert 7.40 < x0 < x1 < 7.45 and 43.72 < y0 < y1 < 43.76
 
 
+def two_point_ring_extract() -> bytes:
+    """A hand-made OSM XML extract (read by GDAL's OSM driver as an extract is): a good building (way 10), a
+    building multipolygon (relation 20) whose outer ring has two points (way 11: node 5 twice, as real
+    extracts hold), and a waste basket that is a multipolygon of the same broken ring (relation 21)."""
+    return b"""<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="tests">
+  <node id="1" lat="23.1000" lon="113.3000"/><node id="2" lat="23.1000" lon="113.3010"/>
+  <node id="3" lat="23.1010" lon="113.3010"/><node id="4" lat="23.1010" lon="113.3000"/>
+  <node id="5" lat="23.1020" lon="113.3020"/>
+  <node id="7" lat="23.1005" lon="113.3005"><tag k="amenity" v="waste_basket"/></node>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="building" v="yes"/>
+    <tag k="name" v="good"/></way>
+  <way id="11"><nd ref="5"/><nd ref="5"/></way>
+  <relation id="20"><member type="way" ref="11" role="outer"/><tag k="type" v="multipolygon"/>
+    <tag k="building" v="yes"/><tag k="name" v="broken"/></relation>
+  <relation id="21"><member type="way" ref="11" role="outer"/><tag k="type" v="multipolygon"/>
+    <tag k="amenity" v="waste_basket"/></relation>
+</osm>
+"""
+
+
+@pytest.mark.parametrize(("target", "good"), [("buildings", ["good"]), ("bins", [None])])
+def test_a_two_point_ring_is_a_problem_of_its_row(target, good):
+    """The bulk read of such an extract dies in GEOS ("Invalid number of points in LinearRing"): the broken
+    multipolygon is a row with an invalid_geometry problem naming its OSM id; every other row is read."""
+    table = read_source("osm_pbf", {"x.osm.pbf": two_point_ring_extract()}, osm_target=target)
+    broken = table.frame.index[table.frame["osm_id"].astype(str).isin(["20", "21"])].tolist()
+    assert len(broken) == 1 and table.geometry[broken[0]] is None
+    assert table.problems[["row", "code", "field"]].values.tolist() == [[broken[0], "invalid_geometry", "geometry"]]
+    assert table.problems["reason"].iloc[0].startswith("OSM 2")
+    others = [i for i in range(len(table.frame)) if i != broken[0]]
+    assert table.frame["name"].iloc[others].tolist() == good and all(table.geometry[i] is not None for i in others)
+
+
 def test_monaco_roads_classes_and_lit():
     roads = read_osm(str(MONACO), "roads")
     assert set(roads["class"]) <= set(OSM_ROAD_CLASS.values())

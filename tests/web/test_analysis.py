@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from layers.analysis import KINDS
 from layers.demo import seed_demo
 from server import create_app
 from tests.conftest import make_user, token_client
@@ -224,3 +225,25 @@ def test_a_saved_result_can_be_deleted_and_data_layers_cannot(planner, demo_app)
     assert len(store.version_rows(saved, [])[1]) == count
     # The id stays taken, so a later save never reuses it.
     assert admin.post("/api/layers", json=custom | {"id": saved}).status_code == 409
+
+
+@pytest.fixture(scope="module")
+def gridless_planner(tmp_path_factory):
+    """A store with the demo's roads, lamps, bins, buildings and cases but no grid cell (an install started
+    with --no-demo that imported its own layers): every grid cell deleted."""
+    app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("gridless") / "data")})
+    store = app.extensions["store"]
+    seed_demo(store, now_us=NOW_US)
+    for feature in store.query("grid", limit=1000).features:
+        store.delete("grid", feature.fid, None, "test")
+    assert store.layer("grid")["feature_count"] == 0
+    yield token_client(app, make_user(app, "planner1", "planner"))
+    store.close()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_analysis_runs_without_grid_cells(gridless_planner, kind):
+    toilets = {"facilities": "toilets", "targets": "buildings", "radius_m": 300}
+    answer = run(gridless_planner, kind, **(toilets if kind in ("coverage", "proposals") else {}))
+    assert not answer["summary"].get("by_grid")  # no by_grid, or an empty one
+    assert all(not f["properties"].get("grid_code") for f in answer["features"])

@@ -85,8 +85,8 @@ def test_taipei_bins_outside_city_and_repeats_flagged_then_committed(client, sto
     assert refused.status_code == 200 and refused.mimetype == "text/csv"
     assert "filename*=UTF-8''" in refused.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(refused.data.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["row", "problems", "行政區"] and len(rows) - 1 == counts["refused"]
-    assert sum("outside_extent" in r[1] for r in rows[1:]) == 20
+    assert rows[0][:4] == ["行", "问题", "问题代码", "行政區"] and len(rows) - 1 == counts["refused"]
+    assert sum("outside_extent" in r[2] for r in rows[1:]) == sum("在社区范围外" in r[1] for r in rows[1:]) == 20
     assert any(e["action"] == "data.import" for e in store.audit_log())
     is_error(client.post(f"/api/imports/{view['id']}/commit"), 409, "already_committed")
 
@@ -242,6 +242,41 @@ def test_every_problem_kind_in_one_file(client, store):
                       9: ["outside_extent"], 10: ["invalid_value"], 11: ["unknown_category"]}  # fmt: skip
     assert view["counts"]["valid"] == 1 and view["counts"]["refused"] == 10
     assert sum(view["counts"]["problems"].values()) == 10
+
+
+def test_the_layers_own_labels_are_accepted_as_their_codes(client):
+    """A status column holding the labels the mapping shows (完好 for ``ok``, or the English ``Damaged``) is
+    read as the codes they label; a word that is neither a code nor a label is still refused."""
+    text = ("名称,经度,纬度,状态\n"
+            "甲,113.30,23.10,完好\n"
+            "乙,113.31,23.11,Damaged\n"
+            "丙,113.32,23.12,missing\n"
+            "丁,113.33,23.13,很好\n")  # fmt: skip
+    view = upload(client, text.encode(), "labels.csv", layer="bins",
+                  options={"extent": [113.2, 23.0, 113.5, 23.3]}).get_json()  # fmt: skip
+    rows = {r["row"]: r for r in view["page"]["rows"]}
+    assert [rows[i]["properties"].get("status") for i in (1, 2, 3)] == ["ok", "damaged", "missing"]
+    assert [p["code"] for p in rows[4]["problems"]] == ["unknown_category"]
+
+
+def test_problem_texts_are_in_the_users_language(client):
+    """Each problem of the preview carries its text in both languages, from the translation tables (the
+    property's title, the value, the labels that are allowed); the refused rows' CSV is in the language asked
+    (``?lang=``, else Chinese)."""
+    text = "名称,经度,纬度,状态,容量（升）\n甲,113.30,23.10,很好,\n乙,113.31,23.11,,很多\n"
+    view = upload(client, text.encode(), "texts.csv", layer="bins",
+                  options={"extent": [113.2, 23.0, 113.5, 23.3]}).get_json()  # fmt: skip
+    first, second = (r["problems"][0] for r in view["page"]["rows"])
+    assert first["code"] == "unknown_category" and first["reason"].startswith("'很好'")  # for programs: English
+    assert first["text"]["zh-CN"] == "类别未知（状态）：“很好”；可填：完好、破损、缺失"
+    assert first["text"]["en"] == "Unknown category (Condition): '很好'; allowed: OK, Damaged, Missing"
+    assert second["code"] == "invalid_value" and "很多" in second["text"]["zh-CN"]
+    assert "容量" in second["text"]["zh-CN"] and "expected" not in second["text"]["zh-CN"]
+    zh = client.get(f"/api/imports/{view['id']}/refused.csv").data.decode("utf-8-sig")
+    en = client.get(f"/api/imports/{view['id']}/refused.csv?lang=en").data.decode("utf-8-sig")
+    assert zh.splitlines()[0].startswith("行,问题,问题代码,") and "类别未知（状态）：“很好”" in zh
+    assert en.splitlines()[0].startswith("row,problems,codes,") and "Unknown category (Condition): '很好'" in en
+    assert client.get(f"/api/imports/{view['id']}/refused.csv?lang=fr").status_code == 422
 
 
 def test_addresses_are_geocoded_against_the_demo_community(tmp_path):

@@ -2,8 +2,9 @@
 in a subprocess on a free port, read with the ``georeport`` PyPI client (JSON and XML) and compared with
 what ``/api/cases`` says; reports are posted as real form requests.
 
-Reading is public here (``READ_REQUIRES_LOGIN: false`` in the data dir's config.json): the client sends no
-api_key on its GET calls, as most Open311 clients do not."""
+The Open311 reads are published here (``OPEN311_PUBLIC_READS: true`` in the data dir's config.json) while
+``/api`` stays private: the client sends no api_key on its GET calls, as most Open311 clients do not; the
+case API is read with an API token."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ EDGE = timedelta(minutes=10)  # cases this close to the default window's start m
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("open311-demo")
-    (data_dir / "config.json").write_text(json.dumps({"READ_REQUIRES_LOGIN": False}), encoding="utf-8")
+    (data_dir / "config.json").write_text(json.dumps({"OPEN311_PUBLIC_READS": True}), encoding="utf-8")
     process = ServerProcess(data_dir, tmp_path_factory.getbasetemp() / "open311-server.log", [])
     process.wait_healthy(timeout=120)
+    process.token = api_token(process.url, "planner", DEMO_ACCOUNTS["planner"][0], label="open311 reader")
     yield process
     process.stop()
 
@@ -37,7 +39,7 @@ def client(server, fmt: str = "json") -> GeoReport:
 
 def cases(server) -> dict[int, dict]:
     """Every case as the case API shows it, by id."""
-    body = get_json(f"{server.url}/api/cases?limit=10000")
+    body = get_json(f"{server.url}/api/cases?limit=10000", token=server.token)
     assert body["numberMatched"] == body["numberReturned"] > 300
     return {f["id"]: f["properties"] for f in body["features"]}
 
@@ -55,7 +57,7 @@ def as_xml_text(request: dict) -> dict:
 
 
 def test_services_are_the_category_table(server):
-    table = [c for c in get_json(f"{server.url}/api/categories")["categories"] if c["active"]]
+    table = [c for c in get_json(f"{server.url}/api/categories", token=server.token)["categories"] if c["active"]]
     services = client(server).get_service_list()
     assert [(s["service_code"], s["service_name"]) for s in services] == [(c["code"], c["name"]["zh-CN"])
                                                                           for c in table]  # fmt: skip
@@ -134,7 +136,7 @@ def test_a_form_post_reports_a_case_the_client_then_reads(server):
     rid = answer.json()[0]["service_request_id"]
     request = client(server).get_service_request(rid)
     assert (request["status"], request["status_notes"], request["service_code"]) == ("open", "已上报", "0102")
-    case = get_json(f"{server.url}/api/cases/{rid}")
+    case = get_json(f"{server.url}/api/cases/{rid}", token=server.token)
     assert case["grid_code"] == near["grid_code"] and case["responsible_unit"] and case["address"]
     assert case["reporter"] == DEMO_ACCOUNTS["planner"][2] and "someone@example.com" not in json.dumps(case)
     named = {"api_key": token, "service_code": "0201", "address_string": "新港小学大门外"}  # no lat/long
@@ -142,3 +144,17 @@ def test_a_form_post_reports_a_case_the_client_then_reads(server):
     assert by_name.status_code == 201 and "新港小学" in by_name.text
     refused = requests.post(f"{server.url}/open311/v2/requests.json", data={**form, "api_key": "wrong"}, timeout=30)
     assert refused.status_code == 403 and refused.json()[0]["code"] == 403
+
+
+def test_the_open311_reads_are_public_and_the_api_stays_private(server):
+    """Published reads show no reporter and link no photo (photos are /api's, private); with a token the
+    same request carries its photo's media_url. /api still needs a login."""
+    for path in ("/api/cases", "/api/categories", "/api/layers"):
+        assert requests.get(f"{server.url}{path}", timeout=30).status_code == 401, path
+    assert requests.get(f"{server.url}/open311/v2/discovery.json", timeout=30).json()["endpoints"]
+    anonymous = client(server).get_service_requests()
+    keyed = requests.get(f"{server.url}/open311/v2/requests.json", params={"api_key": server.token}, timeout=30).json()
+    assert [r["service_request_id"] for r in anonymous] == [r["service_request_id"] for r in keyed]
+    assert all(r["media_url"] is None for r in anonymous) and any(r["media_url"] for r in keyed)
+    reporters = {c["reporter"] for c in cases(server).values() if c.get("reporter")}
+    assert reporters and not any(name in json.dumps(anonymous, ensure_ascii=False) for name in reporters)

@@ -50,7 +50,8 @@ export class ImportClient {
     return this.api.send("POST", `/imports/${encodeURIComponent(id)}/commit`, { expected_valid: expectedValid });
   }
 
-  refusedUrl(id) {
-    return this.api.url(`/imports/${encodeURIComponent(id)}/refused.csv`);
+  /** The refused rows' CSV with their problems in ``lang``. */
+  refusedUrl(id, lang) {
+    return this.api.url(`/imports/${encodeURIComponent(id)}/refused.csv?lang=${encodeURIComponent(lang)}`);
   }
 }

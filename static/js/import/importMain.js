@@ -157,7 +157,7 @@ class ImportPage {
     button.textContent = t("import.commit", { count: this.i18n.formatNumber(valid),
       layer: layer ? this.i18n.pick(layer.title, layer.id) : "" });
     button.disabled = view.status !== "preview" || valid === 0;
-    $("refused-link").href = this.client.refusedUrl(view.id);
+    $("refused-link").href = this.client.refusedUrl(view.id, this.i18n.lang);
     $("refused-link").hidden = !(view.counts.refused > 0);
     if (view.status === "committed" && view.result) {
       this.commitMessage.show(t("import.committed", { count: this.i18n.formatNumber(view.result.created),

@@ -94,8 +94,8 @@ export class ImportPreview {
     this.elements.body.replaceChildren(...rows.map((row) => {
       const fields = new Set(row.problems.map((p) => p.field));
       const problems = row.problems.length
-        ? row.problems.map((p) => el("div", {}, [el("span", { className: "problem-code", text: this.problemName(p.code) }),
-          ` ${p.reason}`]))
+        ? row.problems.map((p) => el("div", { attrs: { title: p.reason } }, [
+          el("span", { className: "problem-text", text: this.i18n.pick(p.text, this.problemName(p.code)) })]))
         : [el("span", { text: t("import.row_ok") })];
       return el("tr", { className: row.valid ? "row-valid" : "row-refused", dataset: { row: row.row } }, [
         el("td", { text: String(row.row), attrs: { "data-label": t("import.col_row") } }),
