@@ -239,17 +239,20 @@ def _maintained(args) -> Maintenance:
 
 def _migrate_schema(args) -> int:
     applied = migrate_schema(store_url(_args_config(args)))
-    print(f"已升级 / applied: {', '.join(applied)}" if applied else "数据库结构已是最新 / the schema is up to date")
+    if applied:
+        print(i18n.bilingual("console.schema.applied", names=", ".join(applied)))
+    else:
+        print(i18n.bilingual("console.schema.up_to_date"))
     return 0
 
 
 def _qgis_views(args) -> int:
     store = _store(args)
     if not hasattr(store, "qgis_views"):
-        print(f"错误 / error: the store {store.key} has no views for QGIS (use a PostGIS store)", file=sys.stderr)
+        print(_error(i18n.bilingual("console.qgis.no_views", store=store.key)), file=sys.stderr)
         return 1
     made = store.qgis_views(grant_to=args.grant)
-    print(f"已建视图 / views made: {', '.join(made)}")
+    print(i18n.bilingual("console.qgis.views_made", names=", ".join(made)))
     return 0
 
 
