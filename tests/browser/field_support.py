@@ -170,6 +170,10 @@ class FieldPage(MapPage):
         wait_until(self.page, f"document.getElementById('sync-badge').dataset.count === '{count}'", timeout)
 
     def rows(self) -> list[dict]:
+        # Icons load after the rows are drawn; on a busy machine they may still be on their way. Wait for each
+        # to load or fail (decode() settles either way) so iconLoaded tells a broken icon from a slow one.
+        self.page.eval_on_selector_all("#case-list .fv-case[data-case-id] img",
+                                       "imgs => Promise.all(imgs.map(img => img.decode().catch(() => null)))")
         return self.page.eval_on_selector_all("#case-list .fv-case[data-case-id]", """rows => rows.map(r => ({
             id: Number(r.dataset.caseId), status: r.dataset.status, category: r.dataset.category,
             distance: r.dataset.distance === '' ? null : Number(r.dataset.distance), text: r.innerText,
