@@ -11,6 +11,14 @@ COVERED, UNCOVERED, UNREACHABLE = "#2e7d32", "#e53935", "#7b1fa2"
 AREA = "#1e88e5"
 METRICS = (("euclidean", "analysis.metric.euclidean"), ("network", "analysis.metric.network"))
 NETWORK = ("metric", "network")
+# The parameters of reach that coverage and proposals share: who must be reached, how distance is measured, how far.
+REACH = (
+    Param("targets", "layer", label="analysis.field.targets", role="targets", offer="all", required=True,
+          input="targets"),
+    Param("metric", "choice", label="analysis.field.metric", choices=METRICS, default="euclidean", input="metric"),
+    Param("radius_m", "number", label="analysis.field.radius", unit="m", required=True, low=0, high=MAX_RADIUS_M,
+          input="radius", form_default=100, presets="service_distance", presets_of="facilities"),
+)  # fmt: skip
 
 
 def target_paint(color: str, *, covered: bool = False) -> dict:
@@ -52,11 +60,7 @@ KIND = Kind(
     params=(
         Param("facilities", "layer", label="analysis.field.facilities", geometry="Point", role="facility",
               required=True, input="facilities"),
-        Param("targets", "layer", label="analysis.field.targets", role="targets", offer="all", required=True,
-              input="targets"),
-        Param("metric", "choice", label="analysis.field.metric", choices=METRICS, default="euclidean", input="metric"),
-        Param("radius_m", "number", label="analysis.field.radius", unit="m", required=True, low=0, high=MAX_RADIUS_M,
-              input="radius", form_default=100, presets="service_distance", presets_of="facilities"),
+        *REACH,
         Param("network", "layer", geometry="LineString", role="network", when=NETWORK),
     ),  # fmt: skip
     runner=run,

@@ -4,9 +4,9 @@ targets within reach, or the fewest that reach them all; drawn as numbered marke
 from __future__ import annotations
 
 from geo import siting
-from layers.analysis.kinds.coverage import DISTANCE_ROW, METRICS, NETWORK
+from layers.analysis.kinds.coverage import DISTANCE_ROW, NETWORK, REACH
 from layers.analysis.kinds.paint import WHITE, area
-from layers.analysis.run import MAX_RADIUS_M, frames, street_network
+from layers.analysis.run import frames, street_network
 from layers.analysis.spec import Kind, Param
 
 PROPOSAL = "#4a148c"
@@ -44,11 +44,7 @@ KIND = Kind(
     params=(
         Param("facilities", "layer", label="analysis.field.existing", geometry="Point", role="facility",
               required=True, input="facilities"),
-        Param("targets", "layer", label="analysis.field.targets", role="targets", offer="all", required=True,
-              input="targets"),
-        Param("metric", "choice", label="analysis.field.metric", choices=METRICS, default="euclidean", input="metric"),
-        Param("radius_m", "number", label="analysis.field.radius", unit="m", required=True, low=0, high=MAX_RADIUS_M,
-              input="radius", form_default=100, presets="service_distance", presets_of="facilities"),
+        *REACH,
         Param("count", "integer", label="analysis.field.count", hint="analysis.hint.count", nullable=True, low=1,
               high=1000, input="count", form_default=5, problem="analysis.need_count"),
         Param("candidates", "layer", if_given=True),
