@@ -28,6 +28,8 @@ def parse_instant(text: str, tz: ZoneInfo | timezone = UTC) -> int:
     >>> parse_instant("1970-01-01T00:00:01Z")
     1000000
     """
+    if not isinstance(text, str):  # JSON bodies may carry a list or a number where a date belongs
+        raise TypeError(f"a date-time is text, not {type(text).__name__}")
     parsed = datetime.fromisoformat(text.strip().replace(" ", "T", 1) if "T" not in text else text.strip())
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)

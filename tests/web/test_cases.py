@@ -116,6 +116,16 @@ def test_lifecycle_records_who_when_and_notes(world, clock):
     assert [p["kind"] for p in closed["photos"]["after"]] == ["after"]
 
 
+@pytest.mark.parametrize("deadline", [[], {}, 12, True, "", "next week", "2020-01-01T00:00:00+08:00"])
+def test_a_deadline_that_is_not_a_future_date_time_is_refused_and_changes_nothing(world, clock, deadline):
+    fid = report(world["west"]).get_json()["id"]
+    before = move(world["planner"], fid, "filed").get_json()
+    r = move(world["planner"], fid, "dispatched", deadline=deadline)
+    assert r.status_code == 422 and [d["field"] for d in error(r)["details"]] == ["deadline"]
+    after = world["planner"].get(f"/api/cases/{fid}").get_json()
+    assert (after["status"], after["version"]) == ("filed", before["version"])
+
+
 def test_dispatch_starts_the_deadline_clock_and_overdue_is_flagged(world, clock, app):
     fid = report(world["west"]).get_json()["id"]
     move(world["planner"], fid, "filed")
