@@ -13,9 +13,6 @@ import http.client
 import json
 import os
 import random
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -24,18 +21,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tests.postgis_support import TEST_STORE_URL, fresh_postgis_url, is_postgis, with_query
 
-from ._support import Client, free_port, position, props_for
+from ._support import Client, position, props_for
 
 POSTGIS_ONLY = pytest.mark.skipif(
     not is_postgis(), reason="PostGIS durability (two app processes on one database): TEST_STORE_URL=postgresql://…"
 )
 SCALE = float(os.environ.get("DURABILITY_SCALE", "0.2"))
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 LAYER_SQL = "SELECT fid, version, op, props FROM version WHERE layer = 'bins'"
 
 
@@ -58,55 +53,6 @@ def shared_store(*data_dirs: Path) -> Iterator[str]:
     with fresh_postgis_url(Path(data_dirs[0]), TEST_STORE_URL, new=True) as url:
         configure(data_dirs, url)
         yield url
-
-
-class ThrowawayCluster:
-    """A PostgreSQL 15 cluster in a temporary folder, on a free loopback port, with trust authentication and a
-    database with PostGIS: made with ``initdb``, run with ``pg_ctl`` (as the ``postgres`` user when the tests
-    run as root, since PostgreSQL refuses to run as root), removed at :meth:`remove`."""
-
-    def __init__(self) -> None:
-        if not (PG_BIN / "initdb").is_file():
-            pytest.fail(f"{PG_BIN}/initdb is missing: install postgresql-15 (or set PG_BIN)", pytrace=False)
-        self.root = Path(tempfile.mkdtemp(prefix="chuangwei-pg-"))
-        self.data = self.root / "data"
-        self.port = free_port()
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/chuangwei"
-        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self._as:
-            shutil.chown(self.root, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-        self.start()
-        with psycopg.connect(self.url.replace("/chuangwei", "/postgres"), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE chuangwei")
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION postgis")
-            conn.execute("CREATE EXTENSION btree_gist")
-
-    def _run(self, tool: str, *args: str) -> None:
-        result = subprocess.run([*self._as, str(PG_BIN / tool), *args], capture_output=True, text=True, timeout=120)
-        if result.returncode != 0:
-            raise RuntimeError(f"{tool} failed: {result.stdout}{result.stderr}")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=60"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
-
-    def stop_immediate(self) -> None:
-        """``pg_ctl stop -m immediate``: every server process quits at once, no checkpoint; the next start
-        recovers from the WAL as after a crash."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-
-    def log_tail(self, lines: int = 30) -> str:
-        path = self.root / "server.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.is_file() else ""
-
-    def remove(self) -> None:
-        try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        except RuntimeError:
-            pass  # not running
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @dataclass

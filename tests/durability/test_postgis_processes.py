@@ -17,12 +17,13 @@ from __future__ import annotations
 import threading
 import time
 
+from tests.postgis_support import ThrowawayCluster
+
 from ._support import ServerProcess, create_token, position, props_for
 from .postgis_support import (
     POSTGIS_ONLY,
     SCALE,
     Log,
-    ThrowawayCluster,
     Writer,
     bulk_writer,
     check_store,
