@@ -212,6 +212,11 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate-schema", help="create or upgrade the store's schema, then exit")
     migrate.add_argument("--data", default=argparse.SUPPRESS)
     migrate.add_argument("--store", default=argparse.SUPPRESS)
+    move = commands.add_parser("migrate", help=" / ".join(i18n.pair("console.migrate.help")))
+    move.add_argument("--from", dest="source", required=True, metavar="URL",
+                      help=" / ".join(i18n.pair("console.migrate.from_help")))
+    move.add_argument("--to", dest="target", required=True, metavar="URL",
+                      help=" / ".join(i18n.pair("console.migrate.to_help")))  # fmt: skip
     views = commands.add_parser("qgis-views", help="make one view per layer for QGIS (PostGIS stores), then exit")
     views.add_argument("--grant", metavar="ROLE", help="an existing role that may then read the views")
     views.add_argument("--data", default=argparse.SUPPRESS)
@@ -254,6 +259,45 @@ def _qgis_views(args) -> int:
     made = store.qgis_views(grant_to=args.grant)
     print(i18n.bilingual("console.qgis.views_made", names=", ".join(made)))
     return 0
+
+
+def _migrate(args) -> int:
+    """Copy a whole store into an empty one and print what both sides hold (they agree, or nothing is kept)."""
+    from layers.store import CopyMismatch, TargetNotEmpty, Transfer, copy_store
+
+    source, target = open_store(args.source), open_store(args.target)
+    try:
+        if source.key == target.key:
+            print(_error(i18n.bilingual("console.migrate.same_store")), file=sys.stderr)
+            return 2
+        for store in (source, target):
+            if not isinstance(store, Transfer):
+                print(_error(i18n.bilingual("console.migrate.no_transfer", store=store.key)), file=sys.stderr)
+                return 2
+        if not any(source.record_counts().values()):
+            print(_error(i18n.bilingual("console.migrate.source_empty", store=source.key)), file=sys.stderr)
+            return 2
+        print(i18n.bilingual("console.migrate.copying", source=source.key, target=target.key), flush=True)
+        try:
+            report = copy_store(source, target)
+        except TargetNotEmpty as exc:
+            print(_error(i18n.bilingual("console.migrate.not_empty", counts=exc)), file=sys.stderr)
+            return 1
+        except CopyMismatch as exc:
+            print(_error(i18n.bilingual("console.migrate.mismatch", differences=exc)), file=sys.stderr)
+            return 1
+        except (OSError, ValueError, RuntimeError) as exc:
+            print(_error(i18n.bilingual("console.migrate.failed", reason=exc)), file=sys.stderr)
+            return 1
+        print(f"{i18n.bilingual('console.migrate.records')}: "
+              + ", ".join(f"{kind} {n}" for kind, n in report.target.counts.items()))  # fmt: skip
+        for layer, (versions, checksum) in report.target.layer_checksums().items():
+            print("  " + i18n.bilingual("console.migrate.layer", layer=layer, versions=versions, checksum=checksum))
+        print(i18n.bilingual("console.migrate.done"))
+        return 0
+    finally:
+        source.close()
+        target.close()
 
 
 def _create_user(args) -> int:
@@ -410,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     commands = {"create-user": _create_user, "backup": _backup, "restore": _restore, "import": _import,
-                "migrate-schema": _migrate_schema, "qgis-views": _qgis_views}  # fmt: skip
+                "migrate-schema": _migrate_schema, "qgis-views": _qgis_views, "migrate": _migrate}  # fmt: skip
     try:
         return commands.get(args.command, _serve)(args)
     except StoreUrlError as exc:

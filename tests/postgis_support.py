@@ -1,6 +1,8 @@
 """PostGIS for the tests: a fresh, empty schema per test in the database ``TEST_STORE_URL`` names (creating the
 schema and its tables takes a fifth of a second, a new database from a template several times that), dropped
-afterwards; and a TCP relay that tests cut to lose the store's connections mid-request.
+afterwards; a TCP relay that tests cut to lose the store's connections mid-request; and a throwaway cluster of
+a test's own, for what the shared server must never undergo (an immediate shutdown) or its role may not do
+(create roles).
 
 Kept out of conftest.py so test modules import it by name.
 """
@@ -10,7 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,10 +24,12 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
+import pytest
 from psycopg import sql
 
 TEST_STORE_URL = os.environ.get("TEST_STORE_URL", "")
 SCHEMA_PREFIX = "test_"
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 
 def is_postgis(url: str = TEST_STORE_URL) -> bool:
@@ -111,6 +118,61 @@ def drop_emptied(base_url: str) -> None:
     for conn in _admin:
         conn.close()
     _admin.clear()
+
+
+class ThrowawayCluster:
+    """A PostgreSQL 15 cluster in a temporary folder, on a free loopback port, with trust authentication and a
+    database with PostGIS: made with ``initdb``, run with ``pg_ctl`` (as the ``postgres`` user when the tests
+    run as root, since PostgreSQL refuses to run as root), removed at :meth:`remove`."""
+
+    def __init__(self) -> None:
+        if not (PG_BIN / "initdb").is_file():
+            pytest.fail(f"{PG_BIN}/initdb is missing: install postgresql-15 (or set PG_BIN)", pytrace=False)
+        self.root = Path(tempfile.mkdtemp(prefix="chuangwei-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/chuangwei"
+        self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self.start()
+        with psycopg.connect(self.url.replace("/chuangwei", "/postgres"), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE chuangwei")
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION postgis")
+            conn.execute("CREATE EXTENSION btree_gist")
+
+    def _run(self, tool: str, *args: str) -> None:
+        result = subprocess.run([*self._as, str(PG_BIN / tool), *args], capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"{tool} failed: {result.stdout}{result.stderr}")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=60"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+
+    def stop_immediate(self) -> None:
+        """``pg_ctl stop -m immediate``: every server process quits at once, no checkpoint; the next start
+        recovers from the WAL as after a crash."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def log_tail(self, lines: int = 30) -> str:
+        path = self.root / "server.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.is_file() else ""
+
+    def remove(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        except RuntimeError:
+            pass  # not running
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class Relay:

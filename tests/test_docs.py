@@ -37,7 +37,8 @@ def test_readme_quick_start_matches_ci():
     test_command = "python -m pip install -r requirements-dev.txt && python -m pytest"
     assert readme.count(test_command) == 2  # English and Chinese quick starts
     assert test_command in ci.splitlines()
-    for package in ("chromium", "fonts-noto-cjk", "nodejs", "iproute2", "postgresql", "postgresql-15-postgis-3"):
+    for package in ("chromium", "fonts-noto-cjk", "nodejs", "iproute2", "postgresql", "postgresql-15-postgis-3",
+                    "python3-qgis"):
         assert package in readme and package in ci
     assert "TEST_STORE_URL=postgresql://" in readme and "TEST_STORE_URL=" in ci
 

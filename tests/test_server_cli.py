@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from layers.store import DataDirLock
+from layers.store import DataDirLock, open_store
 from server import create_app
-from tests.conftest import token_client
+from tests.conftest import make_user, token_client
 from tests.postgis_support import data_dir_on_test_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,4 +104,34 @@ def test_the_environment_sets_the_store_url_and_the_test_config_wins(tmp_path, m
     app.extensions["store"].close()
     app = create_app({"DATA_DIR": str(tmp_path / "data"), "STORE_URL": f"sqlite:///{(tmp_path / 'given').as_posix()}"})
     assert "given" in app.extensions["store"].key
+    app.extensions["store"].close()
+
+
+def test_migrate_moves_a_store_to_the_backend_under_test_and_back(tmp_path, backend):
+    """``migrate --from --to`` SQLite -> TEST_STORE_URL's backend -> a new SQLite: the same records, the
+    counts and checksums printed, and a second copy into a store that now holds data refused untouched."""
+    source_url, back_url = f"sqlite:///{tmp_path}/first", f"sqlite:///{tmp_path}/back"
+    app = create_app({"DATA_DIR": str(tmp_path / "first"), "STORE_URL": source_url})
+    client = token_client(app, make_user(app, "ops", "admin"))
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [113.3, 23.1]}, "properties": {}}
+    fid = client.post("/api/layers/bins/features", json=feature).get_json()["id"]
+    client.patch(f"/api/layers/bins/features/{fid}", json={"properties": {"name": "一号"}},
+                 headers={"If-Match": f'"{fid}.1"', "Content-Type": "application/merge-patch+json"})  # fmt: skip
+    first = app.extensions["store"]
+
+    there = run("migrate", "--from", source_url, "--to", backend)
+    assert there.returncode == 0, there.stderr
+    assert "records (source = target): meta 0, layer " in there.stdout and "version 2, user 1, token 1" in there.stdout
+    assert "layer bins: 2 versions, checksum " in there.stdout and "checksums agree" in there.stdout
+    back = run("migrate", "--from", backend, "--to", back_url)
+    assert back.returncode == 0, back.stderr
+    assert there.stdout.splitlines()[1:] == back.stdout.splitlines()[1:]  # the same counts and checksums
+    returned = open_store(back_url)
+    assert list(returned.export_records()) == list(first.export_records())
+    returned.close()
+
+    again = run("migrate", "--from", source_url, "--to", back_url)
+    assert again.returncode == 1 and "is not empty (" in again.stderr and "nothing was written" in again.stderr
+    same = run("migrate", "--from", source_url, "--to", source_url)
+    assert same.returncode == 2 and "same store" in same.stderr
     app.extensions["store"].close()

@@ -1,11 +1,15 @@
-"""Who is calling: API tokens (``Authorization: Bearer``) and browser sessions (an HttpOnly cookie with a
-CSRF token that every state-changing request must echo in ``X-CSRF-Token``); login with lockout; logout.
+"""Who is calling: API tokens (``Authorization: Bearer``, or ``Authorization: Basic`` with the user name and an
+API token as the password, for the clients that know nothing else: QGIS 3.22, GDAL, Excel) and browser sessions
+(an HttpOnly cookie with a CSRF token that every state-changing request must echo in ``X-CSRF-Token``); login
+with lockout; logout.
 
 ``authenticate`` runs before every request and sets ``g.user`` (None when anonymous).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -26,6 +30,12 @@ from web.responses import json_response
 bp = Blueprint("auth", __name__, url_prefix="/api")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _DUMMY_HASH = hash_password("not a real password", n=2**14)
+# Where HTTP Basic is accepted (the user name and an API token, never the account password): the surfaces
+# desktop and data clients read, by blueprint or by endpoint. Everywhere else a token is sent as Bearer.
+BASIC_BLUEPRINTS = ("ogc", "open311")
+BASIC_ENDPOINTS = ("exports.export_layer", "leaders.dashboard_export")
+BEARER_CHALLENGE = 'Bearer realm="chuangwei"'
+BASIC_CHALLENGE = 'Basic realm="chuangwei", charset="UTF-8"'
 
 
 def _cookie() -> str:
@@ -58,18 +68,60 @@ def _same_origin() -> bool:
     return urlsplit(origin).netloc == urlsplit(request.host_url).netloc
 
 
+def basic_allowed() -> bool:
+    """Whether this request's surface accepts ``Authorization: Basic`` (see BASIC_BLUEPRINTS)."""
+    return request.blueprint in BASIC_BLUEPRINTS or request.endpoint in BASIC_ENDPOINTS
+
+
+def _challenge() -> str:
+    return f"{BASIC_CHALLENGE}, {BEARER_CHALLENGE}" if basic_allowed() else BEARER_CHALLENGE
+
+
+def _basic_user(credentials: str) -> tuple[dict, dict] | None:
+    """The token and user of ``base64(name:token)`` when the token is live and is that user's, else None.
+    Only tokens are looked up: an account password here never matches anything."""
+    try:
+        name, colon, token = base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    found = _store().token_user(secret_hash(token)) if colon and token else None
+    return found if found is not None and found[1]["name"] == name else None
+
+
+def _basic(secret: str) -> tuple[dict, dict]:
+    if not basic_allowed():
+        raise Unauthorized(
+            key="errors.auth.basic_not_here",
+            code="invalid_token",
+            details=[Detail("Authorization", "unsupported_scheme", "send 'Bearer <token>' here")],
+            headers={"WWW-Authenticate": BEARER_CHALLENGE},
+        )
+    found = _basic_user(secret)
+    if found is None:
+        raise Unauthorized(
+            key="errors.auth.invalid_basic",
+            code="invalid_token",
+            details=[Detail("Authorization", "invalid_token", "the user name and one of its live API tokens")],
+            headers={"WWW-Authenticate": BASIC_CHALLENGE},
+        )
+    return found
+
+
 def authenticate() -> None:
     g.user, g.via, g.csrf, g.session_hash = None, None, None, None
     header = request.headers.get("Authorization")
     if header:
         scheme, _, secret = header.partition(" ")
+        if scheme.lower() == "basic":
+            g.user, g.via = _basic(secret)[1], "token"
+            return
         found = _store().token_user(secret_hash(secret.strip())) if scheme.lower() == "bearer" and secret else None
         if found is None:
             raise Unauthorized(
                 key="errors.auth.invalid_token",
                 code="invalid_token",
                 details=[Detail("Authorization", "invalid_token", "send 'Bearer <token>' with a live token")],
-                headers={"WWW-Authenticate": 'Bearer realm="chuangwei", error="invalid_token"'},
+                headers={"WWW-Authenticate": f'{BEARER_CHALLENGE}, error="invalid_token"'},
             )
         g.user, g.via = found[1], "token"
         return
@@ -97,7 +149,7 @@ def authenticate() -> None:
 
 def require_login() -> dict:
     if g.user is None:
-        raise Unauthorized(headers={"WWW-Authenticate": 'Bearer realm="chuangwei"'})
+        raise Unauthorized(headers={"WWW-Authenticate": _challenge()})
     return g.user
 
 

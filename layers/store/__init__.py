@@ -1,5 +1,5 @@
 """The store contract: the ports every backend implements (features, accounts, cases, blobs and the optional
-maintenance), their values and errors, and ``open_store`` that opens a backend from ``STORE_URL``.
+maintenance, transfer), their values and errors, and ``open_store`` that opens a backend from ``STORE_URL``.
 docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to add a backend."""
 
 from layers.store.accounts import AccountStore
@@ -21,6 +21,7 @@ from layers.store.factory import (
 from layers.store.features import Store
 from layers.store.maintenance import Maintenance
 from layers.store.once import Replay, run_once, stored_answer
+from layers.store.transfer import CopyMismatch, CopyReport, Digest, TargetNotEmpty, Transfer, copy_store
 from layers.store.values import (
     Bbox,
     CreatedVersions,
@@ -38,8 +39,11 @@ __all__ = [
     "Bbox",
     "BlobStore",
     "CaseStore",
+    "CopyMismatch",
+    "CopyReport",
     "CreatedVersions",
     "DataDirLock",
+    "Digest",
     "FeatureVersion",
     "LayerExists",
     "Maintenance",
@@ -52,11 +56,14 @@ __all__ = [
     "Store",
     "StoreUrl",
     "StoreUrlError",
+    "TargetNotEmpty",
+    "Transfer",
     "UnknownFeature",
     "UserExists",
     "blob_key",
     "check_backup",
     "check_blob_key",
+    "copy_store",
     "default_store_url",
     "format_instant",
     "migrate_schema",

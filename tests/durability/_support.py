@@ -28,10 +28,11 @@ from tests.postgis_support import is_postgis  # noqa: E402 - after the path set-
 
 DB_NAME = "chuangwei.sqlite3"
 # These tests start servers on the default SQLite file and check that file itself (kill -9 mid-write, its WAL,
-# its R*Trees, its backup format): they are about SQLite. The PostGIS counterparts (two app processes on one
-# database, kill -9 of one, pg_ctl stop -m immediate) are not written yet.
+# its R*Trees, its backup format): they are about SQLite. Their PostGIS counterparts (two app processes on one
+# database, kill -9 of one, pg_ctl stop -m immediate) are test_postgis_processes.py, run when TEST_STORE_URL
+# is PostGIS.
 SQLITE_ONLY = pytest.mark.skipif(
-    is_postgis(), reason="durability of the SQLite file itself; the PostGIS durability tests are not written yet"
+    is_postgis(), reason="durability of the SQLite file itself; PostGIS's is tests/durability/test_postgis_processes.py"
 )
 LAYER = "bins"
 FEATURES = f"/api/layers/{LAYER}/features"

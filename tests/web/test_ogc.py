@@ -408,7 +408,8 @@ def test_read_gate(app, anonymous, tmp_path):
     for path in ("/ogc", "/ogc/conformance", "/ogc/openapi", "/ogc/collections", "/ogc/collections/bins/items"):
         response = anonymous.get(path)
         check_error(response, 401)
-        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        challenges = response.headers["WWW-Authenticate"]  # Basic (user name + API token) for QGIS/GDAL, Bearer
+        assert challenges.startswith("Basic ") and ', Bearer realm="chuangwei"' in challenges
     bad = anonymous.get("/ogc/collections", headers={"Authorization": "Bearer cw_not_a_token"})
     assert check_error(bad, 401)["code"] == "invalid_token"
     page = anonymous.get("/ogc/collections/bins/items?limit=3", headers=BROWSER)
@@ -489,7 +490,7 @@ def test_openapi_describes_every_path_and_parameter(client, store):
     assert {"$ref": "#/components/parameters/limit"} in items["parameters"]  # where GDAL looks for the page size
     for path, item in spec["paths"].items():
         assert set(item) == {"get"} and {"200", "400", "401", "500"} <= set(item["get"]["responses"]), path
-    assert set(spec["components"]["securitySchemes"]) == {"bearerAuth", "sessionCookie"}
+    assert set(spec["components"]["securitySchemes"]) == {"bearerAuth", "basicAuth", "sessionCookie"}
     assert {} not in spec["security"]  # reading needs a login here
     doc = html_page(client.get("/ogc/openapi?f=html"))
     for path in spec["paths"]:

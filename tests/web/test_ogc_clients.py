@@ -18,7 +18,7 @@ from owslib.ogcapi.features import Features
 
 from tests.durability._support import ServerProcess, create_token
 
-AUTH_OPTIONS = ("GDAL_HTTP_AUTH", "GDAL_HTTP_BEARER", "CPL_DEBUG")
+AUTH_OPTIONS = ("GDAL_HTTP_AUTH", "GDAL_HTTP_BEARER", "GDAL_HTTP_USERPWD", "CPL_DEBUG")
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +75,24 @@ def test_gdal_needs_the_token(server):
     process, _ = server
     with pytest.raises(pyogrio.errors.DataSourceError, match="401"):
         pyogrio.list_layers(f"OAPIF:http://127.0.0.1:{process.port}/ogc")
+
+
+def test_gdal_logs_in_with_basic_auth_the_user_name_and_an_api_token(server, layers):
+    """What ogr2ogr users do (``--config GDAL_HTTP_USERPWD name:token``, docs/ogc.md): HTTP Basic with an API
+    token as the password; the account's password, or another user's name, is refused."""
+    process, token = server
+    url = f"OAPIF:http://127.0.0.1:{process.port}/ogc"
+    try:
+        pyogrio.set_gdal_config_options({"GDAL_HTTP_USERPWD": f"ogc-reader:{token}"})
+        assert [name for name, _ in pyogrio.list_layers(url)] == [layer["id"] for layer in layers]
+        for layer in layers:
+            assert len(pyogrio.read_dataframe(url, layer=layer["id"])) == layer["feature_count"], layer["id"]
+        for wrong in (f"someone-else:{token}", "ogc-reader:not-a-token"):
+            pyogrio.set_gdal_config_options({"GDAL_HTTP_USERPWD": wrong})
+            with pytest.raises(pyogrio.errors.DataSourceError, match="401"):
+                pyogrio.list_layers(url)
+    finally:
+        pyogrio.set_gdal_config_options(dict.fromkeys(AUTH_OPTIONS))
 
 
 def test_gdal_reads_every_layer_whole(server, oapif, layers, capfd):

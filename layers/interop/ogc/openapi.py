@@ -305,10 +305,11 @@ def openapi(base: str, layers: list[dict], *, max_limit: int, login_required: bo
         paths.update(_layer_paths(layer))
     schemes = {
         "bearerAuth": {"type": "http", "scheme": "bearer", "description": i18n.bilingual("ogc.openapi.bearer")},
+        "basicAuth": {"type": "http", "scheme": "basic", "description": i18n.bilingual("ogc.openapi.basic")},
         "sessionCookie": {"type": "apiKey", "in": "cookie", "name": cookie_name,
                           "description": i18n.bilingual("ogc.openapi.session")},
     }  # fmt: skip
-    security = [{"bearerAuth": []}, {"sessionCookie": []}]
+    security = [{"bearerAuth": []}, {"basicAuth": []}, {"sessionCookie": []}]
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": TITLE, "version": API_VERSION, "description": DESCRIPTION},

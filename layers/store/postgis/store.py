@@ -15,7 +15,17 @@ from collections.abc import Callable
 
 import psycopg
 
-from layers.store import AccountStore, Bbox, BlobStore, CaseStore, Maintenance, PointArrays, Store, StoreUrl
+from layers.store import (
+    AccountStore,
+    Bbox,
+    BlobStore,
+    CaseStore,
+    Maintenance,
+    PointArrays,
+    Store,
+    StoreUrl,
+    Transfer,
+)
 from layers.store.postgis import migrations
 from layers.store.postgis.accounts import AccountsMixin
 from layers.store.postgis.blobs import BlobsMixin
@@ -24,6 +34,7 @@ from layers.store.postgis.catalog import CatalogMixin
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
 from layers.store.postgis.maintenance import MaintenanceMixin
 from layers.store.postgis.reading import ReadingMixin
+from layers.store.postgis.transfer import TransferMixin
 from layers.store.postgis.writing import WritingMixin
 
 REQUIRED_EXTENSIONS = ("postgis", "btree_gist")
@@ -80,12 +91,14 @@ class PostGISStore(
     CatalogMixin,
     MaintenanceMixin,
     ReadingMixin,
+    TransferMixin,
     WritingMixin,
     Store,
     AccountStore,
     CaseStore,
     BlobStore,
     Maintenance,
+    Transfer,
 ):
     """A :class:`~layers.store.Store` in a PostgreSQL database with PostGIS, e.g.
     ``postgresql://app@db.example/city``; ``?schema=NAME`` keeps its tables in that schema (created if
