@@ -21,6 +21,7 @@ from layers.store.factory import (
 from layers.store.features import Store
 from layers.store.maintenance import Maintenance
 from layers.store.once import Replay, run_once, stored_answer
+from layers.store.tallies import Tallies
 from layers.store.values import (
     Bbox,
     CreatedVersions,
@@ -52,6 +53,7 @@ __all__ = [
     "Store",
     "StoreUrl",
     "StoreUrlError",
+    "Tallies",
     "UnknownFeature",
     "UserExists",
     "blob_key",

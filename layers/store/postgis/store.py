@@ -15,7 +15,17 @@ from collections.abc import Callable
 
 import psycopg
 
-from layers.store import AccountStore, Bbox, BlobStore, CaseStore, Maintenance, PointArrays, Store, StoreUrl
+from layers.store import (
+    AccountStore,
+    Bbox,
+    BlobStore,
+    CaseStore,
+    Maintenance,
+    PointArrays,
+    Store,
+    StoreUrl,
+    Tallies,
+)
 from layers.store.postgis import migrations
 from layers.store.postgis.accounts import AccountsMixin
 from layers.store.postgis.blobs import BlobsMixin
@@ -24,6 +34,7 @@ from layers.store.postgis.catalog import CatalogMixin
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
 from layers.store.postgis.maintenance import MaintenanceMixin
 from layers.store.postgis.reading import ReadingMixin
+from layers.store.postgis.tallies import TalliesMixin
 from layers.store.postgis.writing import WritingMixin
 
 REQUIRED_EXTENSIONS = ("postgis", "btree_gist")
@@ -80,8 +91,10 @@ class PostGISStore(
     CatalogMixin,
     MaintenanceMixin,
     ReadingMixin,
+    TalliesMixin,
     WritingMixin,
     Store,
+    Tallies,
     AccountStore,
     CaseStore,
     BlobStore,

@@ -24,6 +24,7 @@ from layers.store import (
     PointArrays,
     Store,
     StoreUrl,
+    Tallies,
 )
 from layers.store.factory import DEFAULT_FILE
 from layers.store.jsontext import dumps as _dumps
@@ -34,6 +35,7 @@ from layers.store.sqlite.maintenance import SQLiteMaintenance
 from layers.store.sqlite.points import SQLitePoints
 from layers.store.sqlite.reads import SQLiteReads
 from layers.store.sqlite.schema import prepare
+from layers.store.sqlite.tallies import SQLiteTallies
 from layers.store.sqlite.writes import SQLiteWrites
 
 _SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -50,8 +52,8 @@ def database_file(location: str | os.PathLike) -> Path:
 
 
 class SQLiteStore(
-    SQLiteReads, SQLitePoints, SQLiteWrites, SQLiteAccounts, SQLiteCases, SQLiteBlobs, SQLiteMaintenance,
-    Store, AccountStore, CaseStore, BlobStore, Maintenance,
+    SQLiteReads, SQLitePoints, SQLiteTallies, SQLiteWrites, SQLiteAccounts, SQLiteCases, SQLiteBlobs,
+    SQLiteMaintenance, Store, Tallies, AccountStore, CaseStore, BlobStore, Maintenance,
 ):  # fmt: skip
     """Every port of the store contract on one SQLite database: ``location`` is a data directory (the
     database is ``<dir>/chuangwei.sqlite3``) or a database file; blobs are files in ``photos/`` beside the
