@@ -190,8 +190,17 @@ class Server:
         self._log = open(log_path, "ab")
         store_args = ["--store", store_url] if store_url else []
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "server.py"), "--data", str(data_dir), "--port", str(self.port), "--no-demo",
-             *store_args, *extra_args],  # fmt: skip
+            [
+                sys.executable,
+                str(ROOT / "server.py"),
+                "--data",
+                str(data_dir),
+                "--port",
+                str(self.port),
+                "--no-demo",
+                *store_args,
+                *extra_args,
+            ],  # fmt: skip
             cwd=str(ROOT),
             stdout=self._log,
             stderr=subprocess.STDOUT,
