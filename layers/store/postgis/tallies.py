@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from psycopg import sql
 
+from layers.store.jsontext import with_values
 from layers.store.postgis.reading import jsonb_text, no_nul
 
 # The predicates of migration 0004's partial indexes, word for word, so the planner uses them.
@@ -49,12 +50,16 @@ class TalliesMixin:
         prefix: tuple[str, str] | None = None,
     ) -> tuple[int, list[tuple]]:
         layer_id = no_nul(layer_id)
-        extracts = sql.SQL("").join(sql.SQL(", v.properties -> {}").format(sql.Literal(n)) for n in properties)
+        # The values of a row as one JSON array text: one parse of every row's arrays at once in Python, far
+        # cheaper than psycopg decoding each jsonb value on its own.
+        values = sql.SQL(", jsonb_build_array({})::text").format(
+            sql.SQL(", ").join(sql.SQL("v.properties -> {}").format(sql.Literal(n)) for n in properties)
+        ) if properties else sql.SQL("")  # fmt: skip
         columns = sql.SQL(
             "v.fid, v.version, v.op, v.valid_from, v.valid_to,"
             " CASE WHEN GeometryType(v.geom) = 'POINT' THEN v.minx END,"
             " CASE WHEN GeometryType(v.geom) = 'POINT' THEN v.miny END{}"
-        ).format(extracts)
+        ).format(values)
         scope = _scope(layer_id, filters, prefix)
         parts, params = [], []
         for at in sorted(set(int(t) for t in instants)):
@@ -69,7 +74,8 @@ class TalliesMixin:
                 return row[0], []
             # UNION (not ALL) between instants: a version valid at several of them comes once.
             query = sql.SQL(" UNION ".join(parts) + " ORDER BY 1, 2").format(columns=columns)
-            return row[0], conn.execute(query, params).fetchall()
+            rows = conn.execute(query, params).fetchall()
+        return row[0], with_values(rows, len(properties))
 
     def counts_at(
         self,

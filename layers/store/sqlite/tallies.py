@@ -4,8 +4,8 @@ current versions by start; the closed ones by end, then start), never a scan of 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from json import loads
 
+from layers.store.jsontext import with_values
 from layers.store.sqlite.jsonvalues import filter_clause
 
 # A point's coordinates from its bounding box (None for other geometries and for deletions).
@@ -79,10 +79,7 @@ class SQLiteTallies:
         query = " UNION ".join(parts) + " ORDER BY 1, 2"
         revision, rows = self._in_snapshot(layer_id, lambda conn: conn.execute(query, params).fetchall() if parts
                                            else [])  # fmt: skip
-        if not properties:
-            return revision, rows
-        n, empty = len(properties), (None,) * len(properties)
-        return revision, [r[:7] + (tuple(loads(r[7])[:n]) if r[7] is not None else empty) for r in rows]
+        return revision, with_values(rows, len(properties))
 
     def counts_at(
         self,
