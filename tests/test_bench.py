@@ -2,7 +2,8 @@
 must exit 0 and print its Markdown table with our figure and the baseline's side by side. The figures
 themselves are never checked (a bench measures, the reader judges: bench/README.md); this only keeps a
 bench from rotting unseen, as bench_map_render.py once did when the page's Content-Security-Policy made
-its wait fail and it printed "our map: did not render" with nobody running it."""
+its wait fail and it printed "our map: did not render" with nobody running it. With ``TEST_STORE_URL`` set the
+scripts that measure PostGIS (``BENCH_STORE_URL``) do so too, so their PostGIS baselines run as well."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ TINY = {
                         "--time-limit", "10"],
     "bench_import.py": ["--rows", "1000"],
     "bench_leaders.py": ["--cases", "1000", "--repeats", "1"],
+    "bench_writes.py": ["--clients", "4", "--seconds", "1"],
 }  # fmt: skip
 
 
@@ -79,7 +81,10 @@ def test_a_tiny_run_prints_our_figure_and_the_baselines(script, tmp_path):
     run = subprocess.run(
         [sys.executable, str(BENCH / script), *TINY[script]],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
-        env={**os.environ, "TMPDIR": str(tmp_path)},  # the scripts' temporary folders land here
+        # The scripts' temporary folders land in tmp_path; on a PostGIS test run they measure PostGIS too (in a
+        # schema of their own in the test database), with their PostGIS baselines.
+        env={**os.environ, "TMPDIR": str(tmp_path)} | ({"BENCH_STORE_URL": os.environ["TEST_STORE_URL"]}
+                                                       if os.environ.get("TEST_STORE_URL") else {}),
     )  # fmt: skip
     tail = "\n".join((run.stdout + run.stderr).splitlines()[-40:])
     assert run.returncode == 0, tail
