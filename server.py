@@ -405,13 +405,12 @@ def _announce_accounts(store: Store, data: str, demo_users: list | None) -> None
 
 
 def _warm_caches(app: Flask) -> None:
-    """Read every clustered point layer and the case history once, so neither the map's first payload nor a
-    leader's first figures wait for them (a year of 100,000 cases takes seconds to read)."""
+    """Read every clustered point layer once, so the map's first payload does not wait for it (the leaders'
+    figures need no warming: they read the instants they show from the store's indexes)."""
     store = app.extensions["store"]
     for layer in store.layers():
         if layer["geometry_types"] == ["Point"] and layer.get("style", {}).get("cluster"):
             store.points(layer["id"], value_property=layer["style"].get("by"))
-    app.extensions["leaders"].timeline.history(store, app.config["TZINFO"])
 
 
 # Slow clients (a partial header, a trickled body) hold a connection, not a thread, until channel_timeout;

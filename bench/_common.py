@@ -1,5 +1,6 @@
-"""Shared helpers for the benchmarks in ``bench/``: seeding a point layer, running the real server as a
-subprocess, timing and printing.
+"""Shared helpers for the benchmarks in ``bench/``: the stores to measure (SQLite always; PostGIS too when
+``BENCH_STORE_URL`` names a PostgreSQL database, in a schema of its own dropped afterwards), seeding a point
+layer, running the real server as a subprocess, timing and printing.
 
 Only the standard library, numpy and the project's own modules are used. Nothing here asserts on time:
 the scripts measure and print; the reader judges.
@@ -16,8 +17,11 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
@@ -27,8 +31,7 @@ if str(ROOT) not in sys.path:
 
 from layers.accounts import TOKEN_PREFIX, new_secret, secret_hash  # noqa: E402
 from layers.catalogue.schema import check_layer_definition, check_properties  # noqa: E402
-from layers.store import NewFeature, Store  # noqa: E402
-from layers.store.sqlite.store import SQLiteStore  # noqa: E402
+from layers.store import NewFeature, Store, default_store_url, open_store  # noqa: E402
 
 # A city-sized extent (central Guangzhou): about 30 km x 28 km.
 EXTENT = (113.20, 23.00, 113.50, 23.25)
@@ -113,9 +116,52 @@ def seed_points(
     return time.perf_counter() - t0
 
 
-def api_token(data_dir: Path) -> str:
-    """A new API token of an administrator ``bench`` in the store at ``data_dir`` (created if missing)."""
-    store = SQLiteStore(data_dir)
+# -- the stores measured ----------------------------------------------------------------------------
+PG_SETTING = "BENCH_STORE_URL"  # postgresql://USER:PASSWORD@HOST:PORT/DB: also measure PostGIS there
+
+
+def with_schema(url: str, schema: str) -> str:
+    """``url`` with ``schema=`` set (the PostGIS store keeps its tables there)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "schema"] + [("schema", schema)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@contextmanager
+def bench_stores(data_dir: Path, only: str | None = None) -> Iterator[list[tuple[str, str]]]:
+    """``[(name, store URL)]`` to measure: SQLite in ``data_dir``, and PostGIS in a new schema of the database
+    ``BENCH_STORE_URL`` names when it is set (the schema is dropped at the end). ``only`` picks one."""
+    stores = [("SQLite", default_store_url(data_dir))]
+    schema = None
+    if os.environ.get(PG_SETTING):
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        stores.append(("PostGIS", with_schema(os.environ[PG_SETTING], schema)))
+    try:
+        yield [s for s in stores if only is None or s[0].lower() == only.lower()]
+    finally:
+        if schema:
+            drop_schema(os.environ[PG_SETTING], schema)
+
+
+def drop_schema(url: str, schema: str) -> None:
+    import psycopg
+
+    from layers.store.postgis.connect import parse_url
+
+    conninfo, _ = parse_url(url)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def open_bench_store(url: str, **options) -> Store:
+    """The store at ``url``; SQLite with ``synchronous=NORMAL`` for seeding unless told otherwise."""
+    return open_store(url, **({"sqlite_synchronous": "NORMAL"} | options))
+
+
+def api_token(data_dir: Path, store_url: str | None = None) -> str:
+    """A new API token of an administrator ``bench`` in the store at ``store_url`` (default: the SQLite
+    store in ``data_dir``; the user is created if missing)."""
+    store = open_store(store_url or default_store_url(data_dir))
     try:
         user = store.user("bench") or store.create_user("bench", "admin", None, actor="bench")
         secret = new_secret(TOKEN_PREFIX)
@@ -133,15 +179,28 @@ def free_port() -> int:
 
 
 class Server:
-    """``python server.py --data DIR --port P --no-demo`` as a subprocess, stopped on exit."""
+    """``python server.py --data DIR --port P --no-demo [--store URL]`` as a subprocess, stopped on exit."""
 
-    def __init__(self, data_dir: Path, log_path: Path, startup_timeout: float = 60.0) -> None:
-        self.auth = {"Authorization": f"Bearer {api_token(data_dir)}"}  # reading requires login by default
+    def __init__(self, data_dir: Path, log_path: Path, startup_timeout: float = 60.0, store_url: str | None = None,
+                 token: str | None = None, extra_args: Sequence[str] = ()) -> None:  # fmt: skip
+        token = token or api_token(data_dir, store_url)
+        self.auth = {"Authorization": f"Bearer {token}"}  # reading requires login by default
         self.port = free_port()
         self.log_path = log_path
         self._log = open(log_path, "ab")
+        store_args = ["--store", store_url] if store_url else []
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "server.py"), "--data", str(data_dir), "--port", str(self.port), "--no-demo"],
+            [
+                sys.executable,
+                str(ROOT / "server.py"),
+                "--data",
+                str(data_dir),
+                "--port",
+                str(self.port),
+                "--no-demo",
+                *store_args,
+                *extra_args,
+            ],  # fmt: skip
             cwd=str(ROOT),
             stdout=self._log,
             stderr=subprocess.STDOUT,

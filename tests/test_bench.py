@@ -2,7 +2,8 @@
 must exit 0 and print its Markdown table with our figure and the baseline's side by side. The figures
 themselves are never checked (a bench measures, the reader judges: bench/README.md); this only keeps a
 bench from rotting unseen, as bench_map_render.py once did when the page's Content-Security-Policy made
-its wait fail and it printed "our map: did not render" with nobody running it."""
+its wait fail and it printed "our map: did not render" with nobody running it. With ``TEST_STORE_URL`` set the
+scripts that measure PostGIS (``BENCH_STORE_URL``) do so too, so their PostGIS baselines run as well."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ TINY = {
                         "--time-limit", "10"],
     "bench_import.py": ["--rows", "1000"],
     "bench_leaders.py": ["--cases", "1000", "--repeats", "1"],
+    "bench_writes.py": ["--clients", "4", "--seconds", "1"],
 }  # fmt: skip
 
 
@@ -77,12 +79,16 @@ def test_a_table_without_the_baseline_figure_does_not_count():
 
 @pytest.mark.parametrize("script", sorted(TINY))
 def test_a_tiny_run_prints_our_figure_and_the_baselines(script):
-    # The scripts' temporary folders land in a folder of their own with a short path: Chromium's socket path
-    # under a deep pytest folder (as under pytest-xdist's popen-gwN) exceeds the 108 bytes a socket allows.
+    # The scripts' temporary folders land in a folder of their own with a short path (Chromium's socket path
+    # under a deep pytest folder, as under pytest-xdist's popen-gwN, exceeds the 108 bytes a socket allows);
+    # on a PostGIS test run they measure PostGIS too (in a schema of their own in the test database), with
+    # their PostGIS baselines.
+    postgis = {"BENCH_STORE_URL": os.environ["TEST_STORE_URL"]} if os.environ.get("TEST_STORE_URL") else {}
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         run = subprocess.run(
             [sys.executable, str(BENCH / script), *TINY[script]],
-            cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "TMPDIR": scratch},
+            cwd=ROOT, capture_output=True, text=True, timeout=900,
+            env={**os.environ, "TMPDIR": scratch, **postgis},
         )  # fmt: skip
     tail = "\n".join((run.stdout + run.stderr).splitlines()[-40:])
     assert run.returncode == 0, tail

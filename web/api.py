@@ -197,19 +197,20 @@ def list_features(layer_id: str):
     limit = parse_int("limit", request.args.get("limit"), cfg["DEFAULT_LIMIT"], 1, cfg["MAX_LIMIT"])
     offset = parse_int("offset", request.args.get("offset"), 0, 0, 2**31)
     at = parse_at(request.args.get("at"), _tz())
-    page = _store().query(layer_id, bbox=bbox, at=at, filters=_filters(layer), limit=limit, offset=offset)
     tz = _tz()
+    total, returned, text = _store().query_text(layer_id, tz, bbox=bbox, at=at, filters=_filters(layer), limit=limit,
+                                                offset=offset)  # fmt: skip
     head = json.dumps(
         {
             "type": "FeatureCollection",
-            "numberMatched": page.total,
-            "numberReturned": len(page.features),
+            "numberMatched": total,
+            "numberReturned": returned,
             "timeStamp": format_instant(at if at is not None else current_app.extensions["clock"](), tz),
-            "links": _page_links(page.total, offset, limit, len(page.features)),
+            "links": _page_links(total, offset, limit, returned),
         },
         ensure_ascii=False,
     )
-    body = head[:-1] + ',"features":[' + ",".join(f.to_json(tz) for f in page.features) + "]}"
+    body = head[:-1] + ',"features":[' + text + "]}"
     return Response(body, mimetype=GEOJSON)
 
 

@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 
+from layers.accounts import CASE_LAYER
 from layers.accounts.permissions import require
-from layers.leaders import GROUPS, Filters, check_period, compare_view, dashboard_view, names
+from layers.leaders import GROUPS, Filters, check_area, check_period, compare_view, dashboard_view, names
 from layers.leaders import tables as leader_tables
 from layers.leaders.weekly import by_unit, weekly_series
 from layers.store import format_instant
@@ -25,9 +26,11 @@ def _gate():
     require(g.user, "dashboard.read")
 
 
-def parse_filters() -> Filters:
-    """The grid and category filters the leaders' pages keep in their URL."""
+def parse_filters(area: bool = False) -> Filters:
+    """The grid and category filters the leaders' pages keep in their URL, and (``area``) the area scope."""
     out = Filters()
+    if area and request.args.get("area") is not None:
+        out.area = check_area(current_app.extensions["store"], request.args["area"])
     for key, attr in (("grid", "grids"), ("category", "categories")):
         text = request.args.get(key)
         if text is not None:
@@ -50,13 +53,13 @@ def compare():
     tz, store = current_app.config["TZINFO"], current_app.extensions["store"]
     start, end = parse_at(request.args.get("from"), tz, "from"), parse_at(request.args.get("to"), tz, "to")
     from_us, to_us = check_period(start, end, store.now())
-    body = compare_view(current_app.extensions["leaders"], store, tz, from_us, to_us, parse_filters(),
+    filters = parse_filters(area=True)
+    body = compare_view(current_app.extensions["leaders"], store, tz, from_us, to_us, filters,
                         with_coverage=_flag("coverage"))  # fmt: skip
-    body |= {"from": format_instant(from_us, tz), "to": format_instant(to_us, tz)}
+    body |= {"from": format_instant(from_us, tz), "to": format_instant(to_us, tz), "area": filters.area}
     if _flag("weeks"):
-        history = current_app.extensions["leaders"].history(store, tz, parse_filters())
-        body["weeks"] = [{"at": format_instant(w.pop("at_us"), tz)} | w
-                         for w in weekly_series(history, from_us, to_us, GROUPS)]  # fmt: skip
+        weeks = weekly_series(store, CASE_LAYER, filters.store_scope(), from_us, to_us, GROUPS)
+        body["weeks"] = [{"at": format_instant(w.pop("at_us"), tz)} | w for w in weeks]
     return json_response(body)
 
 
@@ -65,10 +68,10 @@ def _dashboard_figures() -> tuple[dict, int]:
     at = parse_at(request.args.get("at"), tz)
     at = store.now() if at is None else at
     since = parse_at(request.args.get("since"), tz, "since")
-    leaders, filters = current_app.extensions["leaders"], parse_filters()
+    leaders, filters = current_app.extensions["leaders"], parse_filters(area=True)
     body = dashboard_view(leaders, store, tz, at, filters, since)
-    body["by_unit"] = by_unit(leaders.history(store, tz, filters), at, GROUPS, body)
-    return body | {"at": format_instant(at, tz), "since": format_instant(since, tz)}, at
+    body["by_unit"] = by_unit(leaders.history(store, tz, filters, (at,)), at, GROUPS, body)
+    return body | {"at": format_instant(at, tz), "since": format_instant(since, tz), "area": filters.area}, at
 
 
 @bp.get("/dashboard")

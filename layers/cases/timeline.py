@@ -1,6 +1,8 @@
-"""The history of every case as one table of versions (see ``geo/casestats.py``), kept in memory and
-brought up to date from the versions written since, so the leaders' compare and dashboard answer from it
-in milliseconds instead of re-reading a year of history each time."""
+"""Case versions as the table ``geo/casestats.py`` computes on (:func:`frame_from_rows`, from rows of
+``Store.version_rows`` or ``Tallies.rows_at``), and :class:`CaseTimeline`, the whole history of every case
+kept in memory and patched from the versions written since. The leaders' figures no longer use the
+timeline (they read only the instants they show, ``layers/leaders/figures.py``); it stays as the reference
+the tests and ``bench/bench_leaders.py`` compare them with."""
 
 from __future__ import annotations
 

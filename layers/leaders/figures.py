@@ -1,11 +1,13 @@
 """The leaders' figures from the stored history: what changed between two dates (cases, and the coverage
 of the facility layers then and now: each layer's ``roles.facility.leaders`` says which figure) and the
 dashboard at a date, with the names of grid cells and categories attached so pages and reports can print
-them."""
+them. The cases are read as they stood at the instants asked about (``Tallies.rows_at``: indexed queries
+over the version table), never the whole history."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -15,15 +17,19 @@ import numpy as np
 import pandas as pd
 
 from geo import casestats
+from layers.accounts import CASE_LAYER
 from layers.analysis import presets, run_analysis
 from layers.cases import workflow
-from layers.cases.timeline import CaseTimeline
+from layers.cases.timeline import PROPERTIES, frame_from_rows
 from layers.catalogue import facility, role_layer, with_role
-from layers.errors import Detail, ValidationFailed
+from layers.errors import Detail, NotFound, ValidationFailed
 from layers.store import Store
 from layers.store.jsontext import RawJSON
 
 GROUPS = {state: spec["group"] for state, spec in workflow.STATES.items()}
+# An area is a prefix of the 15-digit grid cell code: district (6), street office (9), community (12), cell (15).
+AREA_CODE = re.compile(r"\d{6}(?:\d{3}){0,3}")
+HISTORY_CACHE = 8  # frames kept per app: a page asks for the same instants several times in one request
 
 
 def leaders_facilities(definitions: list[dict]) -> list[tuple[str, str]]:
@@ -35,30 +41,66 @@ def leaders_facilities(definitions: list[dict]) -> list[tuple[str, str]]:
 
 @dataclass
 class Filters:
-    """The filters a leader's page keeps in its URL: grid cells and categories (None: all)."""
+    """The filters a leader's page keeps in its URL: grid cells, categories (None: all) and an area (the
+    grid cells whose code starts with it)."""
 
     grids: set[str] | None = None
     categories: set[str] | None = None
+    area: str | None = None
 
-    def apply(self, history: pd.DataFrame) -> pd.DataFrame:
-        mask = pd.Series(True, index=history.index)
+    def store_scope(self) -> dict:
+        """The filters as :class:`~layers.store.Tallies` takes them (``filters`` and ``prefix``)."""
+        filters = {}
         if self.grids is not None:
-            mask &= history["grid_code"].isin(list(self.grids)).fillna(False)
+            filters["grid_code"] = sorted(self.grids)
         if self.categories is not None:
-            mask &= history["category"].isin(list(self.categories)).fillna(False)
-        return history if bool(mask.all()) else history.loc[mask.to_numpy()]
+            filters["category"] = sorted(self.categories)
+        return {"filters": filters or None, "prefix": None if self.area is None else ("grid_code", self.area)}
+
+    def key(self) -> tuple:
+        return (tuple(sorted(self.grids or ())) if self.grids is not None else None,
+                tuple(sorted(self.categories or ())) if self.categories is not None else None, self.area)  # fmt: skip
+
+
+def check_area(store: Store, code: str) -> str:
+    """``code`` when it names an area holding at least one grid cell; 422 when it is not 6, 9, 12 or 15
+    digits, 404 when no grid cell's code starts with it."""
+    if not AREA_CODE.fullmatch(code):
+        raise ValidationFailed(key="errors.leaders.area_malformed",
+                               details=[Detail("area", "malformed", "6, 9, 12 or 15 digits")])  # fmt: skip
+    if not any(cell.startswith(code) for cell in names(store)[0]):
+        raise NotFound(key="errors.leaders.area_unknown", params={"code": code},
+                       details=[Detail("area", "unknown", "no grid cell has a code starting with it")])  # fmt: skip
+    return code
 
 
 @dataclass
 class Leaders:
-    """Per-app state: the case timeline and a small cache of coverage figures per (date, revisions)."""
+    """Per-app state: the cases as they stood at recent instants (by layer revision) and a small cache of
+    coverage figures per (date, revisions)."""
 
-    timeline: CaseTimeline = field(default_factory=CaseTimeline)
     _coverage: OrderedDict = field(default_factory=OrderedDict)
+    _frames: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def history(self, store: Store, tz: ZoneInfo, filters: Filters) -> pd.DataFrame:
-        return filters.apply(self.timeline.history(store, tz))
+    def history(self, store: Store, tz: ZoneInfo, filters: Filters, instants: tuple[int, ...]) -> pd.DataFrame:
+        """The versions of the cases valid at any of ``instants`` (a table for ``geo.casestats``, whose
+        snapshots at those instants are exactly those of the whole history), within ``filters``."""
+        layer = store.layer(CASE_LAYER)
+        if layer is None:
+            return frame_from_rows([], tz)
+        key = (store.key, layer["revision"], tuple(sorted(set(instants))), filters.key(), str(tz))
+        with self._lock:
+            if key in self._frames:
+                self._frames.move_to_end(key)
+                return self._frames[key]
+        revision, rows = store.rows_at(CASE_LAYER, key[2], PROPERTIES, **filters.store_scope())
+        frame = frame_from_rows(rows, tz)
+        with self._lock:
+            self._frames[key[:1] + (revision,) + key[2:]] = frame
+            while len(self._frames) > HISTORY_CACHE:
+                self._frames.popitem(last=False)
+        return frame
 
     def coverage(self, store: Store, at: int) -> dict:
         """Coverage ratios of the targets (buildings) by each coverage facility (its preset radius, straight
@@ -168,7 +210,7 @@ def _change_features(after: pd.DataFrame, ids: dict[str, list[int]]) -> RawJSON:
 
 def compare_view(leaders: Leaders, store: Store, tz: ZoneInfo, from_us: int, to_us: int, filters: Filters,
                  *, with_coverage: bool = False) -> dict:  # fmt: skip
-    history = leaders.history(store, tz, filters)
+    history = leaders.history(store, tz, filters, (from_us, to_us))
     result = casestats.compare(history, from_us, to_us, GROUPS)
     grid_names, category_names = names(store)
     result["by_grid"] = _labels(result["by_grid"], "grid_code", grid_names)
@@ -181,7 +223,7 @@ def compare_view(leaders: Leaders, store: Store, tz: ZoneInfo, from_us: int, to_
 
 def dashboard_view(leaders: Leaders, store: Store, tz: ZoneInfo, at_us: int, filters: Filters,
                    since_us: int | None = None) -> dict:  # fmt: skip
-    history = leaders.history(store, tz, filters)
+    history = leaders.history(store, tz, filters, (at_us,))
     figures = casestats.dashboard(history, at_us, GROUPS, set(workflow.CLOCK_STATES), tz=str(tz), since_us=since_us)
     grid_names, category_names = names(store)
     figures["by_grid"] = _labels(figures["by_grid"], "grid_code", grid_names)

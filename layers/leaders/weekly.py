@@ -10,6 +10,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from geo import casestats
+from layers.store import Tallies
 
 WEEK_US = 7 * 24 * 3600 * 1_000_000
 MAX_STEPS = 260  # five years of weeks; longer periods step by several weeks
@@ -28,13 +29,19 @@ def week_instants(from_us: int, to_us: int) -> list[int]:
     return out + [to_us] if not out or out[-1] != to_us else out
 
 
-def weekly_series(history: pd.DataFrame, from_us: int, to_us: int, groups: Mapping[str, str]) -> list[dict]:
-    """Per instant of :func:`week_instants`: ``at_us`` and the number of cases then, open, fixed and closed."""
+def weekly_series(store: Tallies, layer_id: str, scope: dict, from_us: int, to_us: int,
+                  groups: Mapping[str, str]) -> list[dict]:  # fmt: skip
+    """Per instant of :func:`week_instants`: ``at_us`` and the number of cases then, open, fixed and closed,
+    counted by the store (``Tallies.counts_at`` by status within ``scope``, its ``filters`` and ``prefix``)."""
+    instants = week_instants(from_us, to_us)
     out = []
-    for at in week_instants(from_us, to_us):
-        now = casestats.snapshot(history, at)
-        counts = now["status"].map(groups).value_counts()
-        out.append({"at_us": at, "cases": len(now)} | {g: int(counts.get(g, 0)) for g in ("open", "fixed", "closed")})
+    for at, by_status in zip(instants, store.counts_at(layer_id, instants, "status", **scope)):
+        counts = {g: 0 for g in ("open", "fixed", "closed")}
+        for status, n in by_status.items():
+            group = groups.get(status)
+            if group in counts:
+                counts[group] += n
+        out.append({"at_us": at, "cases": sum(by_status.values())} | counts)
     return out
 
 

@@ -21,6 +21,7 @@ from layers.store.factory import (
 from layers.store.features import Store
 from layers.store.maintenance import Maintenance
 from layers.store.once import Replay, run_once, stored_answer
+from layers.store.tallies import Tallies
 from layers.store.transfer import CopyMismatch, CopyReport, Digest, TargetNotEmpty, Transfer, copy_store
 from layers.store.values import (
     Bbox,
@@ -58,6 +59,7 @@ __all__ = [
     "StoreUrlError",
     "TargetNotEmpty",
     "Transfer",
+    "Tallies",
     "UnknownFeature",
     "UserExists",
     "blob_key",

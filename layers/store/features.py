@@ -11,6 +11,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 from layers.store.values import Bbox, FeatureVersion, NewFeature, Page, PointArrays
 
@@ -125,6 +127,24 @@ class Store(ABC):
         ``during`` (start, end; None for an open end) instead of ``at``: every feature that existed at some
         moment of ``[start, end]``, in its last version valid within it. ``at`` and ``during`` together raise
         ValueError."""
+
+    def query_text(
+        self,
+        layer_id: str,
+        tz: ZoneInfo | timezone,
+        *,
+        bbox: Bbox | None = None,
+        at: int | None = None,
+        filters: dict | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+    ) -> tuple[int, int, str]:
+        """What :meth:`query` answers, as ``(total, returned, text)``: ``text`` is the comma-separated
+        GeoJSON of the page's features, each exactly ``FeatureVersion.to_json(tz)`` (instants in ``tz``), so a
+        FeatureCollection can be written around it without building a Python object per feature. Backends
+        may build the text in the database; this default builds it from :meth:`query`."""
+        page = self.query(layer_id, bbox=bbox, at=at, filters=filters, limit=limit, offset=offset)
+        return page.total, len(page.features), ",".join(f.to_json(tz) for f in page.features)
 
     @abstractmethod
     def get(self, layer_id: str, fid: int, at: int | None = None) -> FeatureVersion:

@@ -101,3 +101,19 @@ def points(xy: Sequence[Sequence[float]]) -> list[str]:
             raise ValueError("Out of range float values are not JSON compliant")
         out.append(f'{{"type":"Point","coordinates":[{x!r},{y!r}]}}')
     return out
+
+
+def with_values(rows: Sequence[tuple], n: int) -> list[tuple]:
+    """Rows ``(fid, version, op, valid_from, valid_to, x, y, values)`` whose ``values`` is the JSON array text
+    of ``n`` property values (None for a version without properties), with those values spread out typed as
+    in JSON; every row's array is parsed in one call, which for 100,000 rows is several times faster than
+    parsing each one (or each value) on its own.
+
+    >>> with_values([(1, 1, "create", 0, None, 1.5, 2.5, '["a",true]'), (2, 1, "create", 0, None, 0.0, 0.0, None)], 2)
+    [(1, 1, 'create', 0, None, 1.5, 2.5, 'a', True), (2, 1, 'create', 0, None, 0.0, 0.0, None, None)]
+    """
+    if n == 0:
+        return [tuple(r[:7]) for r in rows]
+    arrays = json.loads("[" + ",".join("null" if r[7] is None else r[7] for r in rows) + "]")
+    empty = (None,) * n
+    return [tuple(r[:7]) + (empty if a is None else tuple(a[:n])) for r, a in zip(rows, arrays)]

@@ -86,3 +86,37 @@ def test_only_roles_with_dashboards(world, anonymous):
     assert world["west"].get("/api/dashboard").status_code == 403
     assert world["planner"].get("/api/dashboard").status_code == 200
     assert anonymous.get("/api/compare?from=2026-01-01&to=2026-01-02").status_code == 401
+
+
+def test_an_area_scopes_compare_and_dashboard_and_is_the_sum_of_its_cells(world, clock):
+    start = iso(clock.now_us)
+    report(world["west"])
+    report(world["west"], lon=113.302, category="0201")
+    b = report(world["east"], lon=113.315).get_json()["id"]
+    clock.set(clock.now_us + 3_600_000_000)
+    move(world["planner"], b, "rejected")
+    report(world["east"], lon=113.316)
+    period = {"from": start, "to": iso(clock.now_us)}
+    leader = world["leader"]
+
+    def figures(area: str) -> tuple[dict, dict]:
+        compare = leader.get("/api/compare", query_string=period | {"area": area}).get_json()
+        dash = leader.get("/api/dashboard", query_string={"area": area}).get_json()
+        assert compare["area"] == dash["area"] == area
+        return compare["summary"], {"total": dash["total"]} | dash["by_group"]
+
+    west, east = figures(WEST), figures(EAST)
+    assert west[1] == {"total": 2, "open": 2} and east[1] == {"total": 2, "open": 1, "closed": 1}
+    for parent in (WEST[:12], WEST[:9], WEST[:6]):
+        summed = tuple({k: west[i].get(k, 0) + east[i].get(k, 0) for k in west[i] | east[i]} for i in (0, 1))
+        assert figures(parent) == summed
+    assert leader.get("/api/compare", query_string=period).get_json()["summary"] == figures(WEST[:6])[0]
+
+
+@pytest.mark.parametrize("area, status", [("4401", 422), ("4401060030", 422), ("44010600301200A", 422),
+                                          ("", 422), ("440107", 404), ("440106003012009", 404)])  # fmt: skip
+def test_a_malformed_or_unknown_area_is_refused_naming_it(world, area, status):
+    for path, query in (("/api/dashboard", {}), ("/api/compare", {"from": "2026-01-01", "to": "2026-01-02"})):
+        r = world["leader"].get(path, query_string=query | {"area": area})
+        assert r.status_code == status, r.get_json()
+        assert r.get_json()["error"]["details"][0]["field"] == "area"

@@ -239,7 +239,7 @@ class _Gathered:
                       "group": {c["code"]: c["group"] for c in store.categories()}}  # fmt: skip
         self.grid_names = grid_names
         self.community = community(store, grid_names)
-        history = leaders.history(store, tz, filters)
+        history = leaders.history(store, tz, filters, (from_us, to_us))
         self.before = casestats.snapshot(history, from_us)
         self.after = casestats.snapshot(history, to_us)
         props = layer_frame(store, CASE_LAYER, at=to_us)

@@ -24,6 +24,7 @@ from layers.store import (
     PointArrays,
     Store,
     StoreUrl,
+    Tallies,
     Transfer,
 )
 from layers.store.postgis import migrations
@@ -34,6 +35,7 @@ from layers.store.postgis.catalog import CatalogMixin
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
 from layers.store.postgis.maintenance import MaintenanceMixin
 from layers.store.postgis.reading import ReadingMixin
+from layers.store.postgis.tallies import TalliesMixin
 from layers.store.postgis.transfer import TransferMixin
 from layers.store.postgis.writing import WritingMixin
 
@@ -92,8 +94,10 @@ class PostGISStore(
     MaintenanceMixin,
     ReadingMixin,
     TransferMixin,
+    TalliesMixin,
     WritingMixin,
     Store,
+    Tallies,
     AccountStore,
     CaseStore,
     BlobStore,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from layers.store import CreatedVersions, FeatureVersion, NewFeature, StaleVersion, UnknownFeature, gcpause
 from layers.store.jsontext import dumps
 from layers.store.postgis.reading import VERSION_COLS, no_nul
@@ -33,6 +35,35 @@ def _geometry_json(geometry: dict | str) -> str:
             if type(x) is float and type(y) is float and math.isfinite(x) and math.isfinite(y):
                 return f'{{"type":"Point","coordinates":[{x!r},{y!r}]}}'
     return dumps(geometry)
+
+
+def _spread_bits(v: np.ndarray) -> np.ndarray:
+    """The 16 low bits of each value moved to the even bit positions (for a Morton code)."""
+    v = v.astype(np.uint32) & 0xFFFF
+    v = (v | (v << 8)) & 0x00FF00FF
+    v = (v | (v << 4)) & 0x0F0F0F0F
+    v = (v | (v << 2)) & 0x33333333
+    return (v | (v << 1)) & 0x55555555
+
+
+def spatial_order(boxes: list[tuple]) -> np.ndarray:
+    """The positions of ``boxes`` in Z-order (Morton) of their centres: rows written in this order lie near
+    their neighbours in space on disk, so a bbox query reads a few pages instead of one per row (what
+    ``CLUSTER`` on a GiST index would give, which PostgreSQL refuses for partial indexes).
+
+    >>> spatial_order([(1, 1, 1, 1), (0, 0, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1)]).tolist()
+    [1, 2, 3, 0]
+    """
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    x, y = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.any():
+        return np.arange(len(b))
+    cells = []
+    for v in (x, y):
+        lo, hi = v[finite].min(), v[finite].max()
+        cells.append(np.where(finite, (v - lo) / (hi - lo if hi > lo else 1.0) * 65535, 0).astype(np.uint32))
+    return np.argsort(_spread_bits(cells[0]) | (_spread_bits(cells[1]) << 1), kind="stable")
 
 
 class WritingMixin:
@@ -69,7 +100,8 @@ class WritingMixin:
     @staticmethod
     def _copy_new(conn, layer_id, fid0, vid0, now, author, rev, geoms, props, boxes) -> None:
         """Feature and version rows of a bulk create streamed with COPY (binary-free text format, the
-        geometry and jsonb columns computed by the server from the text)."""
+        geometry and jsonb columns computed by the server from the text). Ids follow the order given; the
+        version rows are written in :func:`spatial_order`."""
         with conn.cursor() as cur:
             with cur.copy("COPY feature (fid, layer, vid, version) FROM STDIN") as copy:
                 for i in range(len(geoms)):
@@ -78,8 +110,9 @@ class WritingMixin:
                 "vid, fid, layer, version, op, valid_from, author, geojson, props, minx, miny, maxx, maxy, layer_rev"
             )
             with cur.copy(f"COPY version ({columns}) FROM STDIN") as copy:
-                for i, (g, p, box) in enumerate(zip(geoms, props, boxes)):
-                    copy.write_row((vid0 + i, fid0 + i, layer_id, 1, "create", now, author, g, p, *box, rev))
+                for i in spatial_order(boxes).tolist():
+                    copy.write_row((vid0 + i, fid0 + i, layer_id, 1, "create", now, author, geoms[i], props[i],
+                                    *boxes[i], rev))  # fmt: skip
 
     def _current_for_write(self, conn, layer_id: str, fid: int, base_version: int | None, now: int):
         """The feature's current version, its row locked until the transaction ends; StaleVersion when

@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS version (
 );
 CREATE INDEX IF NOT EXISTS version_layer_rev ON version(layer, layer_rev);
 CREATE INDEX IF NOT EXISTS version_layer_time ON version(layer, valid_from);
+CREATE INDEX IF NOT EXISTS version_open_since ON version(layer, valid_from) WHERE valid_to IS NULL AND op != 'delete';
+CREATE INDEX IF NOT EXISTS version_closed_until ON version(layer, valid_to, valid_from)
+    WHERE valid_to IS NOT NULL AND op != 'delete';
 CREATE VIRTUAL TABLE IF NOT EXISTS cur_rtree USING rtree(id, minx, maxx, miny, maxy);
 CREATE VIRTUAL TABLE IF NOT EXISTS hist_rtree USING rtree(id, minx, maxx, miny, maxy);
 """

@@ -24,6 +24,7 @@ from layers.store import (
     PointArrays,
     Store,
     StoreUrl,
+    Tallies,
     Transfer,
 )
 from layers.store.factory import DEFAULT_FILE
@@ -35,6 +36,7 @@ from layers.store.sqlite.maintenance import SQLiteMaintenance
 from layers.store.sqlite.points import SQLitePoints
 from layers.store.sqlite.reads import SQLiteReads
 from layers.store.sqlite.schema import prepare
+from layers.store.sqlite.tallies import SQLiteTallies
 from layers.store.sqlite.transfer import SQLiteTransfer
 from layers.store.sqlite.writes import SQLiteWrites
 
@@ -52,8 +54,8 @@ def database_file(location: str | os.PathLike) -> Path:
 
 
 class SQLiteStore(
-    SQLiteReads, SQLitePoints, SQLiteWrites, SQLiteAccounts, SQLiteCases, SQLiteBlobs, SQLiteMaintenance,
-    SQLiteTransfer, Store, AccountStore, CaseStore, BlobStore, Maintenance, Transfer,
+    SQLiteReads, SQLitePoints, SQLiteTallies, SQLiteWrites, SQLiteAccounts, SQLiteCases, SQLiteBlobs,
+    SQLiteMaintenance, SQLiteTransfer, Store, Tallies, AccountStore, CaseStore, BlobStore, Maintenance, Transfer,
 ):  # fmt: skip
     """Every port of the store contract on one SQLite database: ``location`` is a data directory (the
     database is ``<dir>/chuangwei.sqlite3``) or a database file; blobs are files in ``photos/`` beside the
