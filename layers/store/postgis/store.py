@@ -15,9 +15,10 @@ from collections.abc import Callable
 
 import psycopg
 
-from layers.store import AccountStore, Bbox, BlobStore, CaseStore, Maintenance, PointArrays, Store, StoreUrl
+from layers.store import AccountStore, AreaStore, Bbox, BlobStore, CaseStore, Maintenance, PointArrays, Store, StoreUrl
 from layers.store.postgis import migrations
 from layers.store.postgis.accounts import AccountsMixin
+from layers.store.postgis.areas import AreasMixin
 from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
@@ -75,6 +76,7 @@ def migrate_schema(url: str, now_us: int | None = None) -> list[str]:
 
 class PostGISStore(
     AccountsMixin,
+    AreasMixin,
     BlobsMixin,
     CasesMixin,
     CatalogMixin,
@@ -83,6 +85,7 @@ class PostGISStore(
     WritingMixin,
     Store,
     AccountStore,
+    AreaStore,
     CaseStore,
     BlobStore,
     Maintenance,
