@@ -42,6 +42,7 @@ from layers.store import (
 )
 from web import analysis, api, auth, cases, compress, errors, leaders, ogc, open311, pages, photos, security, users
 from web import public_reports as reports
+from web.areas import bp as areas_bp
 from web.cache import LRUCache
 from web.exports import bp as exports_bp
 from web.imports import bp as imports_bp
@@ -60,6 +61,7 @@ DEFAULTS = {
     "MAX_FEATURES_PER_REQUEST": 50_000,
     "MAX_VERTICES": 100_000,
     "DEFAULT_LIMIT": 1000,
+    "CITY_NAME": "",
     "MAX_LIMIT": 10_000,
     "SQLITE_SYNCHRONOUS": "FULL",
     "DEFAULT_BASEMAP": None,
@@ -158,8 +160,8 @@ def create_app(config: dict | None = None) -> Flask:
     auth.register(app)
     security.register(app)
     compress.register(app)
-    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp, ogc.bp,
-                      open311.bp, pages.bp, imports_bp, import_page_bp, exports_bp, report_bp,
+    for blueprint in (api.bp, areas_bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp,
+                      ogc.bp, open311.bp, pages.bp, imports_bp, import_page_bp, exports_bp, report_bp,
                       report_page_bp):  # fmt: skip
         app.register_blueprint(blueprint)
     return app

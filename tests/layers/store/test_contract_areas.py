@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-SQUARE = {"type": "Polygon", "coordinates": [[[104.0, 30.6], [104.1, 30.6], [104.1, 30.7], [104.0, 30.7], [104.0, 30.6]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[104.0, 30.6], [104.1, 30.6], [104.1, 30.7], [104.0, 30.7], [104.0, 30.6]]],
+}
 
 
 def _area(code, name, level, parent=None, geometry=None, bbox=None):
