@@ -3,6 +3,8 @@ default scope, 403 beyond it), and administrators giving accounts an area."""
 
 from __future__ import annotations
 
+import json
+
 from tests.conftest import make_user, token_client
 from tests.web.area_world import centre, seed
 
@@ -88,3 +90,28 @@ def test_administrators_give_accounts_an_area_within_their_own(app, client):
     assert scoped_admin.patch("/api/users/sq", json={"area": "510104002"}).get_json()["area"] == "510104002"
     assert scoped_admin.patch("/api/users/tester", json={"display_name": "x"}).status_code == 403
     assert {u["name"] for u in scoped_admin.get("/api/users").get_json()["users"]} == {"qu_admin", "sq"}
+
+
+def test_ogc_items_open311_requests_and_exports_take_an_area(app, client):
+    seed(client)
+    _bins(client, CELLS)
+    for code in CELLS:
+        _report(client, code)
+    items = client.get("/ogc/collections/bins/items?area=510104&limit=2").get_json()
+    assert items["numberMatched"] == 3 and items["numberReturned"] == 2
+    assert "area=510104" in next(link["href"] for link in items["links"] if link["rel"] == "next")
+    assert client.get("/ogc/collections/bins/items?area=5101").status_code == 422
+    assert "area" in json.dumps(client.get("/ogc/openapi?f=json").get_json()["components"]["parameters"])
+    requests = client.get("/open311/v2/requests.json?area=510104001").get_json()
+    assert len(requests) == 2
+    assert client.get("/open311/v2/requests.json?area=510105").get_json()[0]["service_request_id"]
+    street = token_client(app, make_user(app, "jiedao", "leader", area="510104001"))
+    assert len(street.get("/open311/v2/requests.json").get_json()) == 2
+    refused = street.get("/open311/v2/requests.json?area=510105")
+    assert refused.status_code == 403
+    exported = client.get("/api/layers/bins/export?format=geojson&area=510104001")
+    assert exported.status_code == 200 and len(json.loads(exported.data)["features"]) == 2
+    assert "bins-510104001-" in exported.headers["Content-Disposition"]
+    assert client.get("/api/layers/bins/export?format=geojson&area=510199").status_code == 404
+    malformed = client.get("/open311/v2/requests.json?area=51")
+    assert malformed.status_code == 400 and malformed.get_json()[0]["code"] == 400
