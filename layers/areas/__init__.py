@@ -6,6 +6,7 @@ from layers.areas.codes import LEVEL_DIGITS, LEVELS, check_code, check_level, le
 from layers.areas.features import CODE_PROPERTY, area_cells, area_query
 from layers.areas.hierarchy import GRID_LAYER, Area, Hierarchy, bump_revision, hierarchy
 from layers.areas.scope import check_holdable, find_area, held_area, out_of_scope, resolve_scope
+from layers.areas.view import AreaView, scoped
 
 __all__ = [
     "CODE_PROPERTY",
@@ -13,6 +14,7 @@ __all__ = [
     "LEVELS",
     "LEVEL_DIGITS",
     "Area",
+    "AreaView",
     "Hierarchy",
     "area_cells",
     "area_query",
@@ -28,5 +30,6 @@ __all__ = [
     "out_of_scope",
     "parent_of",
     "resolve_scope",
+    "scoped",
     "within",
 ]

@@ -115,3 +115,18 @@ def test_ogc_items_open311_requests_and_exports_take_an_area(app, client):
     assert client.get("/api/layers/bins/export?format=geojson&area=510199").status_code == 404
     malformed = client.get("/open311/v2/requests.json?area=51")
     assert malformed.status_code == 400 and malformed.get_json()[0]["code"] == 400
+
+
+def test_an_analysis_runs_on_the_features_of_an_area(app, client):
+    seed(client)
+    for code in CELLS:
+        _report(client, code)
+    body = {"layer": "blackspots", "cell_size_m": 200}
+    whole = client.post("/api/analysis/hotspots", json=body)
+    assert whole.status_code == 200, whole.get_json()
+    street = client.post("/api/analysis/hotspots", json=body | {"area": "510104001"})
+    assert street.status_code == 200, street.get_json()
+    assert whole.get_json()["summary"]["points"] == 4 and street.get_json()["summary"]["points"] == 2
+    scoped = token_client(app, make_user(app, "jiedao_p", "planner", area="510104001"))
+    assert scoped.post("/api/analysis/hotspots", json=body | {"area": "510105"}).status_code == 403
+    assert client.post("/api/analysis/hotspots", json=body | {"area": "5"}).status_code == 422
