@@ -214,6 +214,11 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate-schema", help="create or upgrade the store's schema, then exit")
     migrate.add_argument("--data", default=argparse.SUPPRESS)
     migrate.add_argument("--store", default=argparse.SUPPRESS)
+    city = commands.add_parser("demo-city", help="write a generated city (fictional) into an empty store, then exit")
+    city.add_argument("--scale", type=float, default=1.0, help="1.0: 25,600 cells, 1 M buildings, 1 M cases a year")
+    city.add_argument("--seed", type=int, default=2026)
+    city.add_argument("--data", default=argparse.SUPPRESS)
+    city.add_argument("--store", default=argparse.SUPPRESS)
     views = commands.add_parser("qgis-views", help="make one view per layer for QGIS (PostGIS stores), then exit")
     views.add_argument("--grant", metavar="ROLE", help="an existing role that may then read the views")
     views.add_argument("--data", default=argparse.SUPPRESS)
@@ -245,6 +250,22 @@ def _migrate_schema(args) -> int:
         print(i18n.bilingual("console.schema.applied", names=", ".join(applied)))
     else:
         print(i18n.bilingual("console.schema.up_to_date"))
+    return 0
+
+
+def _demo_city(args) -> int:
+    from layers.demo.city import DiskTooSmall, NotEmpty, generate_city
+
+    try:
+        summary = generate_city(_store(args), scale=args.scale, seed=args.seed, data_dir=args.data,
+                                progress=lambda text: print(text, flush=True))  # fmt: skip
+    except (NotEmpty, DiskTooSmall, ValueError) as exc:
+        keys = {NotEmpty: "console.demo_city.not_empty", DiskTooSmall: "console.demo_city.disk"}
+        key = keys.get(type(exc), "console.demo_city.scale")
+        print(_error(i18n.bilingual(key, detail=str(exc))), file=sys.stderr)
+        return 2
+    counts = ", ".join(f"{layer} {n}" for layer, n in summary["layers"].items())
+    print(i18n.bilingual("console.demo_city.written", name=summary["name"], counts=counts, data=args.data))
     return 0
 
 
@@ -412,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     commands = {"create-user": _create_user, "backup": _backup, "restore": _restore, "import": _import,
-                "migrate-schema": _migrate_schema, "qgis-views": _qgis_views}  # fmt: skip
+                "migrate-schema": _migrate_schema, "qgis-views": _qgis_views, "demo-city": _demo_city}  # fmt: skip
     try:
         return commands.get(args.command, _serve)(args)
     except StoreUrlError as exc:

@@ -31,6 +31,7 @@ TINY = {
                         "--time-limit", "10"],
     "bench_import.py": ["--rows", "1000"],
     "bench_leaders.py": ["--cases", "1000", "--repeats", "1"],
+    "bench_demo_city.py": ["--scale", "0.0005"],
 }  # fmt: skip
 
 

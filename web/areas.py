@@ -43,8 +43,9 @@ def _flag(name: str) -> bool:
 
 
 def city() -> dict:
-    """The city level: the deployment itself, named by the ``CITY_NAME`` setting (None: unnamed)."""
-    return {"name": current_app.config["CITY_NAME"] or None, "level": "city"}
+    """The city level: the deployment itself, named by the ``CITY_NAME`` setting, else by the name a generated
+    city stored (None: unnamed)."""
+    return {"name": current_app.config["CITY_NAME"] or _store().get_meta("city_name") or None, "level": "city"}
 
 
 @bp.get("")
