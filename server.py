@@ -42,6 +42,7 @@ from layers.store import (
 )
 from web import analysis, api, auth, cases, compress, errors, leaders, ogc, open311, pages, photos, security, users
 from web import public_reports as reports
+from web.areas import bp as areas_bp
 from web.cache import LRUCache
 from web.exports import bp as exports_bp
 from web.imports import bp as imports_bp
@@ -60,6 +61,7 @@ DEFAULTS = {
     "MAX_FEATURES_PER_REQUEST": 50_000,
     "MAX_VERTICES": 100_000,
     "DEFAULT_LIMIT": 1000,
+    "CITY_NAME": "",
     "MAX_LIMIT": 10_000,
     "SQLITE_SYNCHRONOUS": "FULL",
     "DEFAULT_BASEMAP": None,
@@ -158,8 +160,8 @@ def create_app(config: dict | None = None) -> Flask:
     auth.register(app)
     security.register(app)
     compress.register(app)
-    for blueprint in (api.bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp, ogc.bp,
-                      open311.bp, pages.bp, imports_bp, import_page_bp, exports_bp, report_bp,
+    for blueprint in (api.bp, areas_bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp,
+                      ogc.bp, open311.bp, pages.bp, imports_bp, import_page_bp, exports_bp, report_bp,
                       report_page_bp):  # fmt: skip
         app.register_blueprint(blueprint)
     return app
@@ -217,6 +219,11 @@ def _parser() -> argparse.ArgumentParser:
                       help=" / ".join(i18n.pair("console.migrate.from_help")))
     move.add_argument("--to", dest="target", required=True, metavar="URL",
                       help=" / ".join(i18n.pair("console.migrate.to_help")))  # fmt: skip
+    city = commands.add_parser("demo-city", help="write a generated city (fictional) into an empty store, then exit")
+    city.add_argument("--scale", type=float, default=1.0, help="1.0: 25,600 cells, 1 M buildings, 1 M cases a year")
+    city.add_argument("--seed", type=int, default=2026)
+    city.add_argument("--data", default=argparse.SUPPRESS)
+    city.add_argument("--store", default=argparse.SUPPRESS)
     views = commands.add_parser("qgis-views", help="make one view per layer for QGIS (PostGIS stores), then exit")
     views.add_argument("--grant", metavar="ROLE", help="an existing role that may then read the views")
     views.add_argument("--data", default=argparse.SUPPRESS)
@@ -248,6 +255,22 @@ def _migrate_schema(args) -> int:
         print(i18n.bilingual("console.schema.applied", names=", ".join(applied)))
     else:
         print(i18n.bilingual("console.schema.up_to_date"))
+    return 0
+
+
+def _demo_city(args) -> int:
+    from layers.demo.city import DiskTooSmall, NotEmpty, generate_city
+
+    try:
+        summary = generate_city(_store(args), scale=args.scale, seed=args.seed, data_dir=args.data,
+                                progress=lambda text: print(text, flush=True))  # fmt: skip
+    except (NotEmpty, DiskTooSmall, ValueError) as exc:
+        keys = {NotEmpty: "console.demo_city.not_empty", DiskTooSmall: "console.demo_city.disk"}
+        key = keys.get(type(exc), "console.demo_city.scale")
+        print(_error(i18n.bilingual(key, detail=str(exc))), file=sys.stderr)
+        return 2
+    counts = ", ".join(f"{layer} {n}" for layer, n in summary["layers"].items())
+    print(i18n.bilingual("console.demo_city.written", name=summary["name"], counts=counts, data=args.data))
     return 0
 
 
@@ -453,7 +476,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     commands = {"create-user": _create_user, "backup": _backup, "restore": _restore, "import": _import,
-                "migrate-schema": _migrate_schema, "qgis-views": _qgis_views, "migrate": _migrate}  # fmt: skip
+                "migrate-schema": _migrate_schema, "qgis-views": _qgis_views, "migrate": _migrate,
+                "demo-city": _demo_city}  # fmt: skip
     try:
         return commands.get(args.command, _serve)(args)
     except StoreUrlError as exc:

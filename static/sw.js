@@ -1,6 +1,6 @@
 // The field view's service worker (served as /sw.js, registered with scope /field): keeps the page, its
 // modules, styles, translations, icons and Leaflet in a versioned cache, and the API answers the field
-// view reads (worklist, case details, categories, session, config, base layers, photo thumbnails) in a
+// view reads (worklist, case details, categories, session, config, base layers, areas, photo thumbnails) in a
 // second cache, so the worklist and the map open with no connection. Writes are never cached or
 // replayed here: the page's outbox (static/js/field/outbox.js) owns them.
 // Static files are served from the cache and refreshed behind it (a changed one makes the page offer a
@@ -26,7 +26,7 @@ const EXTRA_ASSETS = [
 ];
 
 // GET answers kept for offline reading: path prefixes of the API.
-const DATA_PREFIXES = ["/api/cases", "/api/categories", "/api/session", "/api/config", "/api/layers",
+const DATA_PREFIXES = ["/api/cases", "/api/categories", "/api/session", "/api/config", "/api/layers", "/api/areas",
   "/api/workflow"];
 const PHOTO_FILE = /^\/api\/photos\/\d+(\/thumb)?$/;
 const USER_KEY = "/__field/user"; // who the cached answers belong to

@@ -93,10 +93,11 @@ def app(tmp_path, clock, backend):
     app.extensions["store"].close()
 
 
-def make_user(app, name: str, role: str, password: str | None = None, grid_codes=()) -> str:
+def make_user(app, name: str, role: str, password: str | None = None, grid_codes=(), area: str | None = None) -> str:
     """Create a user straight in the store and return a new API token for it."""
     store = app.extensions["store"]
-    user = store.create_user(name, role, hash_password(password, n=2**10) if password else None, grid_codes=grid_codes)
+    hashed = hash_password(password, n=2**10) if password else None
+    user = store.create_user(name, role, hashed, grid_codes=grid_codes, area=area)
     secret = new_secret(TOKEN_PREFIX)
     store.add_token(user["id"], "test", secret_hash(secret))
     return secret

@@ -34,6 +34,7 @@ TINY = {
     "bench_import.py": ["--rows", "1000"],
     "bench_leaders.py": ["--cases", "1000", "--repeats", "1"],
     "bench_writes.py": ["--clients", "4", "--seconds", "1"],
+    "bench_demo_city.py": ["--scale", "0.0005"],
 }  # fmt: skip
 
 

@@ -38,6 +38,9 @@ DATA = {
     ("layers/imports/mapping.py", "_DATE"): "the date marks (年, 月, 日) read in an imported table's dates",
     ("layers/imports/mapping.py", "_SYNONYMS"): "column names (名称, 地址, 描述...) suggested for the name, address "
                                                 "and description of an import's mapping",
+    ("layers/areas/names.py", "CODE_COLUMNS"): "column names (编码, 代码) recognised as an area's code in a table",
+    ("layers/areas/names.py", "NAME_COLUMNS"): "column names (名称) recognised as an area's name in a table",
+    ("layers/areas/names.py", "PARENT_COLUMNS"): "column names (上级) recognised as an area's parent in a table",
     ("geo/gazetteer.py", "_PUNCT"): "punctuation stripped when matching addresses",
     ("geo/gazetteer.py", "_SUFFIX"): "place words (附近, 旁, 门口...) stripped when matching addresses",
     ("geo/gazetteer.py", "_UNITS"): "Chinese numerals read in house numbers",

@@ -12,6 +12,7 @@ from layers.store import DataDirLock, open_store
 from server import create_app
 from tests.conftest import make_user, token_client
 from tests.postgis_support import data_dir_on_test_store
+from web.areas import city
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,3 +136,21 @@ def test_migrate_moves_a_store_to_the_backend_under_test_and_back(tmp_path, back
     same = run("migrate", "--from", source_url, "--to", source_url)
     assert same.returncode == 2 and "same store" in same.stderr
     app.extensions["store"].close()
+def test_demo_city_writes_a_generated_city_once_and_the_server_serves_it(tmp_path, on_test_store):
+    data = str(tmp_path / "data")
+    done = subprocess.run([sys.executable, "server.py", "demo-city", "--data", data, "--scale", "0.0005"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "蓉城市" in done.stdout and "python server.py --data" in done.stdout
+    again = run("demo-city", "--data", data, "--scale", "0.0005")
+    assert again.returncode == 2 and "empty store" in again.stderr and "Traceback" not in again.stderr
+    wrong = run("demo-city", "--data", str(tmp_path / "other"), "--scale", "3")
+    assert wrong.returncode == 2 and "scale" in wrong.stderr and "Traceback" not in wrong.stderr
+    app = create_app({"DATA_DIR": data})
+    try:
+        store = app.extensions["store"]
+        assert store.get_meta("demo")["kind"] == "city" and store.query("blackspots", limit=1).total > 100
+        with app.test_request_context():
+            assert city()["name"] == "蓉城市（虚构示例）"
+    finally:
+        app.extensions["store"].close()

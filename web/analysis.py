@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, request
 
 from layers import analysis
 from layers.accounts.permissions import require
+from layers.areas import resolve_scope, scoped
 from layers.catalogue.frames import save_result_layer
 from layers.errors import Detail, ValidationFailed
 from web.auth import author, read_gate, require_login
@@ -75,8 +76,9 @@ def run(kind: str):
     body = json_body(request)
     store = current_app.extensions["store"]
     at = parse_at(body.get("at") if isinstance(body, dict) else None, current_app.config["TZINFO"])
+    area = resolve_scope(store, user, body.get("area") if isinstance(body, dict) else None)
     try:
-        result, summary, extra = analysis.run_analysis(kind, store, body, at=at)
+        result, summary, extra = analysis.run_analysis(kind, scoped(store, area), body, at=at)
     except (ValueError, TypeError) as exc:  # the geo functions refuse inputs they cannot analyse
         raise ValidationFailed(
             key="errors.analysis.failed",

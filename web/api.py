@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, g, json, request
 from geo import pointpack
 from layers.accounts import CASE_LAYER
 from layers.accounts.permissions import require, require_feature_write
+from layers.areas import area_query, resolve_scope
 from layers.cases import check_generic_write
 from layers.cases.stamps import check_correction, save_edit, stamp_changes, stamp_new_case, without_stamps
 from layers.catalogue.features import Limits, apply_patch, new_layer_definition, parse_new_features, parse_replacement
@@ -23,7 +24,7 @@ from web.responses import json_response
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 GEOJSON = "application/geo+json"
-RESERVED_PARAMS = {"bbox", "limit", "offset", "at", "f"}
+RESERVED_PARAMS = {"bbox", "limit", "offset", "at", "f", "area"}
 PUBLIC_ENDPOINTS = {"api.health"}
 
 
@@ -197,9 +198,15 @@ def list_features(layer_id: str):
     limit = parse_int("limit", request.args.get("limit"), cfg["DEFAULT_LIMIT"], 1, cfg["MAX_LIMIT"])
     offset = parse_int("offset", request.args.get("offset"), 0, 0, 2**31)
     at = parse_at(request.args.get("at"), _tz())
+    area = resolve_scope(_store(), g.user, request.args.get("area"))
     tz = _tz()
-    total, returned, text = _store().query_text(layer_id, tz, bbox=bbox, at=at, filters=_filters(layer), limit=limit,
-                                                offset=offset)  # fmt: skip
+    if area is None:  # the whole city: the page's GeoJSON as the store writes it
+        total, returned, text = _store().query_text(layer_id, tz, bbox=bbox, at=at, filters=_filters(layer),
+                                                    limit=limit, offset=offset)  # fmt: skip
+    else:
+        page = area_query(_store(), layer_id, area, bbox=bbox, at=at, filters=_filters(layer), limit=limit,
+                          offset=offset)  # fmt: skip
+        total, returned, text = page.total, len(page.features), ",".join(f.to_json(tz) for f in page.features)
     head = json.dumps(
         {
             "type": "FeatureCollection",

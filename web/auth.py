@@ -49,7 +49,7 @@ def _store():
 def public_user(user: dict | None) -> dict | None:
     if user is None:
         return None
-    keys = ("id", "name", "display_name", "role", "grid_codes", "disabled", "created_at")
+    keys = ("id", "name", "display_name", "role", "grid_codes", "area", "disabled", "created_at")
     role = ROLES.get(user["role"], {})
     return {k: user[k] for k in keys} | {
         "role_title": role.get("title"),

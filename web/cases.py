@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, request
 
 from layers.accounts import CASE_LAYER
 from layers.accounts.permissions import require
+from layers.areas import area_cells, resolve_scope
 from layers.cases import CaseContext, add_note, create_case, rounds, transition, workflow
 from layers.cases import get_case as live_case
 from layers.cases import query as case_query
@@ -120,6 +121,7 @@ def list_cases():
     ctx = context()
     user = g.get("user") or {"name": "", "role": None, "grid_codes": []}
     f = case_query.parse_filter(request.args, ctx.categories(), user)
+    f.grids = area_cells(ctx.store, resolve_scope(ctx.store, g.get("user"), request.args.get("area")), f.grids)
     f.bbox = parse_bbox(request.args.get("bbox"))
     f.at = parse_at(request.args.get("at"), ctx.tz)
     near = request.args.get("near")

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, g, request
 
 from layers.accounts.permissions import require
+from layers.areas import resolve_scope
 from layers.exports import export
 from web.auth import require_login
 from web.params import parse_at
@@ -32,9 +33,11 @@ def export_layer(layer_id: str):
     tz = current_app.config["TZINFO"]
     at = parse_at(request.args.get("at"), tz)
     store = current_app.extensions["store"]
-    result = export(store, layer_id, request.args.get("format", "geojson"), at, tz)
+    area = resolve_scope(store, user, request.args.get("area"))
+    result = export(store, layer_id, request.args.get("format", "geojson"), at, tz, area)
     store.audit(g.user["name"], "data.export", layer_id, {"format": request.args.get("format", "geojson"),
-                                                          "at": request.args.get("at")})  # fmt: skip
+                                                          "at": request.args.get("at"),
+                                                          "area": area and area.code})  # fmt: skip
     headers = {"Content-Disposition": content_disposition(result["filename"], result["filename_ascii"]),
                "Cache-Control": "no-store"}  # fmt: skip
     if result["notes"]:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 
+from layers.areas import area_query, resolve_scope
 from layers.catalogue.extents import LayerExtents
 from layers.errors import Detail, NotFound
 from layers.interop.ogc import documents as ogc
@@ -147,10 +148,11 @@ def schema(layer_id: str):
 def items(layer_id: str):
     layer = _layer(layer_id)
     query, fmt = _query(ogc.ITEMS_PARAMS, layer=layer, max_limit=current_app.config["MAX_LIMIT"])
-    page = _store().query(
-        layer_id, bbox=query.bbox, at=query.at, during=query.during, filters=query.filters, limit=query.limit,
-        offset=query.offset,
-    )
+    area = resolve_scope(_store(), g.get("user"), request.args.get("area"))
+    page = area_query(
+        _store(), layer_id, area, bbox=query.bbox, at=query.at, during=query.during, filters=query.filters,
+        limit=query.limit, offset=query.offset,
+    )  # fmt: skip
     now, tz = current_app.extensions["clock"](), _tz()
     head = ogc.items_head(_base(), layer_id, query, fmt, page.total, len(page.features), now, tz)
     if fmt == "html":

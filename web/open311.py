@@ -14,6 +14,7 @@ from werkzeug.routing import BaseConverter
 
 from layers import i18n
 from layers.accounts import secret_hash
+from layers.areas import area_cells, resolve_scope
 from layers.cases import CaseContext, create_case
 from layers.cases import query as case_query
 from layers.cases.views import lonlat, props_of
@@ -157,6 +158,7 @@ def list_requests(fmt: str):
     _check(fmt, open311.FILTER_PARAMS)
     ctx = case_context()
     f = open311.parse_request_filter(request.args.to_dict(flat=False), ctx.categories(), ctx.tz, ctx.store.now())
+    f.cells = area_cells(ctx.store, resolve_scope(ctx.store, g.get("user"), request.args.get("area")))
     return _render("service_requests", _requests(ctx, open311.find_requests(ctx.store, f, ctx.tz)))
 
 

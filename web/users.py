@@ -16,6 +16,7 @@ from layers.accounts import (
     verify_password,
 )
 from layers.accounts.permissions import require
+from layers.areas import held_area, hierarchy, out_of_scope, within
 from layers.errors import Conflict, Detail, NotFound, ValidationFailed
 from layers.store import UserExists
 from web.auth import client_ip, public_user, require_login
@@ -44,9 +45,10 @@ def _target(name: str) -> dict:
 
 @bp.get("/users")
 def list_users():
-    _admin()
+    admin = _admin()
     tokens = _store().tokens()
-    users = [public_user(u) | {"tokens": [t for t in tokens if t["user_id"] == u["id"]]} for u in _store().users()]
+    mine = [u for u in _store().users() if within(u.get("area") or "", held_area(admin))]
+    users = [public_user(u) | {"tokens": [t for t in tokens if t["user_id"] == u["id"]]} for u in mine]
     return json_response({"users": users, "roles": ROLES})
 
 
@@ -62,6 +64,7 @@ def create_user():
             hash_password(body["password"]),
             display_name=body.get("display_name"),
             grid_codes=body.get("grid_codes", []),
+            area=_holdable(admin, body.get("area", held_area(admin))),
             actor=admin["name"],
         )
     except UserExists:
@@ -71,6 +74,17 @@ def create_user():
             details=[Detail("name", "duplicate", "choose another name")],
         ) from None
     return json_response(public_user(user), 201, {"Location": f"/api/users/{user['name']}"})
+
+
+def _holdable(admin: dict, code: str | None) -> str | None:
+    """An area an administrator may give an account: a known one, inside the administrator's own."""
+    if code is not None and not within(code, held_area(admin)):
+        raise out_of_scope(code, held_area(admin))
+    if code is None and held_area(admin) is not None:  # the whole city is beyond an administrator of an area
+        raise out_of_scope(code or "", held_area(admin))
+    if code is not None and hierarchy(_store()).get(code) is None:
+        refuse_user([Detail("area", "not_found", f"no area {code} in this deployment")])
+    return code
 
 
 def _would_leave_no_admin(target: dict, changes: dict) -> bool:
@@ -84,6 +98,8 @@ def _would_leave_no_admin(target: dict, changes: dict) -> bool:
 def update_user(name: str):
     admin = _admin()
     target = _target(name)
+    if not within(target.get("area") or "", held_area(admin)):
+        raise out_of_scope(target.get("area") or "", held_area(admin), "name")
     body = json_body(request)
     refuse_user(
         check_new_user(body, partial=True) if isinstance(body, dict) else [Detail("", "wrong_type", "send an object")]
@@ -91,6 +107,8 @@ def update_user(name: str):
     if "name" in body and body["name"] != name:
         refuse_user([Detail("name", "read_only", "a user cannot be renamed")])
     changes = {k: v for k, v in body.items() if k in ("display_name", "role", "grid_codes", "disabled")}
+    if "area" in body:
+        changes["area"] = _holdable(admin, body["area"])
     if "password" in body:
         changes["password_hash"] = hash_password(body["password"])
     if _would_leave_no_admin(target, changes):

@@ -98,9 +98,9 @@ class LockoutPolicy:
 
 
 def check_new_user(payload: dict, *, partial: bool = False) -> list[Detail]:
-    """Every problem with a user record sent by an administrator (name, role, grid codes, password)."""
+    """Every problem with a user record sent by an administrator (name, role, grid codes, area, password)."""
     problems: list[Detail] = []
-    allowed = {"name", "display_name", "role", "password", "grid_codes", "disabled"}
+    allowed = {"name", "display_name", "role", "password", "grid_codes", "area", "disabled"}
     for key in sorted(set(payload) - allowed):
         problems.append(Detail(key, "unknown_field", "not a user field"))
     if not partial or "name" in payload:
@@ -122,6 +122,11 @@ def check_new_user(payload: dict, *, partial: bool = False) -> list[Detail]:
         codes = payload["grid_codes"]
         if not isinstance(codes, list) or not all(isinstance(c, str) and GRID_CODE_RE.match(c) for c in codes):
             problems.append(Detail("grid_codes", "invalid_value", "a list of 15-digit grid cell codes"))
+    if "area" in payload and payload["area"] is not None and not (
+        isinstance(payload["area"], str) and payload["area"].isascii() and payload["area"].isdigit()
+        and len(payload["area"]) in (6, 9, 12, 15)
+    ):
+        problems.append(Detail("area", "invalid_value", "an area code (6, 9, 12 or 15 digits) or null"))
     if "disabled" in payload and not isinstance(payload["disabled"], bool):
         problems.append(Detail("disabled", "wrong_type", "true or false"))
     return problems

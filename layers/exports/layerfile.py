@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from geo.formats.exporting import EXPORT_FORMATS, export_layer
+from layers.areas import Area, area_query
 from layers.errors import Detail, NotFound, ValidationFailed
 from layers.store import Store
 
@@ -23,9 +24,10 @@ MAX_EXPORT_FEATURES = 2_000_000
 _DTYPES = {"integer": "Int64", "boolean": "boolean", "number": "float64"}
 
 
-def layer_export_frame(store: Store, layer: dict, at: int | None = None) -> gpd.GeoDataFrame:
-    """``id``, then each property of the schema in order (missing values empty), then the geometry."""
-    page = store.query(layer["id"], at=at, limit=MAX_EXPORT_FEATURES)
+def layer_export_frame(store: Store, layer: dict, at: int | None = None, area: Area | None = None) -> gpd.GeoDataFrame:
+    """``id``, then each property of the schema in order (missing values empty), then the geometry; the
+    features of ``area`` only when given."""
+    page = area_query(store, layer["id"], area, at=at, limit=MAX_EXPORT_FEATURES)
     props = [json.loads(v.properties or "{}") for v in page.features]
     schema = layer.get("properties", {})
     data = {"id": pd.array([v.fid for v in page.features], dtype="Int64")}
@@ -46,8 +48,9 @@ def _file_stem(text: str) -> str:
     return re.sub(r"[\\/:*?\"<>|\s]+", "_", text).strip("._") or "layer"
 
 
-def export(store: Store, layer_id: str, fmt: str, at: int | None, tz: ZoneInfo) -> dict:
-    """``{"data", "media_type", "filename", "filename_ascii", "notes"}`` for one layer in one format."""
+def export(store: Store, layer_id: str, fmt: str, at: int | None, tz: ZoneInfo, area: Area | None = None) -> dict:
+    """``{"data", "media_type", "filename", "filename_ascii", "notes"}`` for one layer (of one area) in one
+    format; an area's export is named after it too."""
     if fmt not in EXPORT_FORMATS:
         raise ValidationFailed(key="errors.export.unknown_format", params={"fmt": repr(fmt)},
                                code="invalid_parameter", details=[Detail("format", "invalid_value",
@@ -56,7 +59,7 @@ def export(store: Store, layer_id: str, fmt: str, at: int | None, tz: ZoneInfo) 
     if layer is None:
         raise NotFound(key="errors.layer.not_found", params={"layer_id": layer_id},
                        details=[Detail("layer", "not_found", f"unknown layer '{layer_id}'")])
-    frame = layer_export_frame(store, layer, at)
+    frame = layer_export_frame(store, layer, at, area)
     try:
         data, notes = export_layer(frame, fmt, name=layer_id)
     except ValueError as exc:
@@ -66,5 +69,7 @@ def export(store: Store, layer_id: str, fmt: str, at: int | None, tz: ZoneInfo) 
     stamp = when.strftime("%Y%m%d-%H%M") if at is not None else when.strftime("%Y%m%d")
     media_type, suffix = EXPORT_FORMATS[fmt]
     title = (layer.get("title") or {}).get("zh-CN") or layer_id
+    if area is not None:
+        title, layer_id = f"{title}-{area.name or area.code}", f"{layer_id}-{area.code}"
     return {"data": data, "media_type": media_type, "notes": notes,
             "filename": f"{_file_stem(title)}-{stamp}{suffix}", "filename_ascii": f"{layer_id}-{stamp}{suffix}"}

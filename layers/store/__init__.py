@@ -1,8 +1,10 @@
-"""The store contract: the ports every backend implements (features, accounts, cases, blobs and the optional
-maintenance, transfer), their values and errors, and ``open_store`` that opens a backend from ``STORE_URL``.
+"""The store contract: the ports every backend implements (features, tallies, accounts, areas, cases, blobs and
+the optional maintenance, transfer), their values and errors, and ``open_store`` that opens a backend from
+``STORE_URL``.
 docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to add a backend."""
 
 from layers.store.accounts import AccountStore
+from layers.store.areas import AREA_LEVELS, AreaStore
 from layers.store.blobs import BlobStore, blob_key, check_blob_key
 from layers.store.cases import CaseStore
 from layers.store.datalock import DataDirLock
@@ -35,7 +37,9 @@ from layers.store.values import (
 )
 
 __all__ = [
+    "AREA_LEVELS",
     "AccountStore",
+    "AreaStore",
     "BACKENDS",
     "Bbox",
     "BlobStore",

@@ -11,7 +11,8 @@ class AccountStore(ABC):
     as hashes; nothing here checks passwords or permissions (``layers/accounts/users.py`` does).
 
     A user is a dict with ``id`` (int), ``name``, ``display_name`` (the name when none was given), ``role``,
-    ``grid_codes`` (list of str), ``disabled`` (bool), ``created_at`` and ``updated_at`` (instants); only
+    ``grid_codes`` (list of str), ``area`` (the code of the area the account is scoped to, None for the
+    whole deployment), ``disabled`` (bool), ``created_at`` and ``updated_at`` (instants); only
     :meth:`user` adds ``password_hash``. A token record has ``id``, ``user_id``, ``label``, ``created_at``,
     ``last_used_at`` and ``revoked_at`` (None until used or revoked), never the secret nor its hash."""
 
@@ -24,6 +25,7 @@ class AccountStore(ABC):
         *,
         display_name: str | None = None,
         grid_codes: Sequence[str] = (),
+        area: str | None = None,
         actor: str = "system",
     ) -> dict:
         """Add a user and an audit entry (``user.create`` by ``actor``) together; return the user as
@@ -39,7 +41,7 @@ class AccountStore(ABC):
 
     @abstractmethod
     def update_user(self, name: str, changes: dict) -> dict:
-        """Change ``display_name``, ``role``, ``grid_codes``, ``disabled`` or ``password_hash`` and return the
+        """Change ``display_name``, ``role``, ``grid_codes``, ``area``, ``disabled`` or ``password_hash`` and return the
         user; a change of role, password or disabled ends every session of the user in the same transaction.
         Raise KeyError for an unknown user, ValueError for any other key in ``changes``."""
 

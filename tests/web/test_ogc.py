@@ -486,7 +486,7 @@ def test_openapi_describes_every_path_and_parameter(client, store):
     assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}
     items = spec["paths"]["/collections/dog_bins/items"]["get"]
     names = [params[p["$ref"].rsplit("/", 1)[1]]["name"] if "$ref" in p else p["name"] for p in items["parameters"]]
-    assert names == ["f", "bbox", "limit", "offset", "datetime", "crs", "bbox-crs", "kind"]
+    assert names == ["f", "bbox", "limit", "offset", "datetime", "crs", "bbox-crs", "area", "kind"]
     assert {"$ref": "#/components/parameters/limit"} in items["parameters"]  # where GDAL looks for the page size
     for path, item in spec["paths"].items():
         assert set(item) == {"get"} and {"200", "400", "401", "500"} <= set(item["get"]["responses"]), path

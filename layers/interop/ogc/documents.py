@@ -39,7 +39,7 @@ AT_MIN_US = -2_208_988_800_000_000  # 1900-01-01, as for the /api's at=
 AT_MAX_US = 7_258_118_400_000_000  # 2200-01-01
 
 COMMON_PARAMS = ("f",)
-ITEMS_PARAMS = ("f", "bbox", "limit", "offset", "datetime", "crs", "bbox-crs")
+ITEMS_PARAMS = ("f", "bbox", "limit", "offset", "datetime", "crs", "bbox-crs", "area")
 FEATURE_PARAMS = ("f", "datetime", "crs")
 
 TITLE = i18n.bilingual("ogc.service.title")
@@ -209,6 +209,7 @@ def parse_query(
         "offset": parse_offset,
         "crs": _parse_crs,
         "bbox-crs": _parse_crs,
+        "area": str,  # checked, with the reader's scope, by layers.areas
     }
     values: dict = {}
     filters: dict = {}

@@ -13,6 +13,7 @@ from layers.interop.ogc import (
     DESCRIPTION,
     GEOJSON,
     HTML,
+    ITEMS_PARAMS,
     JSON,
     OPENAPI_JSON,
     SCHEMA_JSON,
@@ -32,6 +33,8 @@ _TYPES = {
     "datetime": {"type": "string", "format": "date-time"},
 }
 _COPIED = ("enum", "minimum", "maximum", "maxLength")
+
+AREA_PATTERN = "^[0-9]{6}([0-9]{3}){0,3}$"  # an area code: a prefix of the 15-digit grid codes
 
 
 def _ref(kind: str, name: str) -> dict:
@@ -95,7 +98,7 @@ def _layer_paths(layer: dict) -> dict:
         }
         for name, spec in filterable(layer).items()
     ]
-    item_params = [_ref("parameters", p) for p in ("f", "bbox", "limit", "offset", "datetime", "crs", "bbox-crs")]
+    item_params = [_ref("parameters", p) for p in ITEMS_PARAMS]
     feature = _operation(
         f"getFeature_{lid}",
         i18n.text("ogc.label.title_part", title=title, part=i18n.bilingual("ogc.openapi.one_feature")),
@@ -165,6 +168,7 @@ def _parameters(max_limit: int) -> dict:
         ),
         "crs": query("crs", i18n.bilingual("ogc.openapi.crs84_only"), crs),
         "bbox-crs": query("bbox-crs", i18n.bilingual("ogc.openapi.crs84_only"), crs),
+        "area": query("area", i18n.bilingual("ogc.openapi.param_area"), {"type": "string", "pattern": AREA_PATTERN}),
         "featureId": {"name": "featureId", "in": "path", "required": True,
                       "description": i18n.bilingual("ogc.openapi.param_feature_id"),
                       "schema": {"type": "integer", "minimum": 1}},

@@ -32,7 +32,7 @@ ITEM = {"services": "service", "service_requests": "request", "errors": "error",
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 YEARS = (1900, 2200)  # nothing this tool stores is older or newer
 COMMON_PARAMS = {"jurisdiction_id", "api_key", "locale"}  # one jurisdiction: its id is accepted and ignored
-FILTER_PARAMS = {"service_request_id", "service_code", "start_date", "end_date", "status"}
+FILTER_PARAMS = {"service_request_id", "service_code", "start_date", "end_date", "status", "area"}
 # Case fields as an Open311 client names them, so a refusal from the case workflow names the form's field.
 OPEN311_FIELDS = {"lon": "long", "category": "service_code", "address": "address_string",
                   "duplicate_of": "attribute[duplicate_of]"}  # fmt: skip
@@ -173,6 +173,7 @@ class RequestFilter:
     statuses: set[str] | None = None
     start_us: int = 0
     end_us: int = 0
+    cells: set[str] | None = None  # the grid cells of the area asked for (or the reader's own), None: all
 
 
 def _words(args: dict[str, list[str]], name: str) -> list[str] | None:
@@ -258,12 +259,16 @@ def find_requests(store: Store, f: RequestFilter, tz: ZoneInfo) -> list[FeatureV
                 found.append(store.get(CASE_LAYER, fid))
             except UnknownFeature:
                 continue
+        if f.cells is not None:
+            found = [v for v in found if props_of(v).get("grid_code") in f.cells]
     else:
         filters: dict = {}
         if f.codes is not None:
             filters["category"] = sorted(f.codes)
         if f.statuses is not None:
             filters["status"] = sorted(s for s in workflow.STATES if open311_status(s) in f.statuses)
+        if f.cells is not None:
+            filters["grid_code"] = sorted(f.cells)
         page = store.query(CASE_LAYER, filters=filters, limit=MAX_LIST)
         found = [v for v in page.features if f.start_us <= (_reported_us(v, tz) or -math.inf) <= f.end_us]
     found.sort(key=lambda v: (_reported_us(v, tz) or 0, v.fid), reverse=True)

@@ -11,10 +11,10 @@ from psycopg.types.json import Jsonb
 from layers.store import UserExists
 from layers.store.postgis.reading import no_nul
 
-_USER_COLS = "u.id, u.name, u.display_name, u.role, u.grid_codes, u.disabled, u.created_at, u.updated_at"
+_USER_COLS = "u.id, u.name, u.display_name, u.role, u.grid_codes, u.area, u.disabled, u.created_at, u.updated_at"
 _TOKEN_COLS = "t.id, t.user_id, t.label, t.created_at, t.last_used_at, t.revoked_at"
 LAST_USED_RESOLUTION_US = 60_000_000  # token use is recorded at most once a minute
-_USER_KEYS = ("id", "name", "display_name", "role", "grid_codes", "disabled", "created_at", "updated_at")
+_USER_KEYS = ("id", "name", "display_name", "role", "grid_codes", "area", "disabled", "created_at", "updated_at")
 _TOKEN_KEYS = ("id", "user_id", "label", "created_at", "last_used_at", "revoked_at")
 
 
@@ -41,17 +41,19 @@ class AccountsMixin:
         *,
         display_name: str | None = None,
         grid_codes: Sequence[str] = (),
+        area: str | None = None,
         actor: str = "system",
     ) -> dict:
         now = self.now()
         try:
             with self._db.write() as conn:
                 conn.execute(
-                    "INSERT INTO app_user (name, display_name, role, password_hash, grid_codes, created_at, updated_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    (name, display_name, role, password_hash, Jsonb(list(grid_codes)), now, now),
+                    "INSERT INTO app_user (name, display_name, role, password_hash, grid_codes, area, created_at,"
+                    " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    (name, display_name, role, password_hash, Jsonb(list(grid_codes)), area, now, now),
                 )
-                self._audit(conn, actor, "user.create", name, {"role": role, "grid_codes": list(grid_codes)}, "")
+                detail = {"role": role, "grid_codes": list(grid_codes)} | ({"area": area} if area else {})
+                self._audit(conn, actor, "user.create", name, detail, "")
         except psycopg.errors.UniqueViolation:
             raise UserExists(name) from None
         return self.user(name)
@@ -73,7 +75,7 @@ class AccountsMixin:
 
     def update_user(self, name: str, changes: dict) -> dict:
         name = no_nul(name)
-        allowed = {"display_name", "role", "grid_codes", "disabled", "password_hash"}
+        allowed = {"display_name", "role", "grid_codes", "area", "disabled", "password_hash"}
         if set(changes) - allowed:
             raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
         with self._db.write() as conn:

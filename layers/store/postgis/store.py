@@ -17,6 +17,7 @@ import psycopg
 
 from layers.store import (
     AccountStore,
+    AreaStore,
     Bbox,
     BlobStore,
     CaseStore,
@@ -29,6 +30,7 @@ from layers.store import (
 )
 from layers.store.postgis import migrations
 from layers.store.postgis.accounts import AccountsMixin
+from layers.store.postgis.areas import AreasMixin
 from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
@@ -88,6 +90,7 @@ def migrate_schema(url: str, now_us: int | None = None) -> list[str]:
 
 class PostGISStore(
     AccountsMixin,
+    AreasMixin,
     BlobsMixin,
     CasesMixin,
     CatalogMixin,
@@ -99,6 +102,7 @@ class PostGISStore(
     Store,
     Tallies,
     AccountStore,
+    AreaStore,
     CaseStore,
     BlobStore,
     Maintenance,

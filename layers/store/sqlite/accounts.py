@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS user (
     role TEXT NOT NULL,
     password_hash TEXT,
     grid_codes TEXT NOT NULL DEFAULT '[]',
+    area TEXT,
     disabled INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
@@ -56,18 +57,25 @@ CREATE TABLE IF NOT EXISTS audit (
     ip TEXT NOT NULL DEFAULT ''
 );
 """
-_USER_COLS = "u.id, u.name, u.display_name, u.role, u.grid_codes, u.disabled, u.created_at, u.updated_at"
+_USER_COLS = "u.id, u.name, u.display_name, u.role, u.grid_codes, u.area, u.disabled, u.created_at, u.updated_at"
 _TOKEN_COLS = "t.id, t.user_id, t.label, t.created_at, t.last_used_at, t.revoked_at"
 LAST_USED_RESOLUTION_US = 60_000_000  # token use is recorded at most once a minute
 
 
 def _user(row: tuple) -> dict:
-    keys = ("id", "name", "display_name", "role", "grid_codes", "disabled", "created_at", "updated_at")
+    keys = ("id", "name", "display_name", "role", "grid_codes", "area", "disabled", "created_at", "updated_at")
     user = dict(zip(keys, row))
     user["grid_codes"] = json.loads(user["grid_codes"])
     user["disabled"] = bool(user["disabled"])
     user["display_name"] = user["display_name"] or user["name"]
     return user
+
+
+def migrate_user_table(conn: sqlite3.Connection) -> None:
+    """Columns added to ``user`` since it was first created: the area an account is scoped to."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(user)")}
+    if "area" not in columns:
+        conn.execute("ALTER TABLE user ADD COLUMN area TEXT")
 
 
 def _token(row: tuple) -> dict:
@@ -85,19 +93,21 @@ class SQLiteAccounts:
         *,
         display_name: str | None = None,
         grid_codes: Sequence[str] = (),
+        area: str | None = None,
         actor: str = "system",
     ) -> dict:
         now = self.now()
         with self._write() as conn:
             try:
                 conn.execute(
-                    "INSERT INTO user (name, display_name, role, password_hash, grid_codes, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (name, display_name, role, password_hash, json.dumps(list(grid_codes)), now, now),
+                    "INSERT INTO user (name, display_name, role, password_hash, grid_codes, area, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (name, display_name, role, password_hash, json.dumps(list(grid_codes)), area, now, now),
                 )
             except sqlite3.IntegrityError:
                 raise UserExists(name) from None
-            self._audit(conn, actor, "user.create", name, {"role": role, "grid_codes": list(grid_codes)}, "")
+            detail = {"role": role, "grid_codes": list(grid_codes)} | ({"area": area} if area else {})
+            self._audit(conn, actor, "user.create", name, detail, "")
         return self.user(name)
 
     def user(self, name: str) -> dict | None:
@@ -117,7 +127,7 @@ class SQLiteAccounts:
         return [_user(r) for r in rows]
 
     def update_user(self, name: str, changes: dict) -> dict:
-        allowed = {"display_name", "role", "grid_codes", "disabled", "password_hash"}
+        allowed = {"display_name", "role", "grid_codes", "area", "disabled", "password_hash"}
         if set(changes) - allowed:
             raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
         with self._write() as conn:

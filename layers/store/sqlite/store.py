@@ -16,6 +16,7 @@ from pathlib import Path
 
 from layers.store import (
     AccountStore,
+    AreaStore,
     Bbox,
     BlobStore,
     CaseStore,
@@ -30,6 +31,7 @@ from layers.store import (
 from layers.store.factory import DEFAULT_FILE
 from layers.store.jsontext import dumps as _dumps
 from layers.store.sqlite.accounts import SQLiteAccounts
+from layers.store.sqlite.areas import SQLiteAreas
 from layers.store.sqlite.blobs import SQLiteBlobs
 from layers.store.sqlite.cases import SQLiteCases
 from layers.store.sqlite.maintenance import SQLiteMaintenance
@@ -54,8 +56,9 @@ def database_file(location: str | os.PathLike) -> Path:
 
 
 class SQLiteStore(
-    SQLiteReads, SQLitePoints, SQLiteTallies, SQLiteWrites, SQLiteAccounts, SQLiteCases, SQLiteBlobs,
-    SQLiteMaintenance, SQLiteTransfer, Store, Tallies, AccountStore, CaseStore, BlobStore, Maintenance, Transfer,
+    SQLiteReads, SQLitePoints, SQLiteTallies, SQLiteWrites, SQLiteAccounts, SQLiteAreas, SQLiteCases, SQLiteBlobs,
+    SQLiteMaintenance, SQLiteTransfer, Store, Tallies, AccountStore, AreaStore, CaseStore, BlobStore, Maintenance,
+    Transfer,
 ):  # fmt: skip
     """Every port of the store contract on one SQLite database: ``location`` is a data directory (the
     database is ``<dir>/chuangwei.sqlite3``) or a database file; blobs are files in ``photos/`` beside the

@@ -12,6 +12,7 @@ import { I18n, safeStorage } from "../common/i18n.js";
 import { LanguageToggle } from "../common/languageToggle.js";
 import { RoleSelect } from "./roleSelect.js";
 import { hasPermission } from "../common/session.js";
+import { AreaBreadcrumb } from "../common/areaBreadcrumb.js";
 import { UserMenu } from "../common/userMenu.js";
 
 const DEFAULT_TIME_ZONE = "Asia/Shanghai";
@@ -95,6 +96,7 @@ async function start() {
   }
   i18n.apply(document);
   new LanguageToggle({ button: document.getElementById("language-toggle"), i18n }).start();
+  new AreaBreadcrumb({ container: document.getElementById("area-breadcrumb"), api, i18n, user: session.user }).start();
   new UserMenu({ container: document.getElementById("user-menu"), api, i18n, user: session.user, page: "admin" }).start();
   if (!hasPermission(session.user, "users.manage")) {
     const denied = document.getElementById("admin-denied");

@@ -3,6 +3,8 @@
 // ("optimistic": a queued transition shows at once, marked 待同步). Answers the outbox receives replace
 // the stored case, so the view always shows the server's word once it has one.
 
+import { pageArea } from "../common/areaBreadcrumb.js";
+
 const LIST_LIMIT = 500;
 
 /** "open" | "fixed" | "closed" of a state, from the workflow table. */
@@ -48,6 +50,10 @@ export class CaseBook {
   /** Fetch the worklist (``near``: [lon, lat] orders it nearest first). */
   async loadList(near = null) {
     const params = new URLSearchParams({ mine: "true", status: "open,fixed", limit: String(LIST_LIMIT) });
+    const area = pageArea(); // the breadcrumb's scope; without it the account's own area
+    if (area) {
+      params.set("area", area);
+    }
     if (near) {
       params.set("near", `${near[0].toFixed(6)},${near[1].toFixed(6)}`);
     }

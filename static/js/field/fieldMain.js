@@ -21,6 +21,7 @@ import { I18n, safeStorage } from "../common/i18n.js";
 import { LanguageToggle } from "../common/languageToggle.js";
 import { outboxLogoutGuard } from "./logoutGuard.js";
 import { Outbox } from "./outbox.js";
+import { AreaBreadcrumb } from "../common/areaBreadcrumb.js";
 import { UserMenu } from "../common/userMenu.js";
 
 const WORKER_URL = "/sw.js";
@@ -223,6 +224,7 @@ async function start() {
   i18n.apply(document);
   new LanguageToggle({ button: document.getElementById("language-toggle"), i18n }).start();
   const outbox = new Outbox({ api, user: user.name });
+  new AreaBreadcrumb({ container: document.getElementById("area-breadcrumb"), api, i18n, user }).start();
   new UserMenu({ container: document.getElementById("user-menu"), api, i18n, user, page: "field",
     beforeLogout: outboxLogoutGuard({ outbox, i18n }) }).start();
   const book = new CaseBook({ api, outbox, workflow, user });

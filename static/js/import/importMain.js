@@ -11,6 +11,7 @@ import { ImportMapping } from "./importMapping.js";
 import { ImportPreview } from "./importPreview.js";
 import { LanguageToggle } from "../common/languageToggle.js";
 import { hasPermission } from "../common/session.js";
+import { AreaBreadcrumb } from "../common/areaBreadcrumb.js";
 import { UserMenu } from "../common/userMenu.js";
 
 const $ = (id) => document.getElementById(id);
@@ -199,6 +200,7 @@ async function start() {
   }
   i18n.apply(document);
   new LanguageToggle({ button: $("language-toggle"), i18n }).start();
+  new AreaBreadcrumb({ container: document.getElementById("area-breadcrumb"), api, i18n, user: session.user }).start();
   new UserMenu({ container: $("user-menu"), api, i18n, user: session.user, page: "import" }).start();
   if (!hasPermission(session.user, "data.import")) {
     $("import-denied").hidden = false;

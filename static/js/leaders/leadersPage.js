@@ -9,6 +9,7 @@ import { LanguageToggle } from "../common/languageToggle.js";
 import { LeadersApi } from "./leadersApi.js";
 import { query } from "./leadersUrl.js";
 import { hasPermission } from "../common/session.js";
+import { AreaBreadcrumb } from "../common/areaBreadcrumb.js";
 import { UserMenu } from "../common/userMenu.js";
 
 export const PERMISSION = "dashboard.read";
@@ -51,6 +52,7 @@ export async function startLeadersPage(page) {
   document.getElementById("demo-badge").hidden = !config.demo;
   i18n.apply(document);
   new LanguageToggle({ button: document.getElementById("language-toggle"), i18n }).start();
+  new AreaBreadcrumb({ container: document.getElementById("area-breadcrumb"), api, i18n, user: session.user }).start();
   new UserMenu({ container: document.getElementById("user-menu"), api, i18n, user: session.user, page }).start();
   if (!hasPermission(session.user, PERMISSION)) {
     showNotice(i18n.t("leaders.no_permission"));

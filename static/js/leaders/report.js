@@ -11,6 +11,7 @@ import { LanguageToggle } from "../common/languageToggle.js";
 import { ReportControls } from "./reportControls.js";
 import { renderReport } from "./reportView.js";
 import { hasPermission } from "../common/session.js";
+import { AreaBreadcrumb } from "../common/areaBreadcrumb.js";
 import { UserMenu } from "../common/userMenu.js";
 
 const DEFAULT_TIME_ZONE = "Asia/Shanghai";
@@ -104,6 +105,7 @@ async function start() {
   }
   i18n.apply(document);
   new LanguageToggle({ button: document.getElementById("language-toggle"), i18n }).start();
+  new AreaBreadcrumb({ container: document.getElementById("area-breadcrumb"), api, i18n, user: session.user }).start();
   new UserMenu({ container: document.getElementById("user-menu"), api, i18n, user: session.user, page: "report" })
     .start();
   if (!hasPermission(session.user, "dashboard.read")) {

@@ -22,6 +22,8 @@ import { PointLayer } from "./pointLayer.js";
 import { FeaturePopup } from "./popup.js";
 import { hasPermission } from "../common/session.js";
 import { usesPointPayload } from "../common/styles.js";
+import { AreaBreadcrumb } from "../common/areaBreadcrumb.js";
+import { AreaOutline } from "./areaOutline.js";
 import { UserMenu } from "../common/userMenu.js";
 import { VectorLayer } from "../common/vectorLayer.js";
 
@@ -118,6 +120,8 @@ async function start() {
   document.getElementById("demo-badge").hidden = !config.demo;
   i18n.apply(document);
   new LanguageToggle({ button: document.getElementById("language-toggle"), i18n }).start();
+  const scope = new AreaBreadcrumb({ container: document.getElementById("area-breadcrumb"), api, i18n,
+    user: session.user }).start();
   new UserMenu({ container: document.getElementById("user-menu"), api, i18n, user: session.user, page: "map" }).start();
 
   const basemaps = new Basemaps({
@@ -143,6 +147,7 @@ async function start() {
   let zoom = zoomControl(i18n).addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   initialView(map, config);
+  scope.then((area) => new AreaOutline({ map, api }).show(area)).catch(() => {});
   basemaps.start(map);
   new MapStatus({ map, crsName: () => basemaps.crsName() }).start();
   new ViewHash({ map }).start();

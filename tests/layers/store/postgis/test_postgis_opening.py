@@ -34,14 +34,15 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
 
 
 def test_a_new_schema_is_migrated_once_and_reopens_without_change(pg_url):
-    assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases", "0004_tallies"]
+    assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases", "0004_tallies", "0005_areas"]
     assert migrate_schema(pg_url) == []
     store = PostGISStore(pg_url)
     try:
         assert store.integrity_check() == "ok"
         with store._db.read() as conn:
             rows = conn.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
-        assert rows == [(1, "features"), (2, "accounts"), (3, "cases"), (4, "tallies")] and len(rows) == latest()
+        assert rows == [(1, "features"), (2, "accounts"), (3, "cases"), (4, "tallies"), (5, "areas")]
+        assert len(rows) == latest()
     finally:
         store.close()
 
@@ -50,13 +51,15 @@ def test_an_older_schema_is_upgraded_on_opening(pg_url):
     migrate_schema(pg_url)
     store = PostGISStore(pg_url)
     with store._db.write() as conn:  # back to version 2, as an older release left it
-        conn.execute("DROP TABLE idempotency, photo, blob, category_version")
+        conn.execute("DROP TABLE idempotency, photo, blob, category_version, area")
         conn.execute("DROP INDEX version_open_since, version_closed_time")
+        conn.execute("ALTER TABLE app_user DROP COLUMN area")
         conn.execute("DELETE FROM schema_version WHERE version >= 3")
     store.close()
     store = PostGISStore(pg_url)
     try:
         assert store.idempotent_result("a", "k") is None and store.categories() == []
+        assert store.areas() == [] and store.create_user("li", "leader", None, area="510104")["area"] == "510104"
     finally:
         store.close()
 
@@ -158,7 +161,7 @@ def _server(*args: str) -> subprocess.CompletedProcess:
 
 def test_the_migrate_schema_command_and_a_wrong_store_url_at_start(pg_url, tmp_path):
     first = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
-    applied = "0001_features, 0002_accounts, 0003_cases, 0004_tallies"
+    applied = "0001_features, 0002_accounts, 0003_cases, 0004_tallies, 0005_areas"
     assert first.returncode == 0 and applied in first.stdout, first.stderr
     again = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
     assert again.returncode == 0 and "up to date" in again.stdout
