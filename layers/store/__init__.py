@@ -1,5 +1,5 @@
-"""The store contract: the ports every backend implements (features, accounts, cases, blobs and the optional
-maintenance), their values and errors, and ``open_store`` that opens a backend from ``STORE_URL``.
+"""The store contract: the ports every backend implements (features, accounts, cases, inspections, blobs and
+the optional maintenance), their values and errors, and ``open_store`` that opens a backend from ``STORE_URL``.
 docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to add a backend."""
 
 from layers.store.accounts import AccountStore
@@ -19,6 +19,7 @@ from layers.store.factory import (
     store_url,
 )
 from layers.store.features import Store
+from layers.store.inspections import AnswerExists, InspectionStore
 from layers.store.maintenance import Maintenance
 from layers.store.once import Replay, run_once, stored_answer
 from layers.store.values import (
@@ -34,6 +35,7 @@ from layers.store.values import (
 
 __all__ = [
     "AccountStore",
+    "AnswerExists",
     "BACKENDS",
     "Bbox",
     "BlobStore",
@@ -41,6 +43,7 @@ __all__ = [
     "CreatedVersions",
     "DataDirLock",
     "FeatureVersion",
+    "InspectionStore",
     "LayerExists",
     "Maintenance",
     "NewFeature",

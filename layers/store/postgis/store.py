@@ -3,7 +3,8 @@
 Tables (see ``migrations/``): ``layer``, ``feature`` (one row per feature: its current version, locked by
 writers), ``version`` (every version, with its GeoJSON text as written, a ``geometry`` and ``jsonb``
 properties derived from it, float64 bounds and ``valid_from``/``valid_to`` in microseconds), accounts,
-categories, photos with their bytes (``blob``) and idempotency answers. Behaviour matches the SQLite
+categories, photos with their bytes (``blob``), idempotency answers and inspections (checklists, rounds,
+items, answers). Behaviour matches the SQLite
 backend method for method; the contract tests run on both.
 """
 
@@ -15,13 +16,24 @@ from collections.abc import Callable
 
 import psycopg
 
-from layers.store import AccountStore, Bbox, BlobStore, CaseStore, Maintenance, PointArrays, Store, StoreUrl
+from layers.store import (
+    AccountStore,
+    Bbox,
+    BlobStore,
+    CaseStore,
+    InspectionStore,
+    Maintenance,
+    PointArrays,
+    Store,
+    StoreUrl,
+)
 from layers.store.postgis import migrations
 from layers.store.postgis.accounts import AccountsMixin
 from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
+from layers.store.postgis.inspections import InspectionsMixin
 from layers.store.postgis.maintenance import MaintenanceMixin
 from layers.store.postgis.reading import ReadingMixin
 from layers.store.postgis.writing import WritingMixin
@@ -78,12 +90,14 @@ class PostGISStore(
     BlobsMixin,
     CasesMixin,
     CatalogMixin,
+    InspectionsMixin,
     MaintenanceMixin,
     ReadingMixin,
     WritingMixin,
     Store,
     AccountStore,
     CaseStore,
+    InspectionStore,
     BlobStore,
     Maintenance,
 ):

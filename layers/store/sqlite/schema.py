@@ -3,7 +3,8 @@
 Tables: ``layer`` (definitions), ``feature`` (one row per feature: its live version and bounding box),
 ``version`` (every version ever written, with ``valid_from``/``valid_to``), ``cur_rtree`` (bounding
 boxes of live features, keyed by feature id) and ``hist_rtree`` (every version's bounding box, keyed by
-version id) for reading the past; the account and case tables are in ``accounts.py`` and ``cases.py``.
+version id) for reading the past; the account, case and inspection tables are in ``accounts.py``, ``cases.py``
+and ``inspections.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from layers.store.sqlite.accounts import ACCOUNT_SCHEMA
 from layers.store.sqlite.cases import CASE_SCHEMA, migrate_case_tables
+from layers.store.sqlite.inspections import INSPECTION_SCHEMA
 
 SCHEMA_VERSION = 1
 FEATURE_SCHEMA = """
@@ -69,7 +71,7 @@ def migrate_layer_table(conn: sqlite3.Connection) -> None:
 
 def prepare(conn: sqlite3.Connection, path: Path) -> None:
     """Create the missing tables, migrate older ones, and refuse a database of another schema version."""
-    conn.executescript(FEATURE_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA)
+    conn.executescript(FEATURE_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA + INSPECTION_SCHEMA)
     migrate_case_tables(conn)
     migrate_layer_table(conn)
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
