@@ -71,6 +71,11 @@ def _rounded(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _bounded(value: float | None) -> float | None:
+    """An interval end on the score's own scale: a score lies in 0–100, so its interval does too."""
+    return None if value is None else round(min(100.0, max(0.0, value)), 1)
+
+
 def round_scores(store: Store, places: Places, round_: dict, tz) -> dict:
     """What ``GET /api/inspections/{id}/scores`` answers: every area's score, interval, count and whether it is
     ranked (with its rank among the ranked areas of its level), the worst places with their photos, and the
@@ -80,7 +85,7 @@ def round_scores(store: Store, places: Places, round_: dict, tz) -> dict:
     areas = []
     for code, e in found.items():
         areas.append({"code": code, "level": LEVELS[len(code)], "name": names.get(code), "score": _rounded(e.score),
-                      "ci_low": _rounded(e.ci_low), "ci_high": _rounded(e.ci_high), "n": e.n,
+                      "ci_low": _bounded(e.ci_low), "ci_high": _bounded(e.ci_high), "n": e.n,
                       "population": sum(s["N"] for h, s in round_["design"]["strata"].items() if h.startswith(code)),
                       "missing_share": round(e.missing_share, 3), "ranked": _ranked(checklist, e),
                       "rank": None})  # fmt: skip
@@ -147,5 +152,5 @@ def trend(store: Store, area: str, checklist: str, tz, visible) -> list[dict]:
         e = found[area]
         out.append({"round": round_["id"], "mode": round_["mode"], "status": round_["status"],
                     "created_at": format_instant(round_["created_at"], tz), "score": _rounded(e.score),
-                    "ci_low": _rounded(e.ci_low), "ci_high": _rounded(e.ci_high), "n": e.n})  # fmt: skip
+                    "ci_low": _bounded(e.ci_low), "ci_high": _bounded(e.ci_high), "n": e.n})  # fmt: skip
     return out
