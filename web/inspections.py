@@ -12,6 +12,7 @@ from layers.accounts.permissions import require
 from layers.errors import Detail, Forbidden, NotFound
 from layers.inspections import GRADES, GROUPS, check_checklist, report, rounds, scores, views
 from layers.inspections import answers as inspection_answers
+from layers.inspections.evidence import closure_evidence
 from web.auth import author, require_login
 from web.idempotency import run_once
 from web.params import bad, json_body
@@ -139,6 +140,15 @@ def trend():
         raise bad("checklist", "the code of a stored checklist")
     body = scores.trend(_store(), area, checklist, _tz(), lambda r: rounds.sees_places(r, g.user))
     return json_response({"area": area, "checklist": checklist, "rounds": body})
+
+
+@bp.get("/inspections/evidence")
+def evidence():
+    require(g.user, "dashboard.read")
+    area = request.args.get("area", "")
+    if area:
+        rounds.check_area(area)
+    return json_response(closure_evidence(_store(), _tz(), area))
 
 
 @bp.get("/inspections/<id:round_id>/export.xlsx")

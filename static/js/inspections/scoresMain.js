@@ -10,6 +10,10 @@ import { UserMenu } from "../common/userMenu.js";
 import { ScoreMap } from "./scoresMap.js";
 import { areaRows, trendItems, worstItems } from "./scoresTable.js";
 
+const REASON_WORDS = { no_after_photo: "scores.reason_no_after_photo", no_camera_time: "scores.reason_no_camera_time",
+  taken_before_dispatch: "scores.reason_taken_before_dispatch", no_position: "scores.reason_no_position",
+  far_from_case: "scores.reason_far_from_case", reused_photo: "scores.reason_reused_photo" };
+
 async function cells(api) {
   const body = await api.json(api.url("/layers/grid/features?limit=10000"));
   return body.features.map((f) => ({ code: f.properties.code, name: f.properties.name, geometry: f.geometry }));
@@ -56,6 +60,11 @@ async function start() {
     if (scores.clean_buildings) {
       document.getElementById("clean-list").replaceChildren(...worstItems(scores.clean_buildings.buildings, i18n, texts));
     }
+    const evidence = await api.json(api.url(`/inspections/evidence?area=${round.area}`));
+    const reasons = Object.entries(evidence.reasons).filter(([, n]) => n > 0)
+      .map(([code, n]) => `${i18n.t(REASON_WORDS[code])} ${n}`);
+    document.getElementById("evidence-line").textContent = i18n.t("scores.evidence", { closed: evidence.closed,
+      verified: evidence.verified, unverified: evidence.unverified, reasons: i18n.join(reasons) || "—" });
     document.getElementById("export-link").href = `/api/inspections/${encodeURIComponent(id)}/export.xlsx?lang=${i18n.lang}`;
     map.show(grid, scores.areas);
     await map.ready;
