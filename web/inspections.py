@@ -12,6 +12,7 @@ from layers.accounts.permissions import require
 from layers.errors import Detail, Forbidden, NotFound
 from layers.inspections import GRADES, GROUPS, check_checklist, report, rounds, scores, views
 from layers.inspections import answers as inspection_answers
+from layers.inspections.desk import desk_figures
 from layers.inspections.evidence import closure_evidence
 from web.auth import author, require_login
 from web.idempotency import run_once
@@ -122,6 +123,13 @@ def close_round(round_id: int):
 def round_scores(round_id: int):
     found = _visible_round(round_id)
     return json_response(scores.round_scores(_store(), current_app.extensions["places"], found, _tz()))
+
+
+@bp.get("/inspections/<id:round_id>/desk")
+def desk(round_id: int):
+    found = _visible_round(round_id)
+    checklist = _store().checklist(found["checklist"], found["checklist_version"])
+    return json_response({"round": round_id, "figures": desk_figures(_store(), _tz(), found, checklist)})
 
 
 @bp.get("/inspections/<id:round_id>/compare")

@@ -17,7 +17,7 @@ GRADES: dict[str, dict] = _TABLE["grades"]
 BUILTIN: list[dict] = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(_FOLDER.glob("checklists/*.json"))]
 UNIT_KINDS = {"stretch": ("roads",), "building": ("buildings",), "facility": ("toilets", "collection_points", "bins")}
 ANSWER_TYPES = ("grade", "yes_no", "count", "number")
-DESK_FIGURES = ("toilet_reach", "collection_reach", "dark_roads", "overdue_cases")
+DESK_FIGURES = tuple(json.loads((_FOLDER / "desk.json").read_text(encoding="utf-8"))["figures"])
 FIELDS = {"code", "title", "purpose", "unit", "sources", "own_content", "planning_sd", "ranking", "items", "desk",
           "clean_building_score"}  # fmt: skip
 MAX_ITEMS = 60

@@ -215,3 +215,20 @@ def test_comparison_trend_and_excel(world):
     sheet = zipfile.ZipFile(io.BytesIO(r.data)).read("xl/worksheets/sheet1.xml").decode()
     assert "Area code" in sheet and COMMUNITY in sheet
     assert world["leader"].get(f"/api/inspections/{first['id']}/compare?with=x").status_code == 400
+
+
+def test_desk_figures_are_computed_from_the_data_not_asked(world, client):
+    toilet = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [113.3055, 23.1065]},
+              "properties": {"name": "一号公厕", "flush": "flush"}}  # fmt: skip
+    assert client.post("/api/layers/toilets/features", json=toilet).status_code == 201
+    round_ = _round(world["planner"]).get_json()
+    body = world["leader"].get(f"/api/inspections/{round_['id']}/desk").get_json()
+    figures = {f["code"]: f for f in body["figures"]}
+    assert list(figures) == ["toilet_reach", "collection_reach", "dark_roads", "overdue_cases"]
+    assert figures["toilet_reach"]["source"] == "GB 55013-2021 §5.0.1"
+    reach = {row["code"]: row for row in figures["toilet_reach"]["by_cell"]}
+    assert reach[WEST] == {"code": WEST, "value": 1.0, "n": 1}  # the one building, ~50 m from the toilet
+    dark = {row["code"]: row["value"] for row in figures["dark_roads"]["by_cell"]}
+    # no lamps at all: the whole 2 km road is dark, half of it in each cell
+    assert dark[WEST] == pytest.approx(1024.7, abs=3) and dark[EAST] == pytest.approx(1024.7, abs=3)
+    assert all(row["value"] is None and row["n"] == 0 for row in figures["overdue_cases"]["by_cell"])
