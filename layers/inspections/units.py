@@ -80,6 +80,7 @@ def area_units(store: Store, places: Places, checklist: dict, area: str) -> gpd.
     units["cell"] = first.reindex(units.index).values
     units = units[units["cell"].notna()].copy()
     units["unit_class"] = units["unit_class"].fillna("unknown").astype(str)
+    units["name"] = [n if isinstance(n, str) and n else None for n in units["name"]]  # no NaN reaches JSON
     units["stratum"] = units["cell"].astype(str) + "|" + units["unit_class"]
     units = units.sort_values(["layer", "fid", "part"], kind="stable").reset_index(drop=True)
     return units[COLUMNS]

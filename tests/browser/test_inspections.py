@@ -126,3 +126,30 @@ def test_the_leaders_score_page_shows_intervals_counts_and_too_few(browser, demo
         page.screenshot(path=str(artifacts / "inspection-scores.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_planner_draws_a_round_from_the_page_and_closes_it(browser, demo_server):
+    state = logged_in_state(browser, demo_server.url, "planner", DEMO_ACCOUNTS["planner"][0])
+    context = browser.new_context(**DESKTOP, storage_state=state)
+    try:
+        page = context.new_page()
+        page.goto(f"{demo_server.url}/scores")
+        page.wait_for_selector("body[data-ready=true]", state="attached", timeout=READY_TIMEOUT_MS)
+        form = page.locator("#round-form")
+        form.locator("summary").click()
+        form.locator("[name=area]").select_option(CELL)
+        form.locator("[name=checklist]").select_option("building_public_areas")
+        form.locator("[name=size]").fill("6")
+        form.locator("[name=seed]").fill("3")
+        form.locator("[data-part=send]").click()
+        wait_until(page, "document.body.dataset.ready === 'true' && document.querySelector('#round-form "
+                         "[data-part=message]').textContent.length > 0")  # fmt: skip
+        round_id = int(page.locator("#round-select").input_value())
+        stored = demo_server.api(f"/inspections/{round_id}")
+        assert stored["seed"] == 3 and stored["area"] == CELL and stored["checklist"] == "building_public_areas"
+        assert str(round_id) in form.locator("[data-part=message]").inner_text()
+        page.locator("#close-round").click()
+        wait_until(page, "document.querySelector('#close-round').hidden === true")
+        assert demo_server.api(f"/inspections/{round_id}")["status"] == "closed"
+    finally:
+        context.close()

@@ -232,3 +232,13 @@ def test_desk_figures_are_computed_from_the_data_not_asked(world, client):
     # no lamps at all: the whole 2 km road is dark, half of it in each cell
     assert dark[WEST] == pytest.approx(1024.7, abs=3) and dark[EAST] == pytest.approx(1024.7, abs=3)
     assert all(row["value"] is None and row["n"] == 0 for row in figures["overdue_cases"]["by_cell"])
+
+
+def test_places_without_a_name_are_served_as_valid_json(world, client):
+    nameless = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[113.302, 23.102],
+                [113.303, 23.102], [113.303, 23.103], [113.302, 23.103], [113.302, 23.102]]]},
+                "properties": {"use": "residential"}}  # fmt: skip
+    assert client.post("/api/layers/buildings/features", json=nameless).status_code == 201
+    r = _round(world["planner"], checklist="building_public_areas", sample={"count": 5})
+    assert r.status_code == 201 and b"NaN" not in r.data
+    assert [i["ref"]["name"] for i in r.get_json()["items"]] == [None]

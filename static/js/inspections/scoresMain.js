@@ -8,7 +8,9 @@ import { I18n, safeStorage } from "../common/i18n.js";
 import { LanguageToggle } from "../common/languageToggle.js";
 import { UserMenu } from "../common/userMenu.js";
 import { ScoreMap } from "./scoresMap.js";
-import { areaRows, trendItems, worstItems } from "./scoresTable.js";
+import { hasPermission } from "../common/session.js";
+import { RoundForm } from "./roundForm.js";
+import { areaRows, deskItems, trendItems, worstItems } from "./scoresTable.js";
 
 const REASON_WORDS = { no_after_photo: "scores.reason_no_after_photo", no_camera_time: "scores.reason_no_camera_time",
   taken_before_dispatch: "scores.reason_taken_before_dispatch", no_position: "scores.reason_no_position",
@@ -32,20 +34,38 @@ async function start() {
   i18n.apply(document);
   new LanguageToggle({ button: document.getElementById("language-toggle"), i18n }).start();
   new UserMenu({ container: document.getElementById("user-menu"), api, i18n, user: session.user, page: "scores" }).start();
-  const [config, definitions, grid, list] = await Promise.all([api.config(), api.layers(), cells(api),
-    api.json(api.url("/inspections"))]);
+  const [config, definitions, grid, list, catalogue] = await Promise.all([api.config(), api.layers(), cells(api),
+    api.json(api.url("/inspections")), api.json(api.url("/checklists"))]);
+  const names = new Map(grid.map((cell) => [cell.code, cell.name]));
   const map = new ScoreMap({ element: document.getElementById("score-map"), api, i18n, config, definitions });
   const select = document.getElementById("round-select");
-  select.replaceChildren(...list.rounds.map((round) => {
+  const fillSelect = () => select.replaceChildren(...list.rounds.map((round) => {
     const option = document.createElement("option");
     option.value = String(round.id);
     option.textContent = `#${round.id} ${round.area} ${round.checklist} (${round.status})`;
     return option;
   }));
+  fillSelect();
+  const closeButton = document.getElementById("close-round");
   const show = async (id) => {
     body.dataset.ready = "loading";
     const round = list.rounds.find((r) => String(r.id) === String(id));
-    const scores = await api.json(api.url(`/inspections/${encodeURIComponent(id)}/scores`));
+    closeButton.hidden = !(round.status === "open" && hasPermission(session.user, "cases.dispatch"));
+    let scores;
+    try {
+      scores = await api.json(api.url(`/inspections/${encodeURIComponent(id)}/scores`));
+    } catch (error) {
+      if (error.status !== 403) {
+        throw error;
+      }
+      document.getElementById("score-summary").textContent = i18n.errorMessage(error); // an open spot-check
+      for (const part of ["score-rows", "worst-list", "trend-list", "desk-list"]) {
+        document.getElementById(part).replaceChildren();
+      }
+      map.show(grid, []);
+      body.dataset.ready = "true";
+      return;
+    }
     const trend = await api.json(api.url(`/inspections/trend?area=${round.area}&checklist=${round.checklist}`));
     const checklist = await api.json(api.url(`/checklists/${encodeURIComponent(round.checklist)}?version=${scores.checklist_version}`));
     const texts = Object.fromEntries(checklist.items.map((item) => [item.code, item.text]));
@@ -60,6 +80,8 @@ async function start() {
     if (scores.clean_buildings) {
       document.getElementById("clean-list").replaceChildren(...worstItems(scores.clean_buildings.buildings, i18n, texts));
     }
+    const desk = await api.json(api.url(`/inspections/${encodeURIComponent(id)}/desk`));
+    document.getElementById("desk-list").replaceChildren(...deskItems(desk.figures, names, i18n));
     const evidence = await api.json(api.url(`/inspections/evidence?area=${round.area}`));
     const reasons = Object.entries(evidence.reasons).filter(([, n]) => n > 0)
       .map(([code, n]) => `${i18n.t(REASON_WORDS[code])} ${n}`);
@@ -71,6 +93,18 @@ async function start() {
     body.dataset.ready = "true";
   };
   select.addEventListener("change", () => show(select.value));
+  const reload = async (id) => {
+    list.rounds = (await api.json(api.url("/inspections"))).rounds;
+    fillSelect();
+    select.value = String(id);
+    await show(id);
+  };
+  closeButton.addEventListener("click", async () => {
+    await api.send("POST", `/inspections/${encodeURIComponent(select.value)}/close`, {});
+    await reload(select.value);
+  });
+  new RoundForm({ root: document.getElementById("round-form"), api, i18n, user: session.user,
+    checklists: catalogue.checklists, cells: grid, onCreated: (created) => reload(created.id) }).start();
   document.getElementById("print-button").addEventListener("click", () => globalThis.print());
   const wanted = new URLSearchParams(globalThis.location.search).get("round");
   if (wanted && list.rounds.some((r) => String(r.id) === wanted)) {

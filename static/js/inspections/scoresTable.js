@@ -52,3 +52,18 @@ export function trendItems(rounds, i18n) {
     round: round.id ?? round.round, at: i18n.formatDateTime(round.created_at, undefined, { dateStyle: "medium" }),
     score: round.score ?? "—", low: round.ci_low ?? "—", high: round.ci_high ?? "—", n: round.n }) })]));
 }
+
+/** One line per desk figure: its title and source, then every cell's value with the count behind it. */
+export function deskItems(figures, names, i18n) {
+  return figures.map((figure) => {
+    const cells = figure.by_cell.map((row) => {
+      const value = row.value === null ? "—" : (row.value <= 1 && figure.code !== "dark_roads"
+        ? `${Math.round(row.value * 100)}%` : i18n.formatNumber(row.value));
+      return row.n === null ? `${names.get(row.code) || row.code} ${value}`
+        : `${names.get(row.code) || row.code} ${value} (n=${row.n})`;
+    });
+    const source = figure.source ? ` [${figure.source}]` : "";
+    return el("li", { dataset: { figure: figure.code } }, [el("span", {
+      text: `${i18n.pick(figure.title)}${source}: ${i18n.join(cells)}` })]);
+  });
+}
