@@ -401,6 +401,10 @@ def _serve(args) -> int:
         from layers.demo.users import seed_demo_users
 
         demo_users = seed_demo_users(store)
+        if not store.inspection_rounds():
+            from layers.demo.inspections import seed_demo_inspections
+
+            seed_demo_inspections(store)
     _announce_accounts(store, args.data, demo_users)
     threading.Thread(target=_warm_caches, args=(app,), daemon=True).start()
     url = f"http://{args.host}:{args.port}/"

@@ -100,9 +100,9 @@ def _walks(store: Store, places: Places, chosen: gpd.GeoDataFrame, inspectors: l
     return who, seq, walks
 
 
-def create_round(store: Store, places: Places, user: dict, body) -> dict:
-    """Draw and store a round; the stored round (with its items) is returned. Bad input raises
-    ValidationFailed naming the field."""
+def create_round(store: Store, places: Places, user: dict, body, at: int | None = None) -> dict:
+    """Draw and store a round (created at the clock, or ``at``); the stored round (with its items) is returned.
+    Bad input raises ValidationFailed naming the field."""
     asked = _checked(store, body)
     checklist = asked["checklist"]
     units = area_units(store, places, checklist, asked["area"])
@@ -130,7 +130,8 @@ def create_round(store: Store, places: Places, user: dict, body) -> dict:
         "inspectors": asked["inspectors"],
     }  # fmt: skip
     record = {"area": asked["area"], "checklist": checklist["code"], "checklist_version": checklist["version"],
-              "mode": asked["mode"], "seed": asked["seed"], "created_by": user["name"], "design": design}  # fmt: skip
+              "mode": asked["mode"], "seed": asked["seed"], "created_by": user["name"], "design": design,
+              "created_at": at}  # fmt: skip
     with store.atomic():
         return store.add_round(record, items)
 

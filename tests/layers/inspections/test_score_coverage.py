@@ -83,3 +83,18 @@ def test_the_truth_is_a_fixed_field_and_the_simulated_answers_are_unbiased():
     for truth in (25.0, 63.0, 91.5):
         scores = [unit_score(checklist, "roads", simulate_values(checklist, "roads", truth, rng)) for _ in range(4000)]
         assert abs(np.mean(scores) - truth) < 1.0
+
+
+def test_the_demo_rounds_show_a_clean_up_larger_than_the_noise(demo_store):
+    from layers.demo.inspections import AREA, seed_demo_inspections
+    from layers.demo.users import seed_demo_users
+    from layers.inspections.checklists import BUILTIN as CHECKLISTS
+    from layers.inspections.scores import compare_rounds
+
+    demo_store.seed_checklists(CHECKLISTS)
+    seed_demo_users(demo_store)
+    earlier, later = (demo_store.inspection_round(i) for i in seed_demo_inspections(demo_store))
+    assert earlier["status"] == later["status"] == "closed" and earlier["created_at"] < later["created_at"]
+    assert len(demo_store.round_answers(later["id"])) == len(later["items"])
+    change = next(a for a in compare_rounds(demo_store, later, earlier)["areas"] if a["code"] == AREA)
+    assert change["difference"] > 0 and change["significant"]
