@@ -29,6 +29,7 @@ from layers.cases.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.cases.categories import case_layer_definition
 from layers.cases.places import Places
 from layers.catalogue import load_catalogue
+from layers.inspections import BUILTIN as BUILTIN_CHECKLISTS
 from layers.leaders import Leaders
 from layers.store import (
     DataDirLock,
@@ -41,6 +42,7 @@ from layers.store import (
     store_url,
 )
 from web import analysis, api, auth, cases, compress, errors, leaders, ogc, open311, pages, photos, security, users
+from web import inspections as inspections_web
 from web import public_reports as reports
 from web.areas import bp as areas_bp
 from web.cache import LRUCache
@@ -107,6 +109,7 @@ def _sync_catalogue(store: Store) -> None:
     """Built-in layers and categories into the store; the case layer's category list follows the stored
     category table, which may hold local codes added since."""
     store.seed_categories(BUILTIN_CATEGORIES)
+    store.seed_checklists(BUILTIN_CHECKLISTS)
     definitions = [
         case_layer_definition(d, store.categories()) if d["id"] == CASE_LAYER else d for d in load_catalogue()
     ]
@@ -162,7 +165,7 @@ def create_app(config: dict | None = None) -> Flask:
     compress.register(app)
     for blueprint in (api.bp, areas_bp, auth.bp, users.bp, reports.bp, analysis.bp, cases.bp, photos.bp, leaders.bp,
                       ogc.bp, open311.bp, pages.bp, imports_bp, import_page_bp, exports_bp, report_bp,
-                      report_page_bp):  # fmt: skip
+                      report_page_bp, inspections_web.bp):  # fmt: skip
         app.register_blueprint(blueprint)
     return app
 
@@ -464,6 +467,10 @@ def _serve(args) -> int:
         from layers.demo.users import seed_demo_users
 
         demo_users = seed_demo_users(store)
+        if not store.inspection_rounds():
+            from layers.demo.inspections import seed_demo_inspections
+
+            seed_demo_inspections(store)
     _announce_accounts(store, args.data, demo_users)
     threading.Thread(target=_warm_caches, args=(app,), daemon=True).start()
     url = f"http://{args.host}:{args.port}/"

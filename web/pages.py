@@ -34,6 +34,18 @@ def field():
     return _page("field.html")
 
 
+@bp.get("/inspect")
+def inspect():
+    """The inspection round on the phone: drawn places in walking order and the checklist form."""
+    return _page("inspect.html")
+
+
+@bp.get("/scores")
+def scores():
+    """The leaders' view of an inspection round: the score map, the table with intervals, the worst places."""
+    return _page("scores.html")
+
+
 @bp.get("/compare")
 def compare():
     """Before and after (leaders): two dates side by side, what changed, the weeks between."""

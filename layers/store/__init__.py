@@ -1,6 +1,6 @@
-"""The store contract: the ports every backend implements (features, tallies, accounts, areas, cases, blobs and
-the optional maintenance, transfer), their values and errors, and ``open_store`` that opens a backend from
-``STORE_URL``.
+"""The store contract: the ports every backend implements (features, tallies, accounts, areas, cases, inspections,
+blobs and the optional maintenance, transfer), their values and errors, and ``open_store`` that opens a backend
+from ``STORE_URL``.
 docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to add a backend."""
 
 from layers.store.accounts import AccountStore
@@ -21,6 +21,7 @@ from layers.store.factory import (
     store_url,
 )
 from layers.store.features import Store
+from layers.store.inspections import AnswerExists, InspectionStore
 from layers.store.maintenance import Maintenance
 from layers.store.once import Replay, run_once, stored_answer
 from layers.store.tallies import Tallies
@@ -39,6 +40,7 @@ from layers.store.values import (
 __all__ = [
     "AREA_LEVELS",
     "AccountStore",
+    "AnswerExists",
     "AreaStore",
     "BACKENDS",
     "Bbox",
@@ -50,6 +52,7 @@ __all__ = [
     "DataDirLock",
     "Digest",
     "FeatureVersion",
+    "InspectionStore",
     "LayerExists",
     "Maintenance",
     "NewFeature",

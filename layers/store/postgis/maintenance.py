@@ -24,8 +24,10 @@ from layers.store.postgis.checks import integrity_report
 
 # The store's tables, in an order that restores rows before the rows that refer to them.
 TABLES = ("schema_version", "meta", "layer", "feature", "version", "app_user", "token", "session", "login_attempt",
-          "audit", "category_version", "blob", "photo", "idempotency", "area")  # fmt: skip
-IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo")
+          "audit", "category_version", "blob", "photo", "idempotency", "area", "checklist_version",
+          "inspection_round", "inspection_item", "inspection_answer")  # fmt: skip
+IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo", "checklist_version",
+              "inspection_round", "inspection_answer")  # fmt: skip
 _COPY = re.compile(r"COPY (?:[\w\"]+\.)?\"?(\w+)\"? \(([^)]*)\) FROM stdin;")
 TOOL_TIMEOUT_S = 3600
 

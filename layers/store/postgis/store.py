@@ -3,7 +3,8 @@
 Tables (see ``migrations/``): ``layer``, ``feature`` (one row per feature: its current version, locked by
 writers), ``version`` (every version, with its GeoJSON text as written, a ``geometry`` and ``jsonb``
 properties derived from it, float64 bounds and ``valid_from``/``valid_to`` in microseconds), accounts,
-categories, photos with their bytes (``blob``) and idempotency answers. Behaviour matches the SQLite
+categories, photos with their bytes (``blob``), idempotency answers and inspections (checklists, rounds,
+items, answers). Behaviour matches the SQLite
 backend method for method; the contract tests run on both.
 """
 
@@ -21,6 +22,7 @@ from layers.store import (
     Bbox,
     BlobStore,
     CaseStore,
+    InspectionStore,
     Maintenance,
     PointArrays,
     Store,
@@ -35,6 +37,7 @@ from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
+from layers.store.postgis.inspections import InspectionsMixin
 from layers.store.postgis.maintenance import MaintenanceMixin
 from layers.store.postgis.reading import ReadingMixin
 from layers.store.postgis.tallies import TalliesMixin
@@ -94,6 +97,7 @@ class PostGISStore(
     BlobsMixin,
     CasesMixin,
     CatalogMixin,
+    InspectionsMixin,
     MaintenanceMixin,
     ReadingMixin,
     TransferMixin,
@@ -104,6 +108,7 @@ class PostGISStore(
     AccountStore,
     AreaStore,
     CaseStore,
+    InspectionStore,
     BlobStore,
     Maintenance,
     Transfer,

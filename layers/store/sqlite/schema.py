@@ -3,8 +3,8 @@
 Tables: ``layer`` (definitions), ``feature`` (one row per feature: its live version and bounding box),
 ``version`` (every version ever written, with ``valid_from``/``valid_to``), ``cur_rtree`` (bounding
 boxes of live features, keyed by feature id) and ``hist_rtree`` (every version's bounding box, keyed by
-version id) for reading the past; the account, case and area tables are in ``accounts.py``, ``cases.py``
-and ``areas.py``.
+version id) for reading the past; the account, case, area and inspection tables are in ``accounts.py``,
+``cases.py``, ``areas.py`` and ``inspections.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from layers.store.sqlite.accounts import ACCOUNT_SCHEMA, migrate_user_table
 from layers.store.sqlite.areas import AREA_SCHEMA
 from layers.store.sqlite.cases import CASE_SCHEMA, migrate_case_tables
+from layers.store.sqlite.inspections import INSPECTION_SCHEMA
 
 SCHEMA_VERSION = 1
 FEATURE_SCHEMA = """
@@ -74,7 +75,7 @@ def migrate_layer_table(conn: sqlite3.Connection) -> None:
 
 def prepare(conn: sqlite3.Connection, path: Path) -> None:
     """Create the missing tables, migrate older ones, and refuse a database of another schema version."""
-    conn.executescript(FEATURE_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA + AREA_SCHEMA)
+    conn.executescript(FEATURE_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA + AREA_SCHEMA + INSPECTION_SCHEMA)
     migrate_case_tables(conn)
     migrate_user_table(conn)
     migrate_layer_table(conn)

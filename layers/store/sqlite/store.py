@@ -1,7 +1,7 @@
 """The embedded default store: one SQLite database in WAL mode with R*Tree bounding-box indexes, and its
 blobs as files beside it. This module holds the class, its connections, transactions and layers; the
 other concerns are mixed in from the modules named after them (reads, points, writes, accounts, cases,
-blobs, maintenance) and the tables are in ``schema.py``.
+inspections, blobs, maintenance) and the tables are in ``schema.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from layers.store import (
     Bbox,
     BlobStore,
     CaseStore,
+    InspectionStore,
     LayerExists,
     Maintenance,
     PointArrays,
@@ -34,6 +35,7 @@ from layers.store.sqlite.accounts import SQLiteAccounts
 from layers.store.sqlite.areas import SQLiteAreas
 from layers.store.sqlite.blobs import SQLiteBlobs
 from layers.store.sqlite.cases import SQLiteCases
+from layers.store.sqlite.inspections import SQLiteInspections
 from layers.store.sqlite.maintenance import SQLiteMaintenance
 from layers.store.sqlite.points import SQLitePoints
 from layers.store.sqlite.reads import SQLiteReads
@@ -56,9 +58,9 @@ def database_file(location: str | os.PathLike) -> Path:
 
 
 class SQLiteStore(
-    SQLiteReads, SQLitePoints, SQLiteTallies, SQLiteWrites, SQLiteAccounts, SQLiteAreas, SQLiteCases, SQLiteBlobs,
-    SQLiteMaintenance, SQLiteTransfer, Store, Tallies, AccountStore, AreaStore, CaseStore, BlobStore, Maintenance,
-    Transfer,
+    SQLiteReads, SQLitePoints, SQLiteTallies, SQLiteWrites, SQLiteAccounts, SQLiteAreas, SQLiteCases, SQLiteInspections,
+    SQLiteBlobs, SQLiteMaintenance, SQLiteTransfer, Store, Tallies, AccountStore, AreaStore, CaseStore, InspectionStore,
+    BlobStore, Maintenance, Transfer,
 ):  # fmt: skip
     """Every port of the store contract on one SQLite database: ``location`` is a data directory (the
     database is ``<dir>/chuangwei.sqlite3``) or a database file; blobs are files in ``photos/`` beside the

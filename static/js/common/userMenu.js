@@ -15,7 +15,7 @@ export class UserMenu {
    * @param {import("./api.js").Api} options.api
    * @param {import("./i18n.js").I18n} options.i18n
    * @param {object|null} options.user the user of /api/session
-   * @param {"map"|"admin"|"field"|"compare"|"dashboard"|"report"|"import"} options.page the page this menu is on
+   * @param {"map"|"admin"|"field"|"compare"|"dashboard"|"report"|"import"|"inspect"|"scores"} options.page the page this menu is on
    * @param {function(): Promise<boolean>} [options.beforeLogout] asked first; false keeps the user logged in
    *   (the field view asks about changes its outbox has not sent yet)
    */
@@ -111,6 +111,8 @@ export class UserMenu {
       ["dashboard", "user.dashboard", "/dashboard", "dashboard.read"],
       ["report", "user.report", "/report", "dashboard.read"],
       ["import", "user.import", "/import", "data.import"],
+      ["inspect", "user.inspect", "/inspect", "cases.work"],
+      ["scores", "user.scores", "/scores", "dashboard.read"],
     ];
     for (const [page, key, href, permission] of pages) {
       if (this.page !== page && hasPermission(user, permission)) {

@@ -175,7 +175,7 @@ export class Outbox {
 
   /**
    * Keep a write and try to send it. ``entry``: {kind, path, json?|blob+fileName+form?, caseId?, etag?,
-   * photoRefs?, summary?}. Returns the stored item (with its id).
+   * photoRefs?, photoField?, summary?}. Returns the stored item (with its id).
    */
   async add(entry) {
     const item = {
@@ -286,7 +286,7 @@ export class Outbox {
       form.append("file", item.blob, item.fileName || "photo.jpg");
       return form;
     }
-    if (item.kind === "report") {
+    if (item.kind === "report" || item.photoField) {
       const photoIds = [];
       for (const ref of item.photoRefs || []) {
         const uploaded = await this.result(ref);
@@ -294,7 +294,9 @@ export class Outbox {
           photoIds.push(uploaded.photo.id);
         }
       }
-      return JSON.stringify({ ...item.json, photo_ids: photoIds });
+      // A report names its photos as a list; another write (an inspection answer) names one in photoField.
+      const named = item.photoField ? { [item.photoField]: photoIds[0] ?? null } : { photo_ids: photoIds };
+      return JSON.stringify({ ...item.json, ...named });
     }
     return JSON.stringify(item.json);
   }
@@ -369,7 +371,7 @@ export class Outbox {
     if (item.kind === "loose_photo" && answer) {
       await this.backend.put(RESULTS, { id: item.id, photo: answer });
     }
-    if (item.kind === "report") {
+    if (item.kind === "report" || item.photoField) {
       for (const ref of item.photoRefs || []) {
         await this.backend.delete(RESULTS, ref);
       }

@@ -34,14 +34,16 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
 
 
 def test_a_new_schema_is_migrated_once_and_reopens_without_change(pg_url):
-    assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases", "0004_tallies", "0005_areas"]
+    assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases", "0004_tallies", "0005_areas",
+                                      "0006_inspections"]
     assert migrate_schema(pg_url) == []
     store = PostGISStore(pg_url)
     try:
         assert store.integrity_check() == "ok"
         with store._db.read() as conn:
             rows = conn.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
-        assert rows == [(1, "features"), (2, "accounts"), (3, "cases"), (4, "tallies"), (5, "areas")]
+        names = ["features", "accounts", "cases", "tallies", "areas", "inspections"]
+        assert rows == list(enumerate(names, start=1))
         assert len(rows) == latest()
     finally:
         store.close()
@@ -51,6 +53,7 @@ def test_an_older_schema_is_upgraded_on_opening(pg_url):
     migrate_schema(pg_url)
     store = PostGISStore(pg_url)
     with store._db.write() as conn:  # back to version 2, as an older release left it
+        conn.execute("DROP TABLE inspection_answer, inspection_item, inspection_round, checklist_version")
         conn.execute("DROP TABLE idempotency, photo, blob, category_version, area")
         conn.execute("DROP INDEX version_open_since, version_closed_time")
         conn.execute("ALTER TABLE app_user DROP COLUMN area")
@@ -60,6 +63,7 @@ def test_an_older_schema_is_upgraded_on_opening(pg_url):
     try:
         assert store.idempotent_result("a", "k") is None and store.categories() == []
         assert store.areas() == [] and store.create_user("li", "leader", None, area="510104")["area"] == "510104"
+        assert store.checklists() == [] and store.inspection_rounds() == []
     finally:
         store.close()
 
@@ -161,7 +165,7 @@ def _server(*args: str) -> subprocess.CompletedProcess:
 
 def test_the_migrate_schema_command_and_a_wrong_store_url_at_start(pg_url, tmp_path):
     first = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
-    applied = "0001_features, 0002_accounts, 0003_cases, 0004_tallies, 0005_areas"
+    applied = "0001_features, 0002_accounts, 0003_cases, 0004_tallies, 0005_areas, 0006_inspections"
     assert first.returncode == 0 and applied in first.stdout, first.stderr
     again = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
     assert again.returncode == 0 and "up to date" in again.stdout
