@@ -18,7 +18,7 @@ from layers.accounts import (
 from layers.accounts.permissions import require
 from layers.errors import Conflict, Detail, NotFound, ValidationFailed
 from layers.store import UserExists
-from web.auth import client_ip, public_user, require_login
+from web.auth import client_ip, public_user, require_login, throttle_password_check
 from web.params import json_body
 from web.responses import json_response
 
@@ -142,8 +142,12 @@ def change_own_password():
     body = json_body(request)
     if not isinstance(body, dict):
         body = {}
+    throttle_password_check(user["name"], "password.change")
     stored = _store().user(user["name"])
-    if not verify_password(str(body.get("current_password", "")), stored["password_hash"]):
+    ok = verify_password(str(body.get("current_password", "")), stored["password_hash"])
+    _store().record_login(user["name"], client_ip(), ok)  # a wrong current password is a guess like a login's
+    if not ok:
+        _store().audit(user["name"], "password.change_failed", user["name"], {}, client_ip())
         raise ValidationFailed(  # not 401: the caller is logged in, one field is wrong
             key="errors.user.wrong_password",
             code="invalid_credentials",

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LoginCounters:
+    """Failed password checks for one (name, address) pair and for the address alone, as the store counts
+    them (see :meth:`AccountStore.login_counters`). Instants are microseconds; None when there was none."""
+
+    pair_failures: int
+    pair_last_failure_at: int | None
+    ip_failures: int
+    ip_last_failure_at: int | None
+    pair_known: bool
 
 
 class AccountStore(ABC):
@@ -81,9 +94,13 @@ class AccountStore(ABC):
         """Remember a login attempt at the store's clock (names are cut to 100 characters)."""
 
     @abstractmethod
-    def login_failures(self, *, since: int, name: str | None = None, ip: str | None = None) -> int:
-        """Failed attempts at or after ``since`` for a name (when given) or else an address, counting only
-        those after the last successful attempt of that name or address."""
+    def login_counters(self, name: str, ip: str, *, since: int) -> LoginCounters:
+        """The failures that throttle the next password check of ``name`` from ``ip``, counted at or after
+        ``since``: ``pair_failures`` of that name from that address after the pair's last success (a success
+        of another name from the address, or of the name from another address, resets nothing);
+        ``ip_failures`` of every name from the address (successes reset nothing, so a good login cannot
+        hide a spray across names); the latest failure of each; and ``pair_known``, whether the name has ever
+        succeeded from the address. Names are cut to 100 characters as :meth:`record_login` keeps them."""
 
     @abstractmethod
     def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:

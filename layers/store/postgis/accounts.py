@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import psycopg
 from psycopg.types.json import Jsonb
 
-from layers.store import UserExists
+from layers.store import LoginCounters, UserExists
 from layers.store.postgis.reading import no_nul
 
 _USER_COLS = "u.id, u.name, u.display_name, u.role, u.grid_codes, u.disabled, u.created_at, u.updated_at"
@@ -165,15 +165,21 @@ class AccountsMixin:
                 (no_nul(name[:100]), no_nul(ip), self.now(), bool(ok)),
             )
 
-    def login_failures(self, *, since: int, name: str | None = None, ip: str | None = None) -> int:
-        column, value = ("name", no_nul(name[:100])) if name is not None else ("ip", no_nul(ip))
-        # Failures after the last success count; a good login clears the slate for that name.
+    def login_counters(self, name: str, ip: str, *, since: int) -> LoginCounters:
+        name, ip = no_nul(name[:100]), no_nul(ip)
         with self._db.read() as conn:
-            return conn.execute(
-                f"SELECT count(*) FROM login_attempt WHERE {column} = %s AND NOT ok AND at >= %s"
-                f" AND at > coalesce((SELECT max(at) FROM login_attempt WHERE {column} = %s AND ok), 0)",
-                (value, since, value),
+            last_ok = conn.execute(
+                "SELECT max(at) FROM login_attempt WHERE name = %s AND ip = %s AND ok", (name, ip)
             ).fetchone()[0]
+            pair = conn.execute(
+                "SELECT count(*), max(at) FROM login_attempt"
+                " WHERE name = %s AND ip = %s AND NOT ok AND at >= %s AND at > %s",
+                (name, ip, since, last_ok if last_ok is not None else -1),
+            ).fetchone()
+            by_ip = conn.execute(
+                "SELECT count(*), max(at) FROM login_attempt WHERE ip = %s AND NOT ok AND at >= %s", (ip, since)
+            ).fetchone()
+        return LoginCounters(pair[0], pair[1], by_ip[0], by_ip[1], last_ok is not None)
 
     def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:
         with self._db.write() as conn:

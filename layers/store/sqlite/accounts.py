@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from layers.store import UserExists
+from layers.store import LoginCounters, UserExists
 
 ACCOUNT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS user (
@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS login_attempt (
     ok INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS login_attempt_name ON login_attempt(name, at);
+CREATE INDEX IF NOT EXISTS login_attempt_pair ON login_attempt(name, ip, at);
 CREATE INDEX IF NOT EXISTS login_attempt_ip ON login_attempt(ip, at);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
@@ -212,18 +213,20 @@ class SQLiteAccounts:
                 (name[:100], ip, self.now(), int(ok)),
             )
 
-    def login_failures(self, *, since: int, name: str | None = None, ip: str | None = None) -> int:
-        column, value = ("name", name[:100]) if name is not None else ("ip", ip)
-        # Failures after the last success count; a good login clears the slate for that name.
-        return (
-            self._conn()
-            .execute(
-                f"SELECT count(*) FROM login_attempt WHERE {column} = ? AND ok = 0 AND at >= ?"
-                f" AND at > coalesce((SELECT max(at) FROM login_attempt WHERE {column} = ? AND ok = 1), 0)",
-                (value, since, value),
-            )
-            .fetchone()[0]
-        )
+    def login_counters(self, name: str, ip: str, *, since: int) -> LoginCounters:
+        name = name[:100]
+        conn = self._conn()
+        last_ok = conn.execute(
+            "SELECT max(at) FROM login_attempt WHERE name = ? AND ip = ? AND ok = 1", (name, ip)
+        ).fetchone()[0]
+        pair = conn.execute(
+            "SELECT count(*), max(at) FROM login_attempt WHERE name = ? AND ip = ? AND ok = 0 AND at >= ? AND at > ?",
+            (name, ip, since, last_ok if last_ok is not None else -1),
+        ).fetchone()
+        by_ip = conn.execute(
+            "SELECT count(*), max(at) FROM login_attempt WHERE ip = ? AND ok = 0 AND at >= ?", (ip, since)
+        ).fetchone()
+        return LoginCounters(pair[0], pair[1], by_ip[0], by_ip[1], last_ok is not None)
 
     def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:
         with self._write() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from layers.store import UserExists
+from layers.store import LoginCounters, UserExists
 
 
 def test_users_are_created_once_and_listed_without_hashes(store):
@@ -76,20 +76,32 @@ def test_sessions_expire(store, clock):
     assert store.session_user("live") is None
 
 
-def test_login_failures_count_since_an_instant_and_since_the_last_success(store, clock):
+def test_login_counters_per_pair_and_per_address(store, clock):
     start = clock()
+    empty = store.login_counters("zhou", "10.0.0.1", since=start)
+    assert empty == LoginCounters(0, None, 0, None, False)
     for _ in range(3):
         store.record_login("zhou", "10.0.0.1", False)
+    last_pair = clock.now_us
     store.record_login("other", "10.0.0.1", False)
-    assert store.login_failures(since=start, name="zhou") == 3
-    assert store.login_failures(since=start, ip="10.0.0.1") == 4
-    assert store.login_failures(since=clock() + 1, name="zhou") == 0
-    store.record_login("zhou", "10.0.0.2", True)
-    assert store.login_failures(since=start, name="zhou") == 0
+    last_ip = clock.now_us
     store.record_login("zhou", "10.0.0.2", False)
-    assert store.login_failures(since=start, name="zhou") == 1
+    counted = store.login_counters("zhou", "10.0.0.1", since=start)
+    assert (counted.pair_failures, counted.ip_failures, counted.pair_known) == (3, 4, False)
+    assert start < counted.pair_last_failure_at <= last_pair < counted.ip_last_failure_at <= last_ip
+    assert store.login_counters("zhou", "10.0.0.1", since=clock() + 1).pair_failures == 0
+    # a success of the name elsewhere, or of another name here, resets nothing
+    store.record_login("zhou", "10.0.0.2", True)
+    store.record_login("other", "10.0.0.1", True)
+    assert store.login_counters("zhou", "10.0.0.1", since=start).pair_failures == 3
+    # the pair's own success resets the pair's count, never the address's
+    store.record_login("zhou", "10.0.0.1", True)
+    after = store.login_counters("zhou", "10.0.0.1", since=start)
+    assert (after.pair_failures, after.pair_last_failure_at, after.ip_failures, after.pair_known) == (0, None, 4, True)
+    store.record_login("zhou", "10.0.0.1", False)
+    assert store.login_counters("zhou", "10.0.0.1", since=start).pair_failures == 1
     store.record_login("x" * 150, "10.0.0.3", False)
-    assert store.login_failures(since=start, name="x" * 150) == 1  # names are cut alike when kept and counted
+    assert store.login_counters("x" * 150, "10.0.0.3", since=start).pair_failures == 1  # names cut alike
 
 
 def test_the_audit_log_is_newest_first(store):
