@@ -135,7 +135,7 @@ def throttle_password_check(name: str, action: str) -> None:
         store.audit(name[:100], f"{action}.throttled", name[:100], {"retry_after_s": wait}, ip)
         raise TooManyRequests(  # the texts say whether this name is held here, or this address for a spray
             key="errors.auth.account_locked" if by_pair else "errors.auth.too_many_attempts",
-            code="too_many_attempts",
+            code="account_locked" if by_pair else "too_many_attempts",
             details=[Detail("password", "too_many_attempts", f"wait {wait} s before trying again")],
             headers={"Retry-After": str(wait)},
         )

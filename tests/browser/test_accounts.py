@@ -104,7 +104,7 @@ def test_wrong_password_and_lockout_show_the_servers_messages(demo_server, anony
     page.locator("#language-toggle").click()
     assert message.inner_text() == "用户名或密码错误。"
 
-    # Five failures lock a name for the window: the next try is refused whatever the password.
+    # Five failures hold a name at this address for 30 s: the next try is refused whatever the password.
     name = "nobody-locked"
     for _ in range(5):
         status, body, _ = http(f"{demo_server.url}/api/login", "POST", {"name": name, "password": "wrong-wrong"})
@@ -114,7 +114,7 @@ def test_wrong_password_and_lockout_show_the_servers_messages(demo_server, anony
     page.click("#login-submit")
     page.wait_for_selector("#login-message[data-code=account_locked]")
     text = message.inner_text()
-    assert "该账号多次登录失败，已临时锁定" in text and "15 分钟" in text
+    assert "该账号多次登录失败，已临时锁定" in text and "1 分钟" in text
     assert urlsplit(page.url).path == "/login"
     assert_only_refusals(anonymous, 401, 429)
 
