@@ -141,6 +141,22 @@ def throttle_password_check(name: str, action: str) -> None:
         )
 
 
+def confirm_password(user: dict, password: object, field: str, action: str) -> None:
+    """The caller proves they know their own password before a sensitive change (a new token, a new
+    password): throttled and counted like a login; 422 ``invalid_credentials`` on ``field`` when wrong."""
+    throttle_password_check(user["name"], action)
+    stored = _store().user(user["name"])
+    ok = isinstance(password, str) and verify_password(password, stored["password_hash"] if stored else None)
+    _store().record_login(user["name"], client_ip(), ok)
+    if not ok:
+        _store().audit(user["name"], f"{action}_failed", user["name"], {}, client_ip())
+        raise ValidationFailed(  # not 401: the caller is logged in, one field is wrong
+            key="errors.user.wrong_password",
+            code="invalid_credentials",
+            details=[Detail(field, "invalid_credentials", "wrong password")],
+        )
+
+
 @bp.post("/login")
 def login():
     if not _same_origin():
@@ -167,7 +183,8 @@ def login():
         )
     secret, csrf = new_secret(), new_secret()
     max_age = current_app.config["SESSION_MAX_AGE_S"]
-    store.create_session(secret_hash(secret), user["id"], csrf, store.now() + max_age * 1_000_000)
+    store.create_session(secret_hash(secret), user["id"], csrf, store.now() + max_age * 1_000_000, ip=ip,
+                         agent=request.user_agent.string or "")  # fmt: skip
     response = _session_json(user, csrf)
     response.set_cookie(
         _cookie(),

@@ -2,7 +2,7 @@
 maintenance), their values and errors, and ``open_store`` that opens a backend from ``STORE_URL``.
 docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to add a backend."""
 
-from layers.store.accounts import AccountStore, LoginCounters
+from layers.store.accounts import AccountStore, LoginCounters, public_session_id
 from layers.store.blobs import BlobStore, blob_key, check_blob_key
 from layers.store.cases import CaseStore
 from layers.store.datalock import DataDirLock
@@ -64,6 +64,7 @@ __all__ = [
     "open_store",
     "parse_instant",
     "parse_store_url",
+    "public_session_id",
     "run_once",
     "store_url",
     "stored_answer",

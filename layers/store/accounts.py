@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+
+def public_session_id(session_hash: str) -> str:
+    """The handle a user sees for a session (16 hex digits): never the stored hash itself.
+
+    >>> public_session_id("abc")
+    'ba7816bf8f01cfea'
+    """
+    return hashlib.sha256(session_hash.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -76,9 +86,27 @@ class AccountStore(ABC):
         unknown. A revoked token is no longer found by :meth:`token_user`."""
 
     @abstractmethod
-    def create_session(self, session_hash: str, user_id: int, csrf: str, expires_at: int) -> None:
-        """Start a browser session that lasts until ``expires_at`` (an instant); expired sessions may be
-        removed meanwhile."""
+    def revoke_tokens(self, user_id: int) -> list[int]:
+        """Revoke every live token of a user at once (a password change or reset); return their ids, oldest
+        first (tokens revoked before keep their instant and are not listed)."""
+
+    @abstractmethod
+    def create_session(
+        self, session_hash: str, user_id: int, csrf: str, expires_at: int, *, ip: str = "", agent: str = ""
+    ) -> None:
+        """Start a browser session that lasts until ``expires_at`` (an instant), remembering the address and
+        browser (``agent``, cut to 200 characters) it started from; expired sessions may be removed meanwhile."""
+
+    @abstractmethod
+    def sessions(self, user_id: int) -> list[dict]:
+        """A user's live, unexpired sessions, newest first: ``id`` (a public handle: the first 16 hex digits
+        of SHA-256 of the session's hash, never the hash itself), ``created_at``, ``expires_at``, ``ip`` and
+        ``agent``."""
+
+    @abstractmethod
+    def end_sessions(self, user_id: int, session_id: str | None = None) -> int:
+        """End one session of the user (by its public ``id``) or, without one, every session of the user;
+        return how many ended (0 for an unknown id or another user's session)."""
 
     @abstractmethod
     def session_user(self, session_hash: str) -> tuple[dict, dict] | None:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from layers.accounts import hash_password
 from tests.conftest import make_user, token_client
 
 POINT = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [113.33, 23.13]}, "properties": {}}
@@ -178,7 +179,10 @@ def test_admin_manages_users_and_tokens(app, client, anonymous):
     assert r.status_code == 200 and r.get_json()["role"] == "leader"
     assert anonymous.get("/api/session").get_json()["user"] is None  # the change ended the session
     assert login(anonymous, "chen", "second-pass-2").status_code == 200
-    token = client.post("/api/users/chen/tokens", json={"label": "巡查 app"}).get_json()
+    app.extensions["store"].update_user("tester", {"password_hash": hash_password("tester-pass-1", n=2**10)})
+    unconfirmed = client.post("/api/users/chen/tokens", json={"label": "巡查 app"})
+    assert unconfirmed.status_code == 422 and unconfirmed.get_json()["error"]["details"][0]["field"] == "password"
+    token = client.post("/api/users/chen/tokens", json={"label": "巡查 app", "password": "tester-pass-1"}).get_json()
     assert token["token"].startswith("cw_")
     chen = token_client(app, token["token"])
     assert chen.get("/api/layers").status_code == 200
@@ -203,10 +207,10 @@ def test_the_last_admin_cannot_be_removed(client):
 
 def test_users_manage_their_own_tokens_and_password(app, anonymous):
     make_user(app, "sun", "planner", "old-password-1")
-    planner = token_client(app, make_user(app, "other", "planner"))
+    planner = token_client(app, make_user(app, "other", "planner", "other-pass-1"))
     assert planner.get("/api/users").status_code == 403
-    assert planner.post("/api/users/sun/tokens", json={"label": "x"}).status_code == 403
-    own = planner.post("/api/users/other/tokens", json={"label": "my script"})
+    assert planner.post("/api/users/sun/tokens", json={"label": "x", "password": "other-pass-1"}).status_code == 403
+    own = planner.post("/api/users/other/tokens", json={"label": "my script", "password": "other-pass-1"})
     assert own.status_code == 201
     csrf = login(anonymous, "sun", "old-password-1").get_json()["csrf_token"]
     headers = {"X-CSRF-Token": csrf}

@@ -183,6 +183,7 @@ ACCOUNT_SEEDS = [
     {"name": "newbie", "role": "leader", "password": "long enough password", "grid_codes": []},
     {"display_name": "新名字", "grid_codes": ["440104001001001", "440104001002001"], "role": "field_worker"},
     {"label": "ci"},
+    {"label": "ci", "password": SESSION_PASSWORD},
     {"name": "tester", "password": "wrong password"},
     {"current_password": "wrong password", "new_password": "another long password"},
 ]

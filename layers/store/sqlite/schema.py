@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from layers.store.sqlite.accounts import ACCOUNT_SCHEMA
+from layers.store.sqlite.accounts import ACCOUNT_SCHEMA, migrate_account_tables
 from layers.store.sqlite.cases import CASE_SCHEMA, migrate_case_tables
 
 SCHEMA_VERSION = 1
@@ -72,6 +72,7 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
     conn.executescript(FEATURE_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA)
     migrate_case_tables(conn)
     migrate_layer_table(conn)
+    migrate_account_tables(conn)
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     if found != str(SCHEMA_VERSION):
