@@ -19,7 +19,7 @@ OURS = sorted(path for path in JS.rglob("*.js") if path.name != "chinacoords.js"
 PAGES = {"index.html": "map/main.js", "login.html": "common/login.js", "admin.html": "admin/admin.js",
          "field.html": "field/fieldMain.js", "import.html": "import/importMain.js",
          "compare.html": "leaders/compareMain.js", "dashboard.html": "leaders/dashboardMain.js",
-         "report.html": "leaders/report.js"}
+         "report.html": "leaders/report.js", "account.html": "account/accountMain.js"}
 IMPORT = re.compile(r"""^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']""", re.M)
 
 
