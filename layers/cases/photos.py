@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 
-from layers.accounts import CASE_LAYER
+from layers.accounts import CASE_LAYER, permissions_of
 from layers.accounts.permissions import require
 from layers.cases import CaseContext, get_case, require_scope, workflow
 from layers.cases.photo_checks import checks
 from layers.cases.views import props_of
-from layers.errors import Conflict, Detail, ValidationFailed
+from layers.errors import Conflict, Detail, NotFound, ValidationFailed
 from layers.uploads.photos import PhotoLimits, ProcessedPhoto, process_photo
 
 KINDS = ("before", "after")
@@ -78,6 +78,17 @@ def add_loose_photo(ctx: CaseContext, user: dict, photo: ProcessedPhoto) -> dict
         record = _record(ctx, photo, user)
         record["warnings"] += checks(ctx.store, ctx.tz, record, None)
         return ctx.store.add_photo(record, photo.image, photo.thumb)
+
+
+def require_readable(user: dict | None, photo: dict) -> None:
+    """A photo not yet attached to a case (and the position it carries) is its uploader's and the
+    administrators' alone: anyone else gets the same 404 as for a photo that does not exist."""
+    if photo["case_fid"] is not None:
+        return
+    if user is not None and (user["name"] == photo["uploaded_by"] or "users.manage" in permissions_of(user["role"])):
+        return
+    raise NotFound(key="errors.photo.not_found", params={"photo_id": photo["id"]},
+                   details=[Detail("id", "not_found", f"no photo {photo['id']}")])  # fmt: skip
 
 
 def photo_case(ctx: CaseContext, photo: dict):
