@@ -25,6 +25,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from layers import i18n
 from layers.accounts import CASE_LAYER
+from layers.cases import parse_area
 from layers.cases.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.cases.categories import case_layer_definition
 from layers.cases.places import Places
@@ -68,6 +69,8 @@ DEFAULTS = {
     "OPEN311_PUBLIC_READS": False,
     "PUBLIC_REPORTS": False,
     "PUBLIC_REPORTS_PER_HOUR": 10,
+    "SERVICE_AREA": None,
+    "SERVICE_AREA_MARGIN_M": 1000,
     "SESSION_MAX_AGE_S": 14 * 24 * 3600,
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_NAME": "cw_session",
@@ -139,6 +142,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config.update(load_config(config))
     app.config["TZINFO"] = ZoneInfo(app.config["TIMEZONE"])
+    app.config["SERVICE_AREA"] = parse_area(app.config["SERVICE_AREA"])
     basemaps, default = _basemaps(app.config)
     app.config["BASEMAPS"] = basemaps
     app.config["DEFAULT_BASEMAP"] = app.config["DEFAULT_BASEMAP"] or default

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from geo.crs import distance_to_box_m
 from layers.accounts import CASE_LAYER, permissions_of
 from layers.cases.places import Places
 from layers.cases.views import props_of
@@ -114,3 +115,34 @@ def place_fields(ctx: CaseContext, lon: float, lat: float, address: str | None =
         "responsible_unit": cell.get("responsible_unit"),
     }
 
+
+
+def parse_area(value) -> list[float] | None:
+    """The SERVICE_AREA setting as [minLon, minLat, maxLon, maxLat] in WGS 84 (a list, or text of four
+    comma-separated numbers); None or "" for none. Raise ValueError for anything else, at start-up.
+
+    >>> parse_area("113.2,23.0,113.4,23.2")
+    [113.2, 23.0, 113.4, 23.2]
+    """
+    if value in (None, ""):
+        return None
+    parts = value.split(",") if isinstance(value, str) else value
+    try:
+        box = [float(v) for v in parts]
+    except (TypeError, ValueError):
+        box = []
+    if len(box) != 4 or not (-180 <= box[0] <= box[2] <= 180 and -90 <= box[1] <= box[3] <= 90):
+        raise ValueError(f"SERVICE_AREA must be [minLon, minLat, maxLon, maxLat] in WGS 84, got {value!r}")
+    return box
+
+
+def require_in_area(ctx: CaseContext, lon: float, lat: float, area: list | None, margin_m: float) -> None:
+    """Refuse (422 ``outside_extent`` on ``geometry``) a point more than ``margin_m`` metres outside the
+    deployment's area: ``area`` as configured ([minLon, minLat, maxLon, maxLat]), else the grid cells' box."""
+    box = tuple(area) if area else ctx.places.area(ctx.store)
+    if box is None:
+        return  # nothing stored and nothing configured: no area to be outside of
+    away = distance_to_box_m(lon, lat, box)
+    if away > margin_m:
+        raise ValidationFailed(key="errors.public_report.outside_extent", code="outside_extent", details=[
+            Detail("geometry", "outside_extent", f"{away:.0f} m outside the area this service covers {list(box)}")])
