@@ -53,10 +53,15 @@ def client_ip() -> str:
 
 
 def _same_origin() -> bool:
+    """No Origin (a same-site request some browsers send without one), or one whose scheme and host are
+    this site's (as addressed, or the PUBLIC_URL setting): http://host is not https://host."""
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return origin is None
-    return urlsplit(origin).netloc == urlsplit(request.host_url).netloc
+    sent = urlsplit(origin)
+    ours = [urlsplit(request.host_url)] + ([urlsplit(current_app.config["PUBLIC_URL"])]
+                                           if current_app.config["PUBLIC_URL"] else [])  # fmt: skip
+    return any((sent.scheme, sent.netloc) == (site.scheme, site.netloc) for site in ours)
 
 
 def authenticate() -> None:

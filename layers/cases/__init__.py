@@ -7,6 +7,7 @@ from layers.cases.context import (
     parse_area,
     place_fields,
     require_in_area,
+    require_quota,
     require_scope,
     scope_ok,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "parse_area",
     "place_fields",
     "require_in_area",
+    "require_quota",
     "require_scope",
     "scope_ok",
     "transition",

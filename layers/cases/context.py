@@ -13,7 +13,7 @@ from layers.accounts import CASE_LAYER, permissions_of
 from layers.cases.places import Places
 from layers.cases.views import props_of
 from layers.catalogue.features import Limits, parse_replacement
-from layers.errors import Detail, Forbidden, NotFound, ValidationFailed
+from layers.errors import Detail, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from layers.store import Bbox, FeatureVersion, Store, UnknownFeature
 
 
@@ -26,6 +26,7 @@ class CaseContext:
     places: Places
     extent: Bbox | None = None
     limits: Limits = field(default_factory=Limits)
+    quotas: dict[str, int] = field(default_factory=dict)  # "reports"/"photos" per user a day; 0 or none: no limit
 
     def categories(self, at: int | None = None) -> dict[str, dict]:
         return {c["code"]: c for c in self.store.categories(at)}
@@ -115,6 +116,24 @@ def place_fields(ctx: CaseContext, lon: float, lat: float, address: str | None =
         "responsible_unit": cell.get("responsible_unit"),
     }
 
+
+
+QUOTA_WINDOW_S = 24 * 3600
+
+
+def require_quota(ctx: CaseContext, user: dict, what: str, adding: int = 1) -> None:
+    """Refuse (429 ``quota_exceeded`` with ``Retry-After``) a user's new report or photo once they have added
+    ``ctx.quotas[what]`` of them in the last day: a stolen account or a runaway script cannot flood the store."""
+    limit = ctx.quotas.get(what) or 0
+    if limit <= 0:
+        return
+    now = ctx.store.now()
+    count, oldest = ctx.store.contributions(user["name"], CASE_LAYER, now - QUOTA_WINDOW_S * 1_000_000)[what]
+    if count + adding > limit:
+        wait = max(1, -(-((oldest or now) + QUOTA_WINDOW_S * 1_000_000 - now) // 1_000_000))
+        raise TooManyRequests(key=f"errors.quota.{what}", params={"limit": limit}, code="quota_exceeded",
+                              headers={"Retry-After": str(wait)},
+                              details=[Detail(what, "quota_exceeded", f"at most {limit} a day; wait {wait} s")])
 
 
 def parse_area(value) -> list[float] | None:

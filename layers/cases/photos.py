@@ -8,7 +8,7 @@ import json
 
 from layers.accounts import CASE_LAYER, permissions_of
 from layers.accounts.permissions import require
-from layers.cases import CaseContext, get_case, require_scope, workflow
+from layers.cases import CaseContext, get_case, require_quota, require_scope, workflow
 from layers.cases.photo_checks import checks
 from layers.cases.views import props_of
 from layers.errors import Conflict, Detail, NotFound, ValidationFailed
@@ -48,6 +48,7 @@ def add_case_photo(ctx: CaseContext, user: dict, fid: int, kind: str, photo: Pro
     lon, lat = json.loads(case.geometry)["coordinates"][:2]
     require(user, "cases.report" if kind == "before" else "cases.work")
     require_scope(ctx, user, props, lon, lat)
+    require_quota(ctx, user, "photos")
     status = props.get("status")
     if workflow.group_of(status) == "closed" or (kind == "after" and status not in AFTER_ALLOWED):
         raise Conflict(
@@ -74,6 +75,7 @@ def add_case_photo(ctx: CaseContext, user: dict, fid: int, kind: str, photo: Pro
 def add_loose_photo(ctx: CaseContext, user: dict, photo: ProcessedPhoto) -> dict:
     """A photo that starts a report: kept unattached until ``POST /api/cases`` names it."""
     require(user, "cases.report")
+    require_quota(ctx, user, "photos")
     with ctx.store.atomic():
         record = _record(ctx, photo, user)
         record["warnings"] += checks(ctx.store, ctx.tz, record, None)

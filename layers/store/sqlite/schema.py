@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS version (
 );
 CREATE INDEX IF NOT EXISTS version_layer_rev ON version(layer, layer_rev);
 CREATE INDEX IF NOT EXISTS version_layer_time ON version(layer, valid_from);
+CREATE INDEX IF NOT EXISTS version_created_by ON version(layer, author, valid_from) WHERE op = 'create';
 CREATE VIRTUAL TABLE IF NOT EXISTS cur_rtree USING rtree(id, minx, maxx, miny, maxy);
 CREATE VIRTUAL TABLE IF NOT EXISTS hist_rtree USING rtree(id, minx, maxx, miny, maxy);
 """
