@@ -131,7 +131,8 @@ def require_quota(ctx: CaseContext, user: dict, what: str, adding: int = 1) -> N
     count, oldest = ctx.store.contributions(user["name"], CASE_LAYER, now - QUOTA_WINDOW_S * 1_000_000)[what]
     if count + adding > limit:
         wait = max(1, -(-((oldest or now) + QUOTA_WINDOW_S * 1_000_000 - now) // 1_000_000))
-        raise TooManyRequests(key=f"errors.quota.{what}", params={"limit": limit}, code="quota_exceeded",
+        key = "errors.quota.photos" if what == "photos" else "errors.quota.reports"
+        raise TooManyRequests(key=key, params={"limit": limit}, code="quota_exceeded",
                               headers={"Retry-After": str(wait)},
                               details=[Detail(what, "quota_exceeded", f"at most {limit} a day; wait {wait} s")])
 
