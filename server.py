@@ -14,10 +14,12 @@ import argparse
 import json
 import logging
 import os
+import socket
 import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -25,6 +27,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from layers import i18n
 from layers.accounts import CASE_LAYER
+from layers.cases import parse_area
 from layers.cases.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.cases.categories import case_layer_definition
 from layers.cases.places import Places
@@ -72,19 +75,27 @@ DEFAULTS = {
     "OPEN311_PUBLIC_READS": False,
     "PUBLIC_REPORTS": False,
     "PUBLIC_REPORTS_PER_HOUR": 10,
+    "SERVICE_AREA": None,
+    "QUOTA_REPORTS_PER_DAY": 300,
+    "QUOTA_PHOTOS_PER_DAY": 1000,
+    "SERVICE_AREA_MARGIN_M": 1000,
     "SESSION_MAX_AGE_S": 14 * 24 * 3600,
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_NAME": "cw_session",
     "TRUSTED_PROXIES": 0,
-    "LOGIN_WINDOW_S": 15 * 60,
-    "LOGIN_MAX_FAILURES_PER_NAME": 5,
-    "LOGIN_MAX_FAILURES_PER_IP": 30,
+    "PUBLIC_URL": "",
+    "LOGIN_WINDOW_S": 24 * 3600,
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_FREE_FAILURES_PER_IP": 30,
+    "LOGIN_DELAY_S": 30,
+    "LOGIN_MAX_DELAY_S": 3600,
     "JSON_AS_ASCII": False,
     "PHOTO_MAX_BYTES": 20 * 1024 * 1024,
     "PHOTO_MAX_PIXELS": 60_000_000,
     "IMPORT_MAX_BYTES": 200 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 2_000_000,
     "IMPORT_TTL_S": 24 * 3600,
+    "IMPORT_MAX_UNZIPPED_BYTES": 200 * 1024 * 1024,
 }
 
 
@@ -141,6 +152,10 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config.update(load_config(config))
     app.config["TZINFO"] = ZoneInfo(app.config["TIMEZONE"])
+    app.config["SERVICE_AREA"] = parse_area(app.config["SERVICE_AREA"])
+    public = urlsplit(app.config["PUBLIC_URL"] or "")
+    if app.config["PUBLIC_URL"] and (public.scheme not in ("http", "https") or not public.netloc or public.query):
+        raise ValueError(f"PUBLIC_URL must be http(s)://host[:port][/path], got {app.config['PUBLIC_URL']!r}")
     basemaps, default = _basemaps(app.config)
     app.config["BASEMAPS"] = basemaps
     app.config["DEFAULT_BASEMAP"] = app.config["DEFAULT_BASEMAP"] or default
@@ -474,6 +489,10 @@ def _serve(args) -> int:
     _announce_accounts(store, args.data, demo_users)
     threading.Thread(target=_warm_caches, args=(app,), daemon=True).start()
     url = f"http://{args.host}:{args.port}/"
+    # Links in documents name this address (unless PUBLIC_URL or a trusted proxy says otherwise), never the
+    # Host header a client sent; a wildcard address becomes the machine's name.
+    listen = socket.gethostname() if args.host in ("0.0.0.0", "::", "") else args.host
+    app.config["LISTEN_URL"] = f"http://{f'[{listen}]' if ':' in listen else listen}:{args.port}/"
     print("\n".join(i18n.pair("console.serve.running", url=url)), flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="chuangwei", **WAITRESS_LIMITS)
     return 0

@@ -129,3 +129,20 @@ def distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLik
         raise ValueError(f"point shapes do not match: {ends[0].shape} vs {ends[2].shape}") from None
     _, _, dist = _WGS84_GEOD.inv(*(np.ascontiguousarray(a).ravel() for a in arrays))
     return as_output(np.asarray(dist, dtype=np.float64).reshape(arrays[0].shape))
+
+
+def distance_to_box_m(lon: float, lat: float, box: tuple[float, float, float, float]) -> float:
+    """Geodesic metres from a WGS 84 point to the nearest point of a lon/lat box (0 inside it).
+
+    >>> distance_to_box_m(113.3, 23.1, (113.2, 23.0, 113.4, 23.2))
+    0.0
+    >>> round(distance_to_box_m(0.0, 0.0, (113.2, 23.0, 113.4, 23.2)) / 1000)
+    12384
+    """
+    minx, miny, maxx, maxy = box
+    if not (minx <= maxx and miny <= maxy):
+        raise ValueError(f"box must be (minx, miny, maxx, maxy), got {box!r}")
+    near_lon, near_lat = min(max(lon, minx), maxx), min(max(lat, miny), maxy)
+    if (near_lon, near_lat) == (lon, lat):
+        return 0.0
+    return float(distance_m(lon, lat, near_lon, near_lat))

@@ -11,7 +11,7 @@ from geo import pointpack
 from layers.accounts import CASE_LAYER
 from layers.accounts.permissions import require, require_feature_write
 from layers.areas import area_query, resolve_scope
-from layers.cases import check_generic_write
+from layers.cases import check_generic_write, require_quota
 from layers.cases.stamps import check_correction, save_edit, stamp_changes, stamp_new_case, without_stamps
 from layers.catalogue.features import Limits, apply_patch, new_layer_definition, parse_new_features, parse_replacement
 from layers.catalogue.schema import parse_filter_value
@@ -229,6 +229,7 @@ def create_features(layer_id: str):
     features = parse_new_features(without_stamps(layer) if is_case else layer, payload, _swap_extent(), _limits())
     require_feature_write(_store(), g.user, layer_id, [f.geometry for f in features])
     if is_case:
+        require_quota(case_context(), g.user, "reports", len(features))
         for feature in features:
             check_generic_write(None, feature.properties)
         features = [stamp_new_case(case_context(), g.user, f, now) for f in features]

@@ -16,12 +16,13 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from layers.accounts import (
     ROLES,
-    LockoutPolicy,
+    ThrottlePolicy,
     hash_password,
     new_secret,
     permissions_of,
     secret_hash,
     verify_password,
+    wait_s,
 )
 from layers.errors import Detail, Forbidden, TooManyRequests, Unauthorized, ValidationFailed
 from web.params import json_body
@@ -62,10 +63,15 @@ def client_ip() -> str:
 
 
 def _same_origin() -> bool:
+    """No Origin (a same-site request some browsers send without one), or one whose scheme and host are
+    this site's (as addressed, or the PUBLIC_URL setting): http://host is not https://host."""
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return origin is None
-    return urlsplit(origin).netloc == urlsplit(request.host_url).netloc
+    sent = urlsplit(origin)
+    ours = [urlsplit(request.host_url)] + ([urlsplit(current_app.config["PUBLIC_URL"])]
+                                           if current_app.config["PUBLIC_URL"] else [])  # fmt: skip
+    return any((sent.scheme, sent.netloc) == (site.scheme, site.netloc) for site in ours)
 
 
 def basic_allowed() -> bool:
@@ -165,9 +171,47 @@ def author() -> str:
     return g.user["name"] if g.user else "anonymous"
 
 
-def _policy() -> LockoutPolicy:
+def _policy() -> ThrottlePolicy:
     cfg = current_app.config
-    return LockoutPolicy(cfg["LOGIN_WINDOW_S"], cfg["LOGIN_MAX_FAILURES_PER_NAME"], cfg["LOGIN_MAX_FAILURES_PER_IP"])
+    return ThrottlePolicy(
+        window_s=cfg["LOGIN_WINDOW_S"],
+        free_failures=cfg["LOGIN_FREE_FAILURES"],
+        free_failures_per_ip=cfg["LOGIN_FREE_FAILURES_PER_IP"],
+        delay_s=cfg["LOGIN_DELAY_S"],
+        max_delay_s=cfg["LOGIN_MAX_DELAY_S"],
+    )
+
+
+def throttle_password_check(name: str, action: str) -> None:
+    """Refuse (429 ``too_many_attempts`` with ``Retry-After``) a password check of ``name`` from this address
+    while its growing delay runs; nothing is recorded but an audit entry ``<action>.throttled``."""
+    store, policy, ip = _store(), _policy(), client_ip()
+    counters = store.login_counters(name, ip, since=store.now() - policy.window_s * 1_000_000)
+    wait, by_pair = wait_s(counters, store.now(), policy)
+    if wait > 0:
+        store.audit(name[:100], f"{action}.throttled", name[:100], {"retry_after_s": wait}, ip)
+        raise TooManyRequests(  # the texts say whether this name is held here, or this address for a spray
+            key="errors.auth.account_locked" if by_pair else "errors.auth.too_many_attempts",
+            code="account_locked" if by_pair else "too_many_attempts",
+            details=[Detail("password", "too_many_attempts", f"wait {wait} s before trying again")],
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def confirm_password(user: dict, password: object, field: str, action: str) -> None:
+    """The caller proves they know their own password before a sensitive change (a new token, a new
+    password): throttled and counted like a login; 422 ``invalid_credentials`` on ``field`` when wrong."""
+    throttle_password_check(user["name"], action)
+    stored = _store().user(user["name"])
+    ok = isinstance(password, str) and verify_password(password, stored["password_hash"] if stored else None)
+    _store().record_login(user["name"], client_ip(), ok)
+    if not ok:
+        _store().audit(user["name"], f"{action}_failed", user["name"], {}, client_ip())
+        raise ValidationFailed(  # not 401: the caller is logged in, one field is wrong
+            key="errors.user.wrong_password",
+            code="invalid_credentials",
+            details=[Detail(field, "invalid_credentials", "wrong password")],
+        )
 
 
 @bp.post("/login")
@@ -181,22 +225,8 @@ def login():
             key="errors.auth.credentials_required",
             details=[Detail("name", "required", "name and password are required")],
         )
-    store, policy, ip = _store(), _policy(), client_ip()
-    since = store.now() - policy.window_s * 1_000_000
-    retry = {"Retry-After": str(policy.window_s)}
-    if store.login_failures(since=since, ip=ip) >= policy.max_failures_per_ip:
-        raise TooManyRequests(
-            key="errors.auth.too_many_attempts",
-            code="too_many_attempts",
-            headers=retry,
-        )
-    if store.login_failures(since=since, name=name) >= policy.max_failures_per_name:
-        store.audit(name, "login.locked", name, {}, ip)
-        raise TooManyRequests(
-            key="errors.auth.account_locked",
-            code="account_locked",
-            headers=retry,
-        )
+    throttle_password_check(name, "login")
+    store, ip = _store(), client_ip()
     user = store.user(name)
     ok = verify_password(password, user["password_hash"] if user else _DUMMY_HASH) and bool(user)
     ok = ok and not user["disabled"]
@@ -210,7 +240,8 @@ def login():
         )
     secret, csrf = new_secret(), new_secret()
     max_age = current_app.config["SESSION_MAX_AGE_S"]
-    store.create_session(secret_hash(secret), user["id"], csrf, store.now() + max_age * 1_000_000)
+    store.create_session(secret_hash(secret), user["id"], csrf, store.now() + max_age * 1_000_000, ip=ip,
+                         agent=request.user_agent.string or "")  # fmt: skip
     response = _session_json(user, csrf)
     response.set_cookie(
         _cookie(),

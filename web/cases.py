@@ -33,7 +33,9 @@ def context() -> CaseContext:
     box = store.extent()
     extent = None if box is None else (box[0] - 0.05, box[1] - 0.05, box[2] + 0.05, box[3] + 0.05)
     limits = Limits(current_app.config["MAX_FEATURES_PER_REQUEST"], current_app.config["MAX_VERTICES"])
-    return CaseContext(store, current_app.config["TZINFO"], current_app.extensions["places"], extent, limits)
+    cfg = current_app.config
+    quotas = {"reports": int(cfg["QUOTA_REPORTS_PER_DAY"]), "photos": int(cfg["QUOTA_PHOTOS_PER_DAY"])}
+    return CaseContext(store, cfg["TZINFO"], current_app.extensions["places"], extent, limits, quotas)
 
 
 def _role() -> str | None:

@@ -18,7 +18,7 @@ from layers.interop.ogc.openapi import openapi as openapi_document
 from layers.store import UnknownFeature
 from web import ogc_html
 from web.auth import require_login
-from web.responses import json_response
+from web.responses import json_response, site_root
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -32,7 +32,7 @@ def _tz():
 
 
 def _base() -> str:
-    return request.url_root.rstrip("/") + bp.url_prefix
+    return site_root().rstrip("/") + bp.url_prefix
 
 
 def _extents() -> LayerExtents:
@@ -91,7 +91,7 @@ def _headers(response: Response) -> Response:
 @bp.get("/", strict_slashes=False)
 def landing():
     _, fmt = _query()
-    doc = ogc.landing_page(_base(), request.url_root, fmt)
+    doc = ogc.landing_page(_base(), site_root(), fmt)
     return _html(ogc_html.landing(doc, _base())) if fmt == "html" else json_response(doc)
 
 

@@ -24,6 +24,7 @@ from layers.interop.open311.reports import locate_address, parse_report, service
 from web.auth import require_login
 from web.cases import context as case_context
 from web.idempotency import run_once
+from web.responses import site_root
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -123,7 +124,7 @@ def _check(fmt: str, params: set[str] = frozenset()) -> None:
 def discovery(fmt: str):
     _check(fmt)
     store, tz = current_app.extensions["store"], current_app.config["TZINFO"]
-    url = request.url_root.rstrip("/") + bp.url_prefix
+    url = site_root().rstrip("/") + bp.url_prefix
     body = open311.discovery(url, open311.changeset(store.categories(), tz), bool(store.get_meta("demo")), _lang())
     return _render("discovery", body)
 
@@ -148,7 +149,7 @@ def _requests(ctx: CaseContext, versions: list) -> list[dict]:
     # A photo's media_url is /api's: only for a reader who may read it (public Open311 reads leave /api private).
     readable = g.get("user") is not None or not current_app.config["READ_REQUIRES_LOGIN"]
     fids = [v.fid for v in versions] if readable else []
-    photos = open311.media_urls(ctx.store, fids, request.url_root + "api/photos/") if fids else {}
+    photos = open311.media_urls(ctx.store, fids, site_root() + "api/photos/") if fids else {}
     categories, lang = ctx.categories(), _lang()
     return [open311.request_view(v, categories, ctx.tz, lang, photos.get(v.fid)) for v in versions]
 
@@ -186,7 +187,7 @@ def post_request(fmt: str):
         category = ctx.categories()[props["category"]]
         nearby = [c["id"] for c in case_query.candidates(ctx, lon, lat, category, exclude={created.fid})]
         notice = service_notice(props["status"], category, props.get("duplicate_of"), nearby, report.place, _lang())
-        location = f"{request.url_root.rstrip('/')}{bp.url_prefix}/requests/{created.fid}.{fmt}"
+        location = f"{site_root().rstrip('/')}{bp.url_prefix}/requests/{created.fid}.{fmt}"
         answer = [{"service_request_id": str(created.fid), "service_notice": notice, "account_id": None}]
         return _render("service_requests", answer, 201, {"Location": location})
 

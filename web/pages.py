@@ -29,6 +29,12 @@ def admin():
     return _page("admin.html")
 
 
+@bp.get("/account")
+def account():
+    """One's own account: the browser sessions, each to end, or all of them."""
+    return _page("account.html")
+
+
 @bp.get("/field")
 def field():
     return _page("field.html")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request, send_file
 
 from layers.accounts.permissions import require
-from layers.cases.photos import add_case_photo, add_loose_photo, check_kind, prepare
+from layers.cases.photos import add_case_photo, add_loose_photo, check_kind, prepare, require_readable
 from layers.cases.views import photo_view
 from layers.errors import Detail, NotFound, ValidationFailed
 from layers.uploads.photos import PhotoLimits
@@ -80,6 +80,7 @@ def _photo(photo_id: int) -> dict:
     if photo is None:
         raise NotFound(key="errors.photo.not_found", params={"photo_id": photo_id},
                        details=[Detail("id", "not_found", f"no photo {photo_id}")])  # fmt: skip
+    require_readable(g.user, photo)
     return photo
 
 

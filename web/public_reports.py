@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, request
 
 from layers import i18n
 from layers.accounts import CASE_LAYER
-from layers.cases import place_fields
+from layers.cases import place_fields, require_in_area
 from layers.catalogue.features import parse_new_features
 from layers.errors import Detail, Forbidden, TooManyRequests, ValidationFailed
 from web.auth import client_ip
@@ -82,6 +82,7 @@ def submit_report():
     [feature] = parse_new_features(store.layer(CASE_LAYER), body)
     # Like any new case: its grid cell, responsible unit and (unless written) an address.
     lon, lat = feature.geometry["coordinates"][:2]
+    require_in_area(case_context(), lon, lat, cfg["SERVICE_AREA"], cfg["SERVICE_AREA_MARGIN_M"])
     places = place_fields(case_context(), lon, lat, feature.properties.get("address"))
     [feature] = parse_new_features(
         store.layer(CASE_LAYER),

@@ -1,8 +1,8 @@
-"""Administration of users and API tokens, and a user's own password and tokens."""
+"""Administration of users and API tokens, and a user's own password, tokens and browser sessions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from layers.accounts import (
     ROLES,
@@ -13,13 +13,12 @@ from layers.accounts import (
     new_secret,
     refuse_user,
     secret_hash,
-    verify_password,
 )
 from layers.accounts.permissions import require
 from layers.areas import held_area, hierarchy, out_of_scope, within
-from layers.errors import Conflict, Detail, NotFound, ValidationFailed
-from layers.store import UserExists
-from web.auth import client_ip, public_user, require_login
+from layers.errors import Conflict, Detail, NotFound
+from layers.store import UserExists, public_session_id
+from web.auth import client_ip, confirm_password, public_user, require_login
 from web.params import json_body
 from web.responses import json_response
 
@@ -101,6 +100,7 @@ def update_user(name: str):
     if not within(target.get("area") or "", held_area(admin)):
         raise out_of_scope(target.get("area") or "", held_area(admin), "name")
     body = json_body(request)
+    keep = _keep_tokens(body) if isinstance(body, dict) else False
     refuse_user(
         check_new_user(body, partial=True) if isinstance(body, dict) else [Detail("", "wrong_type", "send an object")]
     )
@@ -118,8 +118,9 @@ def update_user(name: str):
             details=[Detail("role", "last_admin", "keep at least one admin")],
         )
     user = _store().update_user(name, changes)
+    revoked = _store().revoke_tokens(target["id"]) if "password" in body and not keep else []
     audited = {k: v for k, v in changes.items() if k != "password_hash"} | (
-        {"password": "reset"} if "password" in body else {}
+        {"password": "reset", "tokens_revoked": revoked} if "password" in body else {}
     )
     _store().audit(admin["name"], "user.update", name, audited, client_ip())
     return json_response(public_user(user))
@@ -132,9 +133,11 @@ def create_token(name: str):
     if caller["id"] != target["id"]:
         require(caller, "users.manage")
     body = json_body(request) if request.content_length else {}
-    label = body.get("label", "") if isinstance(body, dict) else ""
+    body = body if isinstance(body, dict) else {}
+    label = body.get("label", "")
     if not isinstance(label, str) or not 1 <= len(label.strip()) <= 60:
         refuse_user([Detail("label", "invalid_value", "1-60 characters saying what the token is for")])
+    confirm_password(caller, body.get("password"), "password", "token.create")
     secret = new_secret(TOKEN_PREFIX)
     token = _store().add_token(target["id"], label.strip(), secret_hash(secret))
     _store().audit(caller["name"], "token.create", name, {"token_id": token["id"], "label": label}, client_ip())
@@ -160,17 +163,49 @@ def change_own_password():
     body = json_body(request)
     if not isinstance(body, dict):
         body = {}
-    stored = _store().user(user["name"])
-    if not verify_password(str(body.get("current_password", "")), stored["password_hash"]):
-        raise ValidationFailed(  # not 401: the caller is logged in, one field is wrong
-            key="errors.user.wrong_password",
-            code="invalid_credentials",
-            details=[Detail("current_password", "invalid_credentials", "wrong password")],
-        )
+    confirm_password(user, body.get("current_password"), "current_password", "password.change")
+    keep = _keep_tokens(body)
     refuse_user(check_password(body.get("new_password"), "new_password"))
     _store().update_user(user["name"], {"password_hash": hash_password(body["new_password"])})
-    _store().audit(user["name"], "password.change", user["name"], {}, client_ip())
+    revoked = [] if keep else _store().revoke_tokens(user["id"])
+    _store().audit(user["name"], "password.change", user["name"], {"tokens_revoked": revoked}, client_ip())
     return Response(status=204)  # every session of the user has ended, this one included
+
+
+def _keep_tokens(body: dict) -> bool:
+    """``keep_tokens`` (default false): a new password revokes the user's API tokens unless they are kept."""
+    keep = body.pop("keep_tokens", False)
+    if not isinstance(keep, bool):
+        refuse_user([Detail("keep_tokens", "wrong_type", "true or false")])
+    return keep
+
+
+@bp.get("/me/sessions")
+def own_sessions():
+    user = require_login()
+    current = public_session_id(g.session_hash) if g.session_hash else None
+    listed = [s | {"current": s["id"] == current} for s in _store().sessions(user["id"])]
+    return json_response({"sessions": listed})
+
+
+@bp.delete("/me/sessions")
+def log_out_everywhere():
+    """End every session of the caller, this one included (API tokens are revoked one by one)."""
+    user = require_login()
+    ended = _store().end_sessions(user["id"])
+    _store().audit(user["name"], "sessions.end_all", user["name"], {"ended": ended}, client_ip())
+    response = Response(status=204)
+    response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"], path="/")
+    return response
+
+
+@bp.delete("/me/sessions/<session_id>")
+def end_one_session(session_id: str):
+    user = require_login()
+    if not _store().end_sessions(user["id"], session_id):
+        raise NotFound(key="errors.session.not_found", details=[Detail("id", "not_found", session_id[:40])])
+    _store().audit(user["name"], "session.end", user["name"], {"session": session_id}, client_ip())
+    return Response(status=204)
 
 
 @bp.get("/audit")

@@ -26,7 +26,9 @@ from geo import chinacoords, i18n
 from geo.formats import tables
 from geo.formats.charsets import cpg_encoding, decode, has_undecodable
 from geo.formats.importchecks import check_ranges, empty_problems, problems
-from geo.formats.osm import UNREADABLE, read_osm
+from geo.formats.integrity import shapefile_problem
+from geo.formats.osm import UNREADABLE, OsmReadError, read_osm
+from geo.formats.reasons import reason
 from geo.formats.shapefiles import scan_dbf
 
 __all__ = ["KINDS", "SourceError", "SourceTable", "parse_crs", "read_source"]
@@ -84,14 +86,14 @@ def _read_gdal(path: Path, layer: str | None, encoding: str | None = None) -> gp
             kwargs = {"encoding": encoding} if encoding else {}
             return pyogrio.read_dataframe(path, layer=layer, **kwargs)
     except (DataSourceError, DataLayerError, ValueError, RuntimeError) as exc:
-        raise SourceError(*i18n.pair("formats.error.unreadable_source", reason=exc)) from None
+        raise SourceError(*i18n.pair("formats.error.unreadable_source", reason=reason(exc))) from None
 
 
 def _layers(path: Path) -> list[str]:
     try:
         return [str(name) for name, _ in pyogrio.list_layers(path)]
     except (DataSourceError, DataLayerError, ValueError) as exc:
-        raise SourceError(*i18n.pair("formats.error.unreadable_source", reason=exc)) from None
+        raise SourceError(*i18n.pair("formats.error.unreadable_source", reason=reason(exc))) from None
 
 
 def _choose(names: list[str], layer: str | None, what: dict) -> str:
@@ -183,6 +185,8 @@ def _shapefile(files: Mapping[str, bytes], opts: dict, workdir: Path):
     stem = _choose(list(stems), opts.get("layer"), i18n.both("formats.part.shapefile_layer"))
     parts = {n[len(stem):].lower(): n for n in paths if n[: len(stem)] == stem and "." not in n[len(stem) + 1:]}
     dbf = files.get(parts.get(".dbf", ""), b"")
+    if broken := shapefile_problem(files[stems[stem]], files.get(parts.get(".shx", "")), dbf or None):
+        raise SourceError(*i18n.pair("formats.error.unreadable_source", reason=broken))
     cpg_text = files[parts[".cpg"]].decode("ascii", "replace") if ".cpg" in parts else None
     declared = cpg_encoding(cpg_text) if cpg_text is not None else None
     scan = scan_dbf(dbf, declared)
@@ -291,6 +295,8 @@ def _osm(files: Mapping[str, bytes], opts: dict, workdir: Path):
     path.write_bytes(next(iter(files.values())))
     try:
         gdf = read_osm(str(path), target)
+    except OsmReadError as exc:
+        raise SourceError(*i18n.pair("formats.error.unreadable_source", reason=reason(exc))) from None
     except ValueError as exc:
         raise SourceError(*i18n.pair("formats.error.osm_target", reason=exc), "unsupported_target", "layer") from None
     unreadable = gdf.pop(UNREADABLE).to_numpy(bool) if UNREADABLE in gdf.columns else np.zeros(len(gdf), bool)
@@ -378,17 +384,13 @@ def read_source(kind: str, files: Mapping[str, bytes], **options) -> SourceTable
             frame, geoms, crs, found, info = _geojson(files, options)
         elif kind in ("csv", "xlsx"):
             frame, geoms, crs, found, info = _table(files, options, kind)
-        elif kind == "shapefile":
-            frame, geoms, crs, found, info = _shapefile(files, options, work)
-        elif kind == "geopackage":
-            frame, geoms, crs, found, info = _gdal_file(files, options, work, ".gpkg", i18n.both("formats.part.layer"))
-        elif kind == "kml":
-            frame, geoms, crs, found, info = _gdal_file(files, options, work, ".kml",
-                                                        i18n.both("formats.part.kml_folder"))  # fmt: skip
-        elif kind == "kmz":
-            frame, geoms, crs, found, info = _kmz(files, options, work)
+        elif kind in ("geopackage", "kml"):
+            gpkg = kind == "geopackage"
+            what = i18n.both("formats.part.layer" if gpkg else "formats.part.kml_folder")
+            frame, geoms, crs, found, info = _gdal_file(files, options, work, ".gpkg" if gpkg else ".kml", what)
         else:
-            frame, geoms, crs, found, info = _osm(files, options, work)
+            reader = {"shapefile": _shapefile, "kmz": _kmz, "osm_pbf": _osm}[kind]
+            frame, geoms, crs, found, info = reader(files, options, work)
     info["format"] = kind
     info["rows"] = len(frame)
     wgs84, ranged = _coordinates(geoms, crs, options, info)

@@ -16,7 +16,8 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-__all__ = ["OSM_BUILDING_USE", "OSM_CREDIT", "OSM_ROAD_CLASS", "OSM_TARGETS", "UNREADABLE", "parse_tags", "read_osm"]
+__all__ = ["OSM_BUILDING_USE", "OSM_CREDIT", "OSM_ROAD_CLASS", "OSM_TARGETS", "UNREADABLE", "OsmReadError",
+           "parse_tags", "read_osm"]  # fmt: skip
 
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 #: Column of :func:`read_osm`'s answer, present only when some geometry could not be read: true on those rows.
@@ -69,6 +70,10 @@ def _number(text: object) -> float | None:
     return float(match[1]) if match else None
 
 
+class OsmReadError(ValueError):
+    """The extract itself cannot be read (truncated, corrupt), as opposed to a target it cannot fill."""
+
+
 def _read(path: str, layer: str) -> gpd.GeoDataFrame:
     """A layer of the extract; when one geometry breaks the bulk read (a multipolygon ring of two points in
     a real extract), read again leniently: such a row keeps its tags, no geometry and ``UNREADABLE`` true."""
@@ -80,7 +85,7 @@ def _read(path: str, layer: str) -> gpd.GeoDataFrame:
             except shapely.errors.GEOSException:
                 frame = _read_leniently(path, layer)
     except (DataSourceError, DataLayerError, ValueError) as exc:
-        raise ValueError(f"cannot read the OSM extract: {exc}") from None
+        raise OsmReadError(f"cannot read the OSM extract: {exc}") from None
     tags = [parse_tags(t) for t in frame["other_tags"]] if "other_tags" in frame else [{}] * len(frame)
     frame["_tags"] = tags
     return frame

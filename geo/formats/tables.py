@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+import zlib
 from datetime import date, datetime, time
 
 import numpy as np
@@ -13,6 +15,8 @@ import pandas as pd
 
 from geo import i18n
 from geo.formats.charsets import decode
+from geo.formats.integrity import xml_with_dtd
+from geo.formats.reasons import reason
 
 __all__ = [
     "ADDRESS_NAMES",
@@ -39,6 +43,10 @@ _NUMBER = r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*"
 _NOT_DECIMAL = re.compile(r"[^0-9+\-.eE\n]")
 _DELIMITERS = (",", "\t", ";", "|")
 MAX_COLUMNS = 500
+# What openpyxl raises on a broken part of a workbook (its XML parsers, ElementTree and lxml, raise
+# SyntaxError subclasses; it trusts the values it reads).
+_BROKEN_BOOK = (SyntaxError, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError, EOFError,
+                zipfile.BadZipFile, zlib.error)  # fmt: skip
 
 
 class TableError(ValueError):
@@ -226,9 +234,22 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> tuple[pd.DataFrame, dict
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, ValueError, OSError, TypeError) as exc:
-        raise TableError(*i18n.pair("formats.error.unreadable_xlsx", reason=exc), "unreadable_xlsx") from None
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            with_dtd = xml_with_dtd(archive)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        raise TableError(*i18n.pair("formats.error.unreadable_xlsx", reason=reason(exc)), "unreadable_xlsx") from None
+    if with_dtd:  # entities (billion laughs, external files) have no place in a workbook: refused unparsed
+        refusal = f"{with_dtd} declares a document type or entities"
+        raise TableError(*i18n.pair("formats.error.unreadable_xlsx", reason=refusal), "unreadable_xlsx")
+    try:
+        return _read_book(load_workbook(io.BytesIO(data), read_only=True, data_only=True), sheet)
+    except TableError:
+        raise
+    except (*_BROKEN_BOOK, InvalidFileException) as exc:  # a broken part: truncated XML, a missing part, bad values
+        raise TableError(*i18n.pair("formats.error.unreadable_xlsx", reason=reason(exc)), "unreadable_xlsx") from None
+
+
+def _read_book(book, sheet: str | None) -> tuple[pd.DataFrame, dict]:
     try:
         sheets = list(book.sheetnames)
         chosen = sheet if sheet is not None else (sheets[0] if sheets else None)

@@ -1,10 +1,10 @@
-"""Accounts: roles and permissions, passwords, tokens, lockout policy and grid-cell scope."""
+"""Accounts: roles and permissions, passwords, tokens, login throttling and grid-cell scope."""
 
+from layers.accounts.throttle import ThrottlePolicy, wait_s
 from layers.accounts.users import (
     CASE_LAYER,
     ROLES,
     TOKEN_PREFIX,
-    LockoutPolicy,
     check_new_user,
     check_password,
     hash_password,
@@ -17,9 +17,9 @@ from layers.accounts.users import (
 
 __all__ = [
     "CASE_LAYER",
-    "LockoutPolicy",
     "ROLES",
     "TOKEN_PREFIX",
+    "ThrottlePolicy",
     "check_new_user",
     "check_password",
     "hash_password",
@@ -28,4 +28,5 @@ __all__ = [
     "refuse_user",
     "secret_hash",
     "verify_password",
+    "wait_s",
 ]

@@ -1,6 +1,5 @@
 """Accounts: roles and their permissions (``layers/accounts/roles.json``), password hashing with scrypt (memory-hard,
-in the standard library), API tokens and session secrets (random, stored only as hashes), and the rules for
-locking out repeated failed logins.
+in the standard library), API tokens and session secrets (random, stored only as hashes).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import hmac
 import json
 import re
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from layers.errors import Detail, ValidationFailed
@@ -85,16 +83,6 @@ def new_secret(prefix: str = "") -> str:
 def secret_hash(secret: str) -> str:
     """Tokens and session ids are high-entropy, so a plain SHA-256 is a safe way to store them."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    """Failed logins: a name is locked after ``max_failures_per_name`` within ``window_s``; an address is
-    throttled after ``max_failures_per_ip`` within the same window."""
-
-    window_s: int = 15 * 60
-    max_failures_per_name: int = 5
-    max_failures_per_ip: int = 30
 
 
 def check_new_user(payload: dict, *, partial: bool = False) -> list[Detail]:

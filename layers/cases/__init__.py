@@ -1,7 +1,16 @@
 """The case domain: reporting, the workflow and its states, transitions and notes, queries, timelines,
 photos on cases, rounds."""
 
-from layers.cases.context import CaseContext, get_case, place_fields, require_scope, scope_ok
+from layers.cases.context import (
+    CaseContext,
+    get_case,
+    parse_area,
+    place_fields,
+    require_in_area,
+    require_quota,
+    require_scope,
+    scope_ok,
+)
 from layers.cases.inputs import MAX_TEXT
 from layers.cases.notes import add_note
 from layers.cases.reporting import create_case
@@ -14,7 +23,10 @@ __all__ = [
     "check_generic_write",
     "create_case",
     "get_case",
+    "parse_area",
     "place_fields",
+    "require_in_area",
+    "require_quota",
     "require_scope",
     "scope_ok",
     "transition",

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from geo.crs import distance_to_box_m
 from layers.accounts import CASE_LAYER, permissions_of
 from layers.cases.places import Places
 from layers.cases.views import props_of
 from layers.catalogue.features import Limits, parse_replacement
-from layers.errors import Detail, Forbidden, NotFound, ValidationFailed
+from layers.errors import Detail, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from layers.store import Bbox, FeatureVersion, Store, UnknownFeature
 
 
@@ -25,6 +26,7 @@ class CaseContext:
     places: Places
     extent: Bbox | None = None
     limits: Limits = field(default_factory=Limits)
+    quotas: dict[str, int] = field(default_factory=dict)  # "reports"/"photos" per user a day; 0 or none: no limit
 
     def categories(self, at: int | None = None) -> dict[str, dict]:
         return {c["code"]: c for c in self.store.categories(at)}
@@ -114,3 +116,53 @@ def place_fields(ctx: CaseContext, lon: float, lat: float, address: str | None =
         "responsible_unit": cell.get("responsible_unit"),
     }
 
+
+
+QUOTA_WINDOW_S = 24 * 3600
+
+
+def require_quota(ctx: CaseContext, user: dict, what: str, adding: int = 1) -> None:
+    """Refuse (429 ``quota_exceeded`` with ``Retry-After``) a user's new report or photo once they have added
+    ``ctx.quotas[what]`` of them in the last day: a stolen account or a runaway script cannot flood the store."""
+    limit = ctx.quotas.get(what) or 0
+    if limit <= 0:
+        return
+    now = ctx.store.now()
+    count, oldest = ctx.store.contributions(user["name"], CASE_LAYER, now - QUOTA_WINDOW_S * 1_000_000)[what]
+    if count + adding > limit:
+        wait = max(1, -(-((oldest or now) + QUOTA_WINDOW_S * 1_000_000 - now) // 1_000_000))
+        key = "errors.quota.photos" if what == "photos" else "errors.quota.reports"
+        raise TooManyRequests(key=key, params={"limit": limit}, code="quota_exceeded",
+                              headers={"Retry-After": str(wait)},
+                              details=[Detail(what, "quota_exceeded", f"at most {limit} a day; wait {wait} s")])
+
+
+def parse_area(value) -> list[float] | None:
+    """The SERVICE_AREA setting as [minLon, minLat, maxLon, maxLat] in WGS 84 (a list, or text of four
+    comma-separated numbers); None or "" for none. Raise ValueError for anything else, at start-up.
+
+    >>> parse_area("113.2,23.0,113.4,23.2")
+    [113.2, 23.0, 113.4, 23.2]
+    """
+    if value in (None, ""):
+        return None
+    parts = value.split(",") if isinstance(value, str) else value
+    try:
+        box = [float(v) for v in parts]
+    except (TypeError, ValueError):
+        box = []
+    if len(box) != 4 or not (-180 <= box[0] <= box[2] <= 180 and -90 <= box[1] <= box[3] <= 90):
+        raise ValueError(f"SERVICE_AREA must be [minLon, minLat, maxLon, maxLat] in WGS 84, got {value!r}")
+    return box
+
+
+def require_in_area(ctx: CaseContext, lon: float, lat: float, area: list | None, margin_m: float) -> None:
+    """Refuse (422 ``outside_extent`` on ``geometry``) a point more than ``margin_m`` metres outside the
+    deployment's area: ``area`` as configured ([minLon, minLat, maxLon, maxLat]), else the grid cells' box."""
+    box = tuple(area) if area else ctx.places.area(ctx.store)
+    if box is None:
+        return  # nothing stored and nothing configured: no area to be outside of
+    away = distance_to_box_m(lon, lat, box)
+    if away > margin_m:
+        raise ValidationFailed(key="errors.public_report.outside_extent", code="outside_extent", details=[
+            Detail("geometry", "outside_extent", f"{away:.0f} m outside the area this service covers {list(box)}")])

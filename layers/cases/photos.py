@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 
-from layers.accounts import CASE_LAYER
+from layers.accounts import CASE_LAYER, permissions_of
 from layers.accounts.permissions import require
-from layers.cases import CaseContext, get_case, require_scope, workflow
+from layers.cases import CaseContext, get_case, require_quota, require_scope, workflow
 from layers.cases.photo_checks import checks
 from layers.cases.views import props_of
-from layers.errors import Conflict, Detail, ValidationFailed
+from layers.errors import Conflict, Detail, NotFound, ValidationFailed
 from layers.uploads.photos import PhotoLimits, ProcessedPhoto, process_photo
 
 KINDS = ("before", "after")
@@ -48,6 +48,7 @@ def add_case_photo(ctx: CaseContext, user: dict, fid: int, kind: str, photo: Pro
     lon, lat = json.loads(case.geometry)["coordinates"][:2]
     require(user, "cases.report" if kind == "before" else "cases.work")
     require_scope(ctx, user, props, lon, lat)
+    require_quota(ctx, user, "photos")
     status = props.get("status")
     if workflow.group_of(status) == "closed" or (kind == "after" and status not in AFTER_ALLOWED):
         raise Conflict(
@@ -74,10 +75,22 @@ def add_case_photo(ctx: CaseContext, user: dict, fid: int, kind: str, photo: Pro
 def add_loose_photo(ctx: CaseContext, user: dict, photo: ProcessedPhoto) -> dict:
     """A photo that starts a report: kept unattached until ``POST /api/cases`` names it."""
     require(user, "cases.report")
+    require_quota(ctx, user, "photos")
     with ctx.store.atomic():
         record = _record(ctx, photo, user)
         record["warnings"] += checks(ctx.store, ctx.tz, record, None)
         return ctx.store.add_photo(record, photo.image, photo.thumb)
+
+
+def require_readable(user: dict | None, photo: dict) -> None:
+    """A photo not yet attached to a case (and the position it carries) is its uploader's and the
+    administrators' alone: anyone else gets the same 404 as for a photo that does not exist."""
+    if photo["case_fid"] is not None:
+        return
+    if user is not None and (user["name"] == photo["uploaded_by"] or "users.manage" in permissions_of(user["role"])):
+        return
+    raise NotFound(key="errors.photo.not_found", params={"photo_id": photo["id"]},
+                   details=[Detail("id", "not_found", f"no photo {photo['id']}")])  # fmt: skip
 
 
 def photo_case(ctx: CaseContext, photo: dict):

@@ -63,6 +63,13 @@ class Places:
         hits = [h for h in hits if h.get("code")]
         return min(hits, key=lambda h: h["code"]) if hits else None
 
+    def area(self, store: Store) -> tuple[float, float, float, float] | None:
+        """The deployment's area: the box of the grid cells, else of all data (None for an empty store)."""
+        cells, _ = self._grid(store)
+        if cells:
+            return tuple(float(v) for v in shapely.total_bounds([g for _, g in cells]))
+        return store.extent()
+
     def cell_names(self, store: Store) -> dict[str, str]:
         cells, _ = self._grid(store)
         return {p["code"]: p.get("name") or p["code"] for p, _ in cells if p.get("code")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from layers.accounts import CASE_LAYER
 from layers.accounts.permissions import require
-from layers.cases.context import CaseContext, original_case, place_fields, require_scope
+from layers.cases.context import CaseContext, original_case, place_fields, require_quota, require_scope
 from layers.cases.inputs import coordinate, looks_swapped, out_of_range_swap, positive_id, refuse, text
 from layers.cases.photo_checks import PHOTO_CODES, checks
 from layers.cases.views import recurrence_count
@@ -20,6 +20,7 @@ REPORT_FIELDS = {"category", "lon", "lat", "description", "address", "photo_ids"
 def create_case(ctx: CaseContext, user: dict, body) -> tuple[FeatureVersion, list[int]]:
     """Report a new blackspot; return its first version and the photo ids attached to it."""
     require(user, "cases.report")
+    require_quota(ctx, user, "reports")
     if not isinstance(body, dict):
         raise ValidationFailed(
             key="errors.case_report.not_an_object",

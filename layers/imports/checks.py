@@ -28,8 +28,19 @@ def _mostly_text(data: bytes) -> bool:
     return decoded.undecodable_bytes <= max(4, len(head) // 1000)
 
 
-def detect_kind(data: bytes) -> tuple[str, dict[str, bytes]]:
-    """What an upload is, from its bytes, and its files (an archive's members, checked and unpacked)."""
+# The members each kind of archive is read for; nothing else in the archive is ever inflated.
+_WANTED = {
+    "kmz": lambda name: name.lower().endswith(".kml") and "/" not in name,
+    "shapefile": lambda name: name.lower().endswith((".shp", ".shx", ".dbf", ".prj", ".cpg")),
+    "geopackage": lambda name: name.lower().endswith(".gpkg"),
+}
+
+
+def detect_kind(data: bytes, *, unpack: bool = True, max_unzipped_bytes: int = 200 * 1024 * 1024
+                ) -> tuple[str, dict[str, bytes]]:  # fmt: skip
+    """What an upload is, from its bytes, and its files (an archive's members, checked and unpacked, at most
+    ``max_unzipped_bytes`` in all; with ``unpack`` false, an archive is judged from its directory alone and
+    no files are returned)."""
     kind = uploads.sniff(data)
     if kind == "json":
         return "geojson", {"upload.geojson": data}
@@ -47,7 +58,10 @@ def detect_kind(data: bytes) -> tuple[str, dict[str, bytes]]:
         archive = uploads.archive_kind(uploads.zip_members(data))
         if archive == "xlsx":
             return "xlsx", {"upload.xlsx": data}
-        members = uploads.read_zip(data)
+        if archive in _WANTED and not unpack:
+            return archive, {}
+        members = (uploads.read_zip(data, wanted=_WANTED[archive], max_total_bytes=max_unzipped_bytes)
+                   if archive in _WANTED else {})  # fmt: skip
         if archive == "kmz":
             return "kmz", members
         if archive == "shapefile":

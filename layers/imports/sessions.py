@@ -33,11 +33,13 @@ BULK_ROWS = 20_000
 
 @dataclass(frozen=True)
 class ImportLimits:
-    """How large one import may be (bytes, rows) and how long its session lives (seconds)."""
+    """How large one import may be (bytes uploaded, rows, bytes its archive may inflate to) and how long its
+    session lives (seconds)."""
 
     max_bytes: int = 200 * 1024 * 1024
     max_rows: int = 2_000_000
     ttl_s: int = 24 * 3600
+    max_unzipped_bytes: int = 200 * 1024 * 1024
 
 
 class Imports:
@@ -62,7 +64,7 @@ class Imports:
                                   details=[Detail("file", "too_large", f"at most {self.limits.max_bytes} bytes")])
         if not data:
             raise refuse("file", "empty_file", "the file is empty", "errors.import.empty_file")
-        kind, _ = detect_kind(data)  # refuse what cannot be imported before keeping anything
+        kind, _ = detect_kind(data, unpack=False)  # refuse what cannot be imported before keeping anything
         session = self.folders.new(data, filename, user, kind)
         try:
             return self.update(session.meta["id"], user, options)
@@ -79,7 +81,7 @@ class Imports:
         if session.table is not None and session.read_key == key:
             return session.table
         data = (session.path / "upload.bin").read_bytes()
-        kind, files = detect_kind(data)
+        kind, files = detect_kind(data, max_unzipped_bytes=self.limits.max_unzipped_bytes)
         read = {k: options.get(k) for k in ("crs", "sheet", "x_column", "y_column", "wkt_column")}
         read["layer"] = options.get("source_layer")
         read["osm_target"] = options.get("layer")

@@ -3,7 +3,7 @@ blobs and the optional maintenance, transfer), their values and errors, and ``op
 from ``STORE_URL``.
 docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to add a backend."""
 
-from layers.store.accounts import AccountStore
+from layers.store.accounts import AccountStore, LoginCounters, public_session_id
 from layers.store.areas import AREA_LEVELS, AreaStore
 from layers.store.blobs import BlobStore, blob_key, check_blob_key
 from layers.store.cases import CaseStore
@@ -54,6 +54,7 @@ __all__ = [
     "FeatureVersion",
     "InspectionStore",
     "LayerExists",
+    "LoginCounters",
     "Maintenance",
     "NewFeature",
     "Page",
@@ -79,6 +80,7 @@ __all__ = [
     "open_store",
     "parse_instant",
     "parse_store_url",
+    "public_session_id",
     "run_once",
     "store_url",
     "stored_answer",

@@ -2,8 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+def public_session_id(session_hash: str) -> str:
+    """The handle a user sees for a session (16 hex digits): never the stored hash itself.
+
+    >>> public_session_id("abc")
+    'ba7816bf8f01cfea'
+    """
+    return hashlib.sha256(session_hash.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class LoginCounters:
+    """Failed password checks for one (name, address) pair and for the address alone, as the store counts
+    them (see :meth:`AccountStore.login_counters`). Instants are microseconds; None when there was none."""
+
+    pair_failures: int
+    pair_last_failure_at: int | None
+    ip_failures: int
+    ip_last_failure_at: int | None
+    pair_known: bool
 
 
 class AccountStore(ABC):
@@ -65,9 +88,27 @@ class AccountStore(ABC):
         unknown. A revoked token is no longer found by :meth:`token_user`."""
 
     @abstractmethod
-    def create_session(self, session_hash: str, user_id: int, csrf: str, expires_at: int) -> None:
-        """Start a browser session that lasts until ``expires_at`` (an instant); expired sessions may be
-        removed meanwhile."""
+    def revoke_tokens(self, user_id: int) -> list[int]:
+        """Revoke every live token of a user at once (a password change or reset); return their ids, oldest
+        first (tokens revoked before keep their instant and are not listed)."""
+
+    @abstractmethod
+    def create_session(
+        self, session_hash: str, user_id: int, csrf: str, expires_at: int, *, ip: str = "", agent: str = ""
+    ) -> None:
+        """Start a browser session that lasts until ``expires_at`` (an instant), remembering the address and
+        browser (``agent``, cut to 200 characters) it started from; expired sessions may be removed meanwhile."""
+
+    @abstractmethod
+    def sessions(self, user_id: int) -> list[dict]:
+        """A user's live, unexpired sessions, newest first: ``id`` (a public handle: the first 16 hex digits
+        of SHA-256 of the session's hash, never the hash itself), ``created_at``, ``expires_at``, ``ip`` and
+        ``agent``."""
+
+    @abstractmethod
+    def end_sessions(self, user_id: int, session_id: str | None = None) -> int:
+        """End one session of the user (by its public ``id``) or, without one, every session of the user;
+        return how many ended (0 for an unknown id or another user's session)."""
 
     @abstractmethod
     def session_user(self, session_hash: str) -> tuple[dict, dict] | None:
@@ -83,9 +124,13 @@ class AccountStore(ABC):
         """Remember a login attempt at the store's clock (names are cut to 100 characters)."""
 
     @abstractmethod
-    def login_failures(self, *, since: int, name: str | None = None, ip: str | None = None) -> int:
-        """Failed attempts at or after ``since`` for a name (when given) or else an address, counting only
-        those after the last successful attempt of that name or address."""
+    def login_counters(self, name: str, ip: str, *, since: int) -> LoginCounters:
+        """The failures that throttle the next password check of ``name`` from ``ip``, counted at or after
+        ``since``: ``pair_failures`` of that name from that address after the pair's last success (a success
+        of another name from the address, or of the name from another address, resets nothing);
+        ``ip_failures`` of every name from the address (successes reset nothing, so a good login cannot
+        hide a spray across names); the latest failure of each; and ``pair_known``, whether the name has ever
+        succeeded from the address. Names are cut to 100 characters as :meth:`record_login` keeps them."""
 
     @abstractmethod
     def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:

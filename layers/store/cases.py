@@ -65,6 +65,12 @@ class CaseStore(ABC):
         """``(photo id, case id, sha256, phash)`` of every photo."""
 
     @abstractmethod
+    def contributions(self, author: str, case_layer: str, since: int) -> dict[str, tuple[int, int | None]]:
+        """What ``author`` added at or after ``since``, for per-user quotas: ``{"reports": (count, oldest
+        instant), "photos": (count, oldest instant)}`` (the oldest None when the count is 0); reports are the
+        features created in ``case_layer`` with that author, photos those with that ``uploaded_by``."""
+
+    @abstractmethod
     def idempotent_result(self, actor: str, key: str) -> tuple[str, int, str, dict] | None:
         """The stored ``(fingerprint, status, body, headers)`` of an actor's request key, or None."""
 

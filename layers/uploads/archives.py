@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from layers import i18n
@@ -63,13 +63,25 @@ def _pieces(raw: memoryview, method: int) -> Iterator[tuple[bytes, int]]:
             yield piece, pos - len(tail)
 
 
-def _read_member(raw: memoryview, info: zipfile.ZipInfo, name: str, room: int, limits: ZipLimits, field: str) -> bytes:
+def _read_member(raw: memoryview, info: zipfile.ZipInfo, name: str, room: int, limits: ZipLimits, field: str,
+                 spent: tuple[int, int] = (0, 0)) -> bytes:  # fmt: skip
     """Inflate one member's compressed bytes ``raw`` in chunks, refusing as soon as it passes a limit or
-    ``room`` (bytes left in the archive's total), then check its real size and CRC against the header."""
+    ``room`` (bytes left in the archive's total), then check its real size and CRC against the header.
+    ``spent`` is (bytes inflated by the members before, size of the whole archive): the archive as a whole
+    may not pass ``max_ratio`` either, so that many small members, each under :data:`RATIO_FLOOR`, cannot
+    add up to a bomb."""
     out, crc = bytearray(), 0
+    before, archive_bytes = spent
     try:
         for piece, consumed in _pieces(raw, info.compress_type):
             out += piece
+            produced = before + len(out)
+            if produced > RATIO_FLOOR and produced > limits.max_ratio * max(archive_bytes, 1):
+                raise refuse(
+                    PayloadTooLarge, field, "ratio_too_high",
+                    f"the members inflate at over {limits.max_ratio}:1 of the archive's size",
+                    i18n.text("errors.archive.ratio_too_high"),
+                )  # fmt: skip
             crc = zlib.crc32(piece, crc)
             if len(out) > limits.max_member_bytes:
                 raise refuse(
@@ -117,13 +129,17 @@ def _spans(view: memoryview, entries: list[tuple[str, zipfile.ZipInfo]], field: 
     return spans
 
 
-def _unpack(data: bytes, limits: ZipLimits, depth: int, field: str, prefix: str) -> dict[str, bytes]:
+def _unpack(data: bytes, limits: ZipLimits, depth: int, field: str, prefix: str,
+            wanted: Callable[[str], bool] | None = None) -> dict[str, bytes]:  # fmt: skip
     view = memoryview(data)
     entries = checked_entries(data, limits, field, prefix)
     out: dict[str, bytes] = {}
     total = 0
     for (name, info), (begin, end) in zip(entries, _spans(view, entries, field)):
-        content = _read_member(view[begin:end], info, name, limits.max_total_bytes - total, limits, field)
+        if wanted is not None and not wanted(name):
+            continue  # checked in the directory, never inflated
+        room = limits.max_total_bytes - total
+        content = _read_member(view[begin:end], info, name, room, limits, field, (total, len(data)))
         total += len(content)
         if name.endswith("/"):
             continue
@@ -150,16 +166,19 @@ def read_zip(
     max_ratio: float = 100,
     max_depth: int = 1,
     field: str = "file",
+    wanted: Callable[[str], bool] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the zip ``data`` by normalised relative POSIX name (folders are left out).
+    """Every file of the zip ``data`` by normalised relative POSIX name (folders are left out), or only those
+    whose name ``wanted`` accepts (the others are checked in the directory but never inflated).
 
     Refused with ValidationFailed (422): ``not_a_zip``, ``corrupt_zip`` (truncated, bad CRC, local and
     central headers disagreeing), ``unsafe_path`` (absolute, ``..``, drive letter, control characters),
     ``symlink``, ``special_file``, ``encrypted``, ``unsupported_compression``, ``duplicate_name``
     (case-insensitive), ``size_mismatch`` (a header that lies), ``overlapping_members`` and
     ``nested_too_deep`` (a zip inside a zip is depth 2). With PayloadTooLarge (413): ``too_many_members``,
-    ``member_too_large``, ``too_large`` (the total) and ``ratio_too_high`` (judged once a member passes
-    :data:`RATIO_FLOOR`), on declared sizes first and then on the bytes actually inflated. Nested
+    ``member_too_large``, ``too_large`` (the total) and ``ratio_too_high`` (judged once a member, or all
+    members together against the whole archive's size, pass :data:`RATIO_FLOOR`), on declared sizes first and
+    then on the bytes actually inflated. Nested
     archives within ``max_depth`` are checked the same way and returned packed.
 
     >>> import io
@@ -172,7 +191,7 @@ def read_zip(
     data = as_bytes(data)
     limits = ZipLimits(max_members, max_total_bytes, max_member_bytes, max_ratio, max_depth)
     limits.check()
-    return _unpack(bytes(data), limits, 1, field, "")
+    return _unpack(bytes(data), limits, 1, field, "", wanted)
 
 
 def zip_members(data: bytes, *, max_members: int = 1000, field: str = "file") -> list[str]:

@@ -104,7 +104,8 @@ def http_session(base_url: str, name: str, password: str) -> tuple[dict, str]:
 def api_token(base_url: str, name: str, password: str, label: str = "browser tests") -> str:
     """A new API token of ``name`` (logging in over HTTP to make it)."""
     headers, _ = http_session(base_url, name, password)
-    status, body, _ = http(f"{base_url}/api/users/{quote(name)}/tokens", "POST", {"label": label}, headers)
+    made = {"label": label, "password": password}  # minting a token asks for the password again
+    status, body, _ = http(f"{base_url}/api/users/{quote(name)}/tokens", "POST", made, headers)
     assert status == 201, (status, body)
     http(f"{base_url}/api/logout", "POST", headers=headers)
     return body["token"]

@@ -20,7 +20,7 @@ PAGES = {"index.html": "map/main.js", "login.html": "common/login.js", "admin.ht
          "field.html": "field/fieldMain.js", "import.html": "import/importMain.js",
          "compare.html": "leaders/compareMain.js", "dashboard.html": "leaders/dashboardMain.js",
          "report.html": "leaders/report.js", "inspect.html": "inspections/inspectMain.js",
-         "scores.html": "inspections/scoresMain.js"}
+         "scores.html": "inspections/scoresMain.js", "account.html": "account/accountMain.js"}
 IMPORT = re.compile(r"""^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']""", re.M)
 
 

@@ -446,7 +446,8 @@ def _demo_tokens(server: ServerProcess) -> dict[str, str]:
             status, head, body = client.request("POST", "/api/login", {"name": name, "password": password}, json_type)
             assert status == 200, (name, status, body)
             session = {"Cookie": head["set-cookie"].split(";", 1)[0], "X-CSRF-Token": body["csrf_token"], **json_type}
-            status, _, made = client.request("POST", f"/api/users/{name}/tokens", {"label": "durability"}, session)
+            asked = {"label": "durability", "password": password}  # minting a token asks for the password
+            status, _, made = client.request("POST", f"/api/users/{name}/tokens", asked, session)
             assert status == 201, (name, status, made)
             tokens[name] = made["token"]
             client.request("POST", "/api/logout", headers=session)

@@ -117,6 +117,26 @@ def test_a_report_can_start_from_a_photo(world):
     assert r.status_code == 422  # another user's photo id is unknown to them
 
 
+def test_an_unattached_photo_and_its_position_are_the_uploaders_and_the_admins_alone(world, app, client):
+    r = world["west"].post("/api/photos", data={"file": (io.BytesIO(jpeg(exif=exif(113.3052, 23.1051))), "a.jpg")},
+                           content_type="multipart/form-data")  # fmt: skip
+    loose = r.get_json()["id"]
+    paths = [f"/api/photos/{loose}", f"/api/photos/{loose}/thumb", f"/api/photos/{loose}/meta"]
+    app.config["READ_REQUIRES_LOGIN"] = False  # even with public reading
+    for reader in (world["east"], world["inspector"], world["planner"], world["leader"], app.test_client()):
+        for path in paths:
+            refused = reader.get(path)
+            assert refused.status_code == 404 and refused.get_json()["error"]["code"] == "not_found", path
+            assert "113.305" not in refused.get_data(as_text=True)
+    for reader in (world["west"], client):  # the uploader and an administrator
+        assert all(reader.get(path).status_code == 200 for path in paths)
+    assert world["west"].get(paths[2]).get_json()["lon"] == pytest.approx(113.3052, abs=1e-6)
+    case = report(world["west"], lon=113.3052, lat=23.1051, photo_ids=[loose]).get_json()
+    assert case["photos"]["before"][0]["id"] == loose
+    for reader in (world["east"], world["leader"]):  # attached, it is read like the case
+        assert all(reader.get(path).status_code == 200 for path in paths)
+
+
 def test_repeated_upload_with_a_key_stores_one_photo(world, store):
     fid = report(world["west"]).get_json()["id"]
     data = jpeg((120, 120, 20))

@@ -1,7 +1,8 @@
 """Property-based fuzzing of every endpoint of the app (``app.url_map``) with every method: path
 parameters both real and bogus, malformed GeoJSON (mutations of valid bodies), hostile query strings,
-headers and multipart uploads, as an administrator's API token, a browser session, a planner, a leader, a
-field worker and anonymously. The case workflow is aimed at too: cases in every state of
+headers and multipart uploads (real and broken photos; for imports, the broken XLSX, KML/KMZ, zips,
+shapefiles, GeoPackages and OSM files of ``upload_corpus.py``), as an administrator's API token, a browser
+session, a planner, a leader, a field worker and anonymously. The case workflow is aimed at too: cases in every state of
 ``layers/cases/workflow.json`` (made on demand) both inside the field worker's grid cells and outside them,
 reports inside the world's grid cells, every transition with
 its notes, assignees, deadlines and duplicate links, with and without If-Match, real and broken photos,
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import gzip
 import hashlib
 import io
@@ -44,9 +46,11 @@ import json
 import os
 import re
 import sqlite3
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -68,6 +72,7 @@ from server import create_app
 from tests.conftest import Clock, make_user, token_client
 from tests.postgis_support import inspect_store
 from tests.web.case_world import jpeg
+from tests.web.upload_corpus import corpus
 
 SESSION_USER, SESSION_PASSWORD = "fuzzadmin", "fuzz password 123"
 LATIN1 = st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f")
@@ -178,6 +183,7 @@ ACCOUNT_SEEDS = [
     {"name": "newbie", "role": "leader", "password": "long enough password", "grid_codes": []},
     {"display_name": "新名字", "grid_codes": ["440104001001001", "440104001002001"], "role": "field_worker"},
     {"label": "ci"},
+    {"label": "ci", "password": SESSION_PASSWORD},
     {"name": "tester", "password": "wrong password"},
     {"current_password": "wrong password", "new_password": "another long password"},
 ]
@@ -828,15 +834,44 @@ def _photo_upload(draw, request: Request) -> None:
     request.files = draw(st.sampled_from([1] * 8 + [0, 2]))
 
 
+@functools.cache
+def broken_imports() -> list[tuple[str, bytes, str]]:
+    """The corpus of broken import files (``upload_corpus.py``), made once per run."""
+    return corpus(Path(tempfile.mkdtemp(prefix="cw-fuzz-corpus-")))
+
+
+IMPORT_FORMS = [(("layer", "bins"),), (("layer", "roads"), ("options", '{"osm_target": "roads"}')), (),
+                (("layer", "bins"), ("sheet", "nope")), (("layer", "buildings"), ("crs", "EPSG:3857"))]  # fmt: skip
+
+
+def _import_upload(draw, request: Request) -> None:
+    """A broken file of the corpus (XLSX, KML/KMZ, zip, shapefile, GeoPackage, OSM), maybe cut further or
+    with a flipped byte, with an import's form fields."""
+    _, data, filename = draw(st.sampled_from(broken_imports()))
+    how = draw(st.sampled_from(["none"] * 4 + ["cut", "flip"]))
+    if how == "cut" and data:
+        data = data[: draw(st.integers(1, len(data)))]
+    elif how == "flip" and data:
+        i = draw(st.integers(0, len(data) - 1))
+        data = data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1 :]
+    request.upload = (data, filename, draw(st.sampled_from(["application/octet-stream", "application/zip", ""])))
+    request.form = draw(st.sampled_from(IMPORT_FORMS))
+    request.files = 1
+
+
 def _add_body(draw, request: Request, focus: bool) -> None:
     # the case workflow's small bodies break at the first mutation: keep more of them whole when aimed
     calm = focus and request.path.startswith(("/api/cases/", "/api/rounds"))
     if focus and request.method == "POST" and re.fullmatch(r"/api/(cases/[^/]+/)?photos", request.path):
         kind = draw(st.sampled_from(["photo"] * 6 + ["json", "none", "bytes", "upload"]))
+    elif focus and request.method == "POST" and request.path == "/api/imports":
+        kind = draw(st.sampled_from(["import"] * 6 + ["json", "none", "bytes", "upload"]))
     else:
         kind = draw(st.sampled_from(["json"] * (12 if calm else 5) + ["none", "bytes", "upload"]))
     if kind == "photo":
         _photo_upload(draw, request)
+    elif kind == "import":
+        _import_upload(draw, request)
     elif kind == "json":
         seeds = _biased(draw, focus, st.just(seeds_for(request.path)), st.just(JSON_SEEDS))
         request.body = draw(mutated_json(seeds, calm))
@@ -1485,6 +1520,13 @@ def test_fuzz_accounts(world, data):
         world, "/api/login", "/api/logout", "/api/session", "/api/users", "/api/tokens", "/api/me", "/api/audit"
     )
     check(world, data.draw(fuzzed_request(world, routes, focus=True), label="request"))
+
+
+@settings(FUZZ, max_examples=int(100 * SCALE))
+@hypothesis_given(data=st.data())
+def test_fuzz_imports(world, data):
+    """Import uploads above all (the broken files of the corpus, cut or flipped further), then the sessions."""
+    check(world, data.draw(fuzzed_request(world, _routes(world, "/api/imports"), focus=True), label="request"))
 
 
 @settings(FUZZ, max_examples=int(250 * SCALE))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import psycopg
 from psycopg.types.json import Jsonb
 
-from layers.store import UserExists
+from layers.store import LoginCounters, UserExists, public_session_id
 from layers.store.postgis.reading import no_nul
 
 _USER_COLS = "u.id, u.name, u.display_name, u.role, u.grid_codes, u.area, u.disabled, u.created_at, u.updated_at"
@@ -136,13 +136,43 @@ class AccountsMixin:
             )
         return next((t for t in self.tokens() if t["id"] == token_id), None)
 
-    def create_session(self, session_hash: str, user_id: int, csrf: str, expires_at: int) -> None:
+    def revoke_tokens(self, user_id: int) -> list[int]:
+        with self._db.write() as conn:
+            rows = conn.execute(
+                "UPDATE token SET revoked_at = %s WHERE user_id = %s AND revoked_at IS NULL RETURNING id",
+                (self.now(), user_id),
+            ).fetchall()
+        return sorted(r[0] for r in rows)
+
+    def create_session(
+        self, session_hash: str, user_id: int, csrf: str, expires_at: int, *, ip: str = "", agent: str = ""
+    ) -> None:
         now = self.now()
         with self._db.write() as conn:
             conn.execute("DELETE FROM session WHERE expires_at < %s", (now,))
             conn.execute(
-                "INSERT INTO session VALUES (%s, %s, %s, %s, %s)", (session_hash, user_id, csrf, now, expires_at)
+                "INSERT INTO session (id_hash, user_id, csrf, created_at, expires_at, ip, agent)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (session_hash, user_id, csrf, now, expires_at, no_nul(ip[:100]), no_nul(agent[:200])),
             )
+
+    def sessions(self, user_id: int) -> list[dict]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT id_hash, created_at, expires_at, ip, agent FROM session"
+                " WHERE user_id = %s AND expires_at > %s ORDER BY created_at DESC, id_hash",
+                (user_id, self.now()),
+            ).fetchall()
+        keys = ("created_at", "expires_at", "ip", "agent")
+        return [{"id": public_session_id(r[0])} | dict(zip(keys, r[1:])) for r in rows]
+
+    def end_sessions(self, user_id: int, session_id: str | None = None) -> int:
+        with self._db.write() as conn:
+            hashes = [r[0] for r in conn.execute("SELECT id_hash FROM session WHERE user_id = %s", (user_id,))]
+            doomed = [h for h in hashes if session_id is None or public_session_id(h) == session_id]
+            for h in doomed:
+                conn.execute("DELETE FROM session WHERE id_hash = %s", (h,))
+        return len(doomed)
 
     def session_user(self, session_hash: str) -> tuple[dict, dict] | None:
         with self._db.read() as conn:
@@ -167,15 +197,21 @@ class AccountsMixin:
                 (no_nul(name[:100]), no_nul(ip), self.now(), bool(ok)),
             )
 
-    def login_failures(self, *, since: int, name: str | None = None, ip: str | None = None) -> int:
-        column, value = ("name", no_nul(name[:100])) if name is not None else ("ip", no_nul(ip))
-        # Failures after the last success count; a good login clears the slate for that name.
+    def login_counters(self, name: str, ip: str, *, since: int) -> LoginCounters:
+        name, ip = no_nul(name[:100]), no_nul(ip)
         with self._db.read() as conn:
-            return conn.execute(
-                f"SELECT count(*) FROM login_attempt WHERE {column} = %s AND NOT ok AND at >= %s"
-                f" AND at > coalesce((SELECT max(at) FROM login_attempt WHERE {column} = %s AND ok), 0)",
-                (value, since, value),
+            last_ok = conn.execute(
+                "SELECT max(at) FROM login_attempt WHERE name = %s AND ip = %s AND ok", (name, ip)
             ).fetchone()[0]
+            pair = conn.execute(
+                "SELECT count(*), max(at) FROM login_attempt"
+                " WHERE name = %s AND ip = %s AND NOT ok AND at >= %s AND at > %s",
+                (name, ip, since, last_ok if last_ok is not None else -1),
+            ).fetchone()
+            by_ip = conn.execute(
+                "SELECT count(*), max(at) FROM login_attempt WHERE ip = %s AND NOT ok AND at >= %s", (ip, since)
+            ).fetchone()
+        return LoginCounters(pair[0], pair[1], by_ip[0], by_ip[1], last_ok is not None)
 
     def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:
         with self._db.write() as conn:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from layers.store.postgis.reading import no_nul
+
 _PHOTO_NAMES = [
     "id", "case_fid", "kind", "sha256", "phash", "image_key", "thumb_key", "width", "height", "source_type",
     "taken_at", "lon", "lat", "uploaded_by", "uploaded_at", "attached_at", "warnings",
@@ -155,6 +157,20 @@ class CasesMixin:
         """``(photo id, case id, sha256, phash)`` of every photo, for reuse checks."""
         with self._db.read() as conn:
             return conn.execute("SELECT id, case_fid, sha256, phash FROM photo ORDER BY id").fetchall()
+
+    def contributions(self, author: str, case_layer: str, since: int) -> dict[str, tuple[int, int | None]]:
+        author = no_nul(author)
+        with self._db.read() as conn:
+            reports = conn.execute(
+                "SELECT count(*), min(valid_from) FROM version WHERE layer = %s AND op = 'create' AND author = %s"
+                " AND valid_from >= %s",
+                (case_layer, author, since),
+            ).fetchone()
+            photos = conn.execute(
+                "SELECT count(*), min(uploaded_at) FROM photo WHERE uploaded_by = %s AND uploaded_at >= %s",
+                (author, since),
+            ).fetchone()
+        return {"reports": tuple(reports), "photos": tuple(photos)}
 
     # -- idempotency ------------------------------------------------------------------------------
     def idempotent_result(self, actor: str, key: str) -> tuple[str, int, str, dict] | None:

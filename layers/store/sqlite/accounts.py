@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from layers.store import UserExists
+from layers.store import LoginCounters, UserExists, public_session_id
 
 ACCOUNT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS user (
@@ -35,7 +35,9 @@ CREATE TABLE IF NOT EXISTS session (
     user_id INTEGER NOT NULL REFERENCES user(id),
     csrf TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    ip TEXT NOT NULL DEFAULT '',
+    agent TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS session_user ON session(user_id);
 CREATE TABLE IF NOT EXISTS login_attempt (
@@ -46,6 +48,7 @@ CREATE TABLE IF NOT EXISTS login_attempt (
     ok INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS login_attempt_name ON login_attempt(name, at);
+CREATE INDEX IF NOT EXISTS login_attempt_pair ON login_attempt(name, ip, at);
 CREATE INDEX IF NOT EXISTS login_attempt_ip ON login_attempt(ip, at);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
@@ -60,6 +63,14 @@ CREATE TABLE IF NOT EXISTS audit (
 _USER_COLS = "u.id, u.name, u.display_name, u.role, u.grid_codes, u.area, u.disabled, u.created_at, u.updated_at"
 _TOKEN_COLS = "t.id, t.user_id, t.label, t.created_at, t.last_used_at, t.revoked_at"
 LAST_USED_RESOLUTION_US = 60_000_000  # token use is recorded at most once a minute
+
+
+def migrate_account_tables(conn: sqlite3.Connection) -> None:
+    """Columns added to the account tables since they were first created: where a session started."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(session)")}
+    if "ip" not in columns:
+        conn.execute("ALTER TABLE session ADD COLUMN ip TEXT NOT NULL DEFAULT ''")
+        conn.execute("ALTER TABLE session ADD COLUMN agent TEXT NOT NULL DEFAULT ''")
 
 
 def _user(row: tuple) -> dict:
@@ -190,11 +201,41 @@ class SQLiteAccounts:
             conn.execute("UPDATE token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (self.now(), token_id))
         return next((t for t in self.tokens() if t["id"] == token_id), None)
 
-    def create_session(self, session_hash: str, user_id: int, csrf: str, expires_at: int) -> None:
+    def revoke_tokens(self, user_id: int) -> list[int]:
+        now = self.now()
+        with self._write() as conn:
+            ids = [r[0] for r in conn.execute(
+                "SELECT id FROM token WHERE user_id = ? AND revoked_at IS NULL ORDER BY id", (user_id,))]
+            conn.execute("UPDATE token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (now, user_id))
+        return ids
+
+    def create_session(
+        self, session_hash: str, user_id: int, csrf: str, expires_at: int, *, ip: str = "", agent: str = ""
+    ) -> None:
         now = self.now()
         with self._write() as conn:
             conn.execute("DELETE FROM session WHERE expires_at < ?", (now,))
-            conn.execute("INSERT INTO session VALUES (?, ?, ?, ?, ?)", (session_hash, user_id, csrf, now, expires_at))
+            conn.execute(
+                "INSERT INTO session (id_hash, user_id, csrf, created_at, expires_at, ip, agent)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_hash, user_id, csrf, now, expires_at, ip[:100], agent[:200]),
+            )
+
+    def sessions(self, user_id: int) -> list[dict]:
+        rows = self._conn().execute(
+            "SELECT id_hash, created_at, expires_at, ip, agent FROM session"
+            " WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, id_hash",
+            (user_id, self.now()),
+        ).fetchall()
+        keys = ("created_at", "expires_at", "ip", "agent")
+        return [{"id": public_session_id(r[0])} | dict(zip(keys, r[1:])) for r in rows]
+
+    def end_sessions(self, user_id: int, session_id: str | None = None) -> int:
+        with self._write() as conn:
+            hashes = [r[0] for r in conn.execute("SELECT id_hash FROM session WHERE user_id = ?", (user_id,))]
+            doomed = [h for h in hashes if session_id is None or public_session_id(h) == session_id]
+            conn.executemany("DELETE FROM session WHERE id_hash = ?", [(h,) for h in doomed])
+        return len(doomed)
 
     def session_user(self, session_hash: str) -> tuple[dict, dict] | None:
         row = (
@@ -222,18 +263,20 @@ class SQLiteAccounts:
                 (name[:100], ip, self.now(), int(ok)),
             )
 
-    def login_failures(self, *, since: int, name: str | None = None, ip: str | None = None) -> int:
-        column, value = ("name", name[:100]) if name is not None else ("ip", ip)
-        # Failures after the last success count; a good login clears the slate for that name.
-        return (
-            self._conn()
-            .execute(
-                f"SELECT count(*) FROM login_attempt WHERE {column} = ? AND ok = 0 AND at >= ?"
-                f" AND at > coalesce((SELECT max(at) FROM login_attempt WHERE {column} = ? AND ok = 1), 0)",
-                (value, since, value),
-            )
-            .fetchone()[0]
-        )
+    def login_counters(self, name: str, ip: str, *, since: int) -> LoginCounters:
+        name = name[:100]
+        conn = self._conn()
+        last_ok = conn.execute(
+            "SELECT max(at) FROM login_attempt WHERE name = ? AND ip = ? AND ok = 1", (name, ip)
+        ).fetchone()[0]
+        pair = conn.execute(
+            "SELECT count(*), max(at) FROM login_attempt WHERE name = ? AND ip = ? AND ok = 0 AND at >= ? AND at > ?",
+            (name, ip, since, last_ok if last_ok is not None else -1),
+        ).fetchone()
+        by_ip = conn.execute(
+            "SELECT count(*), max(at) FROM login_attempt WHERE ip = ? AND ok = 0 AND at >= ?", (ip, since)
+        ).fetchone()
+        return LoginCounters(pair[0], pair[1], by_ip[0], by_ip[1], last_ok is not None)
 
     def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:
         with self._write() as conn:

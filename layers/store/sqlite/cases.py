@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS photo (
 );
 CREATE INDEX IF NOT EXISTS photo_case ON photo(case_fid);
 CREATE INDEX IF NOT EXISTS photo_sha256 ON photo(sha256);
+CREATE INDEX IF NOT EXISTS photo_uploader ON photo(uploaded_by, uploaded_at);
 CREATE TABLE IF NOT EXISTS idempotency (
     actor TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -204,6 +205,18 @@ class SQLiteCases:
     def photo_fingerprints(self) -> list[tuple[int, int | None, str, str]]:
         """``(photo id, case id, sha256, phash)`` of every photo, for reuse checks."""
         return self._conn().execute("SELECT id, case_fid, sha256, phash FROM photo").fetchall()
+
+    def contributions(self, author: str, case_layer: str, since: int) -> dict[str, tuple[int, int | None]]:
+        conn = self._conn()
+        reports = conn.execute(
+            "SELECT count(*), min(valid_from) FROM version WHERE layer = ? AND op = 'create' AND author = ?"
+            " AND valid_from >= ?",
+            (case_layer, author, since),
+        ).fetchone()
+        photos = conn.execute(
+            "SELECT count(*), min(uploaded_at) FROM photo WHERE uploaded_by = ? AND uploaded_at >= ?", (author, since)
+        ).fetchone()
+        return {"reports": tuple(reports), "photos": tuple(photos)}
 
     # -- idempotency ------------------------------------------------------------------------------
     def idempotent_result(self, actor: str, key: str) -> tuple[str, int, str, dict] | None:

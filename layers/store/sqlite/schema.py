@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from layers.store.sqlite.accounts import ACCOUNT_SCHEMA, migrate_user_table
+from layers.store.sqlite.accounts import ACCOUNT_SCHEMA, migrate_account_tables, migrate_user_table
 from layers.store.sqlite.areas import AREA_SCHEMA
 from layers.store.sqlite.cases import CASE_SCHEMA, migrate_case_tables
 from layers.store.sqlite.inspections import INSPECTION_SCHEMA
@@ -60,6 +60,7 @@ CREATE INDEX IF NOT EXISTS version_layer_time ON version(layer, valid_from);
 CREATE INDEX IF NOT EXISTS version_open_since ON version(layer, valid_from) WHERE valid_to IS NULL AND op != 'delete';
 CREATE INDEX IF NOT EXISTS version_closed_until ON version(layer, valid_to, valid_from)
     WHERE valid_to IS NOT NULL AND op != 'delete';
+CREATE INDEX IF NOT EXISTS version_created_by ON version(layer, author, valid_from) WHERE op = 'create';
 CREATE VIRTUAL TABLE IF NOT EXISTS cur_rtree USING rtree(id, minx, maxx, miny, maxy);
 CREATE VIRTUAL TABLE IF NOT EXISTS hist_rtree USING rtree(id, minx, maxx, miny, maxy);
 """
@@ -79,6 +80,7 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
     migrate_case_tables(conn)
     migrate_user_table(conn)
     migrate_layer_table(conn)
+    migrate_account_tables(conn)
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     if found != str(SCHEMA_VERSION):

@@ -1,5 +1,6 @@
 // A user's API tokens in the user editor: the list (label, created, last used, revoked), "create"
-// (POST /api/users/{name}/tokens; the secret is shown this once, with a copy button) and "revoke"
+// (POST /api/users/{name}/tokens, confirmed with the administrator's own password; the secret is shown this
+// once, with a copy button) and "revoke"
 // (DELETE /api/tokens/{id}, after a second click to confirm).
 
 import { el } from "../common/dom.js";
@@ -30,6 +31,7 @@ export class TokenPanel {
     this.list = root.querySelector("#token-list");
     this.form = root.querySelector("#token-form");
     this.label = root.querySelector("#token-label");
+    this.password = root.querySelector("#token-password");
     this.createButton = root.querySelector("#token-create");
     this.secretBox = root.querySelector("#token-secret");
     this.secretValue = root.querySelector("#token-secret-value");
@@ -108,10 +110,15 @@ export class TokenPanel {
       this.label.focus();
       return;
     }
+    if (!this.password.value) {
+      this.message.show(this.i18n.t("token.need_password"), "error");
+      this.password.focus();
+      return;
+    }
     this.createButton.disabled = true;
     let created;
     try {
-      created = await this.api.createToken(this.user.name, label);
+      created = await this.api.createToken(this.user.name, label, this.password.value);
     } catch (error) {
       if (!error.redirecting) {
         this.lastError = error;

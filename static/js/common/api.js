@@ -141,9 +141,25 @@ export class Api {
     this.csrfToken = null;
   }
 
-  /** Change one's own password; the server ends every session of the user, this one included. */
-  changePassword(currentPassword, newPassword) {
-    return this.send("POST", "/me/password", { current_password: currentPassword, new_password: newPassword });
+  /** Change one's own password; the server ends every session of the user, this one included, and revokes
+   * the user's API tokens unless ``keepTokens``. */
+  changePassword(currentPassword, newPassword, keepTokens = false) {
+    return this.send("POST", "/me/password", { current_password: currentPassword, new_password: newPassword,
+      keep_tokens: keepTokens });
+  }
+
+  /** {sessions: [{id, created_at, expires_at, ip, agent, current}]}: one's own live browser sessions. */
+  sessions() {
+    return this.json(this.url("/me/sessions"));
+  }
+
+  endSession(id) {
+    return this.send("DELETE", `/me/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** "Log out everywhere": every session of the user ends, this one included. */
+  endAllSessions() {
+    return this.send("DELETE", "/me/sessions");
   }
 
   // -- administration -------------------------------------------------------------------------------
@@ -161,9 +177,10 @@ export class Api {
     return this.send("PATCH", `/users/${encodeURIComponent(name)}`, changes);
   }
 
-  /** A new API token for ``name``; the answer's ``token`` is the secret, shown this once. */
-  createToken(name, label) {
-    return this.send("POST", `/users/${encodeURIComponent(name)}/tokens`, { label });
+  /** A new API token for ``name``, confirmed with the caller's own ``password``; the answer's ``token`` is
+   * the secret, shown this once. */
+  createToken(name, label, password) {
+    return this.send("POST", `/users/${encodeURIComponent(name)}/tokens`, { label, password });
   }
 
   revokeToken(id) {

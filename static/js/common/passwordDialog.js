@@ -1,5 +1,6 @@
-// "Change password": a modal dialog asking for the current password and the new one twice. The server
-// ends every session of the user on success, so the page then goes to the login page.
+// "Change password": a modal dialog asking for the current password and the new one twice, and whether to
+// keep the user's API tokens (revoked by default). The server ends every session of the user on success,
+// so the page then goes to the login page.
 
 import { el } from "./dom.js";
 import { FormMessage } from "./formMessage.js";
@@ -45,6 +46,10 @@ export class PasswordDialog {
       field("password-new", t("password.new"), { autocomplete: "new-password", minlength: MIN_PASSWORD }),
       field("password-repeat", t("password.repeat"), { autocomplete: "new-password", minlength: MIN_PASSWORD }),
       el("p", { className: "field-hint", text: this.i18n.t("password.hint", { min: MIN_PASSWORD }) }),
+      el("label", { className: "field field-check", attrs: { for: "password-keep-tokens" } }, [
+        el("input", { attrs: { id: "password-keep-tokens", type: "checkbox" } }),
+        el("span", { text: t("password.keep_tokens") }),
+      ]),
       message,
       el("div", { className: "dialog-actions" }, [cancel, submit]),
     ]);
@@ -85,7 +90,7 @@ export class PasswordDialog {
     }
     submit.disabled = true;
     try {
-      await this.api.changePassword(current, next);
+      await this.api.changePassword(current, next, form.querySelector("#password-keep-tokens").checked);
     } catch (error) {
       submit.disabled = false;
       if (!error.redirecting) {

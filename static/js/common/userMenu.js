@@ -1,4 +1,5 @@
 // The user menu in the app bar: who is logged in (display name and role title), and "change password",
+// "my account" (the sessions, off the account page),
 // "user administration" (with the users.manage permission only), "field view" (for those who report or
 // work on cases, off the field view), "before & after", "dashboard" and "report" (with dashboard.read),
 // "import" (with data.import), each off its own page, "map" (off the map page) and "log out".
@@ -15,7 +16,8 @@ export class UserMenu {
    * @param {import("./api.js").Api} options.api
    * @param {import("./i18n.js").I18n} options.i18n
    * @param {object|null} options.user the user of /api/session
-   * @param {"map"|"admin"|"field"|"compare"|"dashboard"|"report"|"import"|"inspect"|"scores"} options.page the page this menu is on
+   * @param {"map"|"admin"|"account"|"field"|"compare"|"dashboard"|"report"|"import"|"inspect"|"scores"} options.page
+   *   the page this menu is on
    * @param {function(): Promise<boolean>} [options.beforeLogout] asked first; false keeps the user logged in
    *   (the field view asks about changes its outbox has not sent yet)
    */
@@ -98,6 +100,10 @@ export class UserMenu {
       this.setOpen(false);
       new PasswordDialog({ api: this.api, i18n: this.i18n, user }).open();
     }));
+    if (this.page !== "account") {
+      items.push(el("a", { className: "user-menu-item", text: t("user.account"),
+        attrs: { id: "user-menu-account", href: "/account" } }));
+    }
     if (this.page !== "admin" && hasPermission(user, "users.manage")) {
       items.push(el("a", { className: "user-menu-item", text: t("user.admin"),
         attrs: { id: "user-menu-admin", href: "/admin" } }));

@@ -23,8 +23,10 @@ export function gridChoropleth(cells, rows, { renderer, i18n }) {
     if (!layer) {
       continue;
     }
-    layer.bindTooltip(i18n.t("leaders.dash.grid_tooltip", { name: cell.name, open: row.open, overdue: row.overdue,
-      cases: row.cases }), { sticky: true });
+    // An element whose text is set, never a string: Leaflet reads a string tooltip as HTML, and a grid
+    // cell's name is typed by people.
+    layer.bindTooltip(el("span", { text: i18n.t("leaders.dash.grid_tooltip", { name: cell.name, open: row.open,
+      overdue: row.overdue, cases: row.cases }) }), { sticky: true });
     group.addLayer(layer);
     const count = el("span", { className: "lv-grid-count", text: i18n.formatNumber(row.open), dataset: { grid: cell.code } });
     group.addLayer(L.tooltip({ permanent: true, direction: "center", className: "lv-grid-label", interactive: false })

@@ -5,6 +5,7 @@
 
 import * as L from "../../vendor/leaflet-1.9.4/leaflet-src.esm.js";
 import hexbin from "../../vendor/d3-hexbin-0.2.2/hexbin.js";
+import { el } from "../common/dom.js";
 
 const R = 6378137;
 const RAMP = ["#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15"];
@@ -48,7 +49,7 @@ export function hexLayer(points, { radiusM, renderer, label }) {
     const color = rampColor(bin.count, max);
     const polygon = L.polygon(bin.ring.map(([lng, lat]) => [lat, lng]), {
       renderer, color: "#7f0000", weight: 1, opacity: 0.7, fillColor: color, fillOpacity: 0.75 });
-    polygon.bindTooltip(label(bin.count), { sticky: true });
+    polygon.bindTooltip(el("span", { text: label(bin.count) }), { sticky: true });  // text, never HTML
     group.addLayer(polygon);
   }
   group.bins = bins;

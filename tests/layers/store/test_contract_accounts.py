@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from layers.store import UserExists
+from layers.store import LoginCounters, UserExists, public_session_id
 
 
 def test_users_are_created_once_and_listed_without_hashes(store):
@@ -62,6 +62,39 @@ def test_tokens_find_their_user_until_revoked(store):
     assert [t["id"] for t in store.tokens()] == [token["id"], second["id"]]
 
 
+def test_revoking_every_token_of_a_user(store):
+    zhao, qian = store.create_user("zhao", "planner", None), store.create_user("qian", "planner", None)
+    first = store.add_token(zhao["id"], "phone", "h1")
+    earlier = store.revoke_token(store.add_token(zhao["id"], "old", "h2")["id"])["revoked_at"]
+    third = store.add_token(zhao["id"], "laptop", "h3")
+    theirs = store.add_token(qian["id"], "phone", "h4")
+    assert store.revoke_tokens(zhao["id"]) == [first["id"], third["id"]]
+    assert store.token_user("h1") is None and store.token_user("h3") is None
+    assert store.token_user("h4")[0]["id"] == theirs["id"]  # another user's tokens live on
+    assert [t["revoked_at"] for t in store.tokens(zhao["id"])][1] == earlier  # the first instant stays
+    assert store.revoke_tokens(zhao["id"]) == []
+
+
+def test_a_users_sessions_are_listed_and_ended_by_public_handle(store, clock):
+    wu, zheng = store.create_user("wu", "leader", None), store.create_user("zheng", "leader", None)
+    later = clock() + 10**12
+    store.create_session("hash-a", wu["id"], "c", later, ip="10.0.0.1", agent="Mozilla/5.0 " + "x" * 300)
+    store.create_session("hash-b", wu["id"], "c", later, ip="10.0.0.2")
+    store.create_session("hash-gone", wu["id"], "c", clock() + 5_000)
+    store.create_session("hash-z", zheng["id"], "c", later)
+    clock.set(clock.now_us + 10_000)
+    listed = store.sessions(wu["id"])
+    assert [s["id"] for s in listed] == [public_session_id("hash-b"), public_session_id("hash-a")]
+    assert listed[1]["ip"] == "10.0.0.1" and len(listed[1]["agent"]) == 200 and listed[0]["agent"] == ""
+    assert set(listed[0]) == {"id", "created_at", "expires_at", "ip", "agent"}
+    assert all("hash" not in str(s.values()) for s in listed)
+    assert store.end_sessions(wu["id"], public_session_id("hash-z")) == 0  # another user's session stays
+    assert store.end_sessions(wu["id"], public_session_id("hash-a")) == 1
+    assert store.session_user("hash-a") is None and store.session_user("hash-b") is not None
+    assert store.end_sessions(wu["id"]) == 2  # the live one and the expired one
+    assert store.sessions(wu["id"]) == [] and store.session_user("hash-z") is not None
+
+
 def test_sessions_expire(store, clock):
     user = store.create_user("sun", "leader", None)
     now = clock()
@@ -76,20 +109,32 @@ def test_sessions_expire(store, clock):
     assert store.session_user("live") is None
 
 
-def test_login_failures_count_since_an_instant_and_since_the_last_success(store, clock):
+def test_login_counters_per_pair_and_per_address(store, clock):
     start = clock()
+    empty = store.login_counters("zhou", "10.0.0.1", since=start)
+    assert empty == LoginCounters(0, None, 0, None, False)
     for _ in range(3):
         store.record_login("zhou", "10.0.0.1", False)
+    last_pair = clock.now_us
     store.record_login("other", "10.0.0.1", False)
-    assert store.login_failures(since=start, name="zhou") == 3
-    assert store.login_failures(since=start, ip="10.0.0.1") == 4
-    assert store.login_failures(since=clock() + 1, name="zhou") == 0
-    store.record_login("zhou", "10.0.0.2", True)
-    assert store.login_failures(since=start, name="zhou") == 0
+    last_ip = clock.now_us
     store.record_login("zhou", "10.0.0.2", False)
-    assert store.login_failures(since=start, name="zhou") == 1
+    counted = store.login_counters("zhou", "10.0.0.1", since=start)
+    assert (counted.pair_failures, counted.ip_failures, counted.pair_known) == (3, 4, False)
+    assert start < counted.pair_last_failure_at <= last_pair < counted.ip_last_failure_at <= last_ip
+    assert store.login_counters("zhou", "10.0.0.1", since=clock() + 1).pair_failures == 0
+    # a success of the name elsewhere, or of another name here, resets nothing
+    store.record_login("zhou", "10.0.0.2", True)
+    store.record_login("other", "10.0.0.1", True)
+    assert store.login_counters("zhou", "10.0.0.1", since=start).pair_failures == 3
+    # the pair's own success resets the pair's count, never the address's
+    store.record_login("zhou", "10.0.0.1", True)
+    after = store.login_counters("zhou", "10.0.0.1", since=start)
+    assert (after.pair_failures, after.pair_last_failure_at, after.ip_failures, after.pair_known) == (0, None, 4, True)
+    store.record_login("zhou", "10.0.0.1", False)
+    assert store.login_counters("zhou", "10.0.0.1", since=start).pair_failures == 1
     store.record_login("x" * 150, "10.0.0.3", False)
-    assert store.login_failures(since=start, name="x" * 150) == 1  # names are cut alike when kept and counted
+    assert store.login_counters("x" * 150, "10.0.0.3", since=start).pair_failures == 1  # names cut alike
 
 
 def test_the_audit_log_is_newest_first(store):

@@ -207,3 +207,18 @@ def test_a_photo_added_in_a_rolled_back_block_leaves_no_record(store):
         added = store.add_photo(PHOTO, b"image bytes", b"thumb bytes")
         raise RuntimeError("rolled back")
     assert store.photo(added["id"]) is None and store.photo_fingerprints() == []
+
+
+def test_contributions_count_an_authors_new_cases_and_photos_since_an_instant(store, clock):
+    start = clock()
+    made = store.create("blackspots", [point(113.3, 23.1, category="0102") for _ in range(3)], "wang")
+    store.create("blackspots", [point(113.3, 23.1, category="0102")], "li")
+    store.create("bins", [point(113.3, 23.1, name="x")], "wang")  # another layer does not count
+    store.update("blackspots", made[0].fid, point(113.3, 23.1, category="0101"), 1, "wang")  # nor an edit
+    store.add_photo(PHOTO | {"uploaded_by": "wang", "uploaded_at": clock()}, b"image", b"thumb")
+    store.add_photo(PHOTO | {"uploaded_by": "li", "uploaded_at": clock(), "sha256": "ef" * 32}, b"i2", b"t2")
+    found = store.contributions("wang", "blackspots", start)
+    assert found["reports"][0] == 3 and start < found["reports"][1] <= clock()
+    assert found["photos"][0] == 1 and found["photos"][1] > start
+    assert store.contributions("wang", "blackspots", clock() + 1)["reports"] == (0, None)
+    assert store.contributions("nobody", "blackspots", start) == {"reports": (0, None), "photos": (0, None)}

@@ -29,8 +29,8 @@ def test_names_with_u0000_find_nothing_and_fail_nothing(store):
     assert store.layer("bins\x00") is None
     assert store.user("wang\x00") is None
     store.record_login("wang\x00", "127.0.0.1", False)
-    assert store.login_failures(since=0, name="wang\x00") == 1
-    assert store.login_failures(since=0, name="wang") == 0
+    assert store.login_counters("wang\x00", "127.0.0.1", since=0).pair_failures == 1
+    assert store.login_counters("wang", "127.0.0.1", since=0).pair_failures == 0
 
 
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/New_York"])

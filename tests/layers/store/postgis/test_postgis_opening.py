@@ -35,14 +35,16 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
 
 def test_a_new_schema_is_migrated_once_and_reopens_without_change(pg_url):
     assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases", "0004_tallies", "0005_areas",
-                                      "0006_inspections"]
+                                      "0006_inspections", "0007_login_pairs", "0008_session_origin",
+                                      "0009_quota_indexes"]  # fmt: skip
     assert migrate_schema(pg_url) == []
     store = PostGISStore(pg_url)
     try:
         assert store.integrity_check() == "ok"
         with store._db.read() as conn:
             rows = conn.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
-        names = ["features", "accounts", "cases", "tallies", "areas", "inspections"]
+        names = ["features", "accounts", "cases", "tallies", "areas", "inspections", "login_pairs", "session_origin",
+                 "quota_indexes"]  # fmt: skip
         assert rows == list(enumerate(names, start=1))
         assert len(rows) == latest()
     finally:
@@ -57,6 +59,8 @@ def test_an_older_schema_is_upgraded_on_opening(pg_url):
         conn.execute("DROP TABLE idempotency, photo, blob, category_version, area")
         conn.execute("DROP INDEX version_open_since, version_closed_time")
         conn.execute("ALTER TABLE app_user DROP COLUMN area")
+        conn.execute("DROP INDEX login_attempt_pair, version_created_by")
+        conn.execute("ALTER TABLE session DROP COLUMN ip, DROP COLUMN agent")
         conn.execute("DELETE FROM schema_version WHERE version >= 3")
     store.close()
     store = PostGISStore(pg_url)
@@ -165,7 +169,9 @@ def _server(*args: str) -> subprocess.CompletedProcess:
 
 def test_the_migrate_schema_command_and_a_wrong_store_url_at_start(pg_url, tmp_path):
     first = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
-    applied = "0001_features, 0002_accounts, 0003_cases, 0004_tallies, 0005_areas, 0006_inspections"
+    applied = ("0001_features, 0002_accounts, 0003_cases, 0004_tallies, 0005_areas, 0006_inspections, "
+               "0007_login_pairs, "
+               "0008_session_origin, 0009_quota_indexes")
     assert first.returncode == 0 and applied in first.stdout, first.stderr
     again = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
     assert again.returncode == 0 and "up to date" in again.stdout
