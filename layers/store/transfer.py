@@ -18,16 +18,18 @@ from dataclasses import dataclass, field
 # takes them (a record comes after those it refers to). Browser sessions are not records of the data: after a
 # move every user logs in again (passwords, tokens and lockout history move).
 KINDS = ("meta", "layer", "version", "user", "token", "login_attempt", "audit", "category_version", "blob",
-         "photo", "idempotency")  # fmt: skip
+         "photo", "idempotency", "area", "checklist_version", "inspection_round", "inspection_item",
+         "inspection_answer")  # fmt: skip
 # The fields of each kind. Instants are microseconds; JSON stored as text stays the text it was written as
-# (``definition``, ``geometry``, ``properties``, ``detail``, ``warnings``, ``headers``, a meta ``value``).
+# (``definition``, ``geometry``, ``properties``, ``detail``, ``warnings``, ``headers``, a meta ``value``, and the
+# JSON of areas, checklists, rounds, their items and answers).
 FIELDS = {
     "meta": ("key", "value"),
     "layer": ("id", "definition", "builtin", "created_at", "created_by", "revision", "feature_count", "retired_at",
               "retired_by"),
     "version": ("vid", "fid", "layer", "version", "op", "valid_from", "valid_to", "author", "geometry", "properties",
                 "bbox", "layer_rev"),
-    "user": ("id", "name", "display_name", "role", "password_hash", "grid_codes", "disabled", "created_at",
+    "user": ("id", "name", "display_name", "role", "password_hash", "grid_codes", "area", "disabled", "created_at",
              "updated_at"),
     "token": ("id", "user_id", "label", "token_hash", "created_at", "last_used_at", "revoked_at"),
     "login_attempt": ("id", "name", "ip", "at", "ok"),
@@ -37,7 +39,18 @@ FIELDS = {
     "photo": ("id", "case_fid", "kind", "sha256", "phash", "image_key", "thumb_key", "width", "height", "source_type",
               "taken_at", "lon", "lat", "uploaded_by", "uploaded_at", "attached_at", "warnings"),
     "idempotency": ("actor", "key", "fingerprint", "status", "body", "created_at", "headers"),
+    "area": ("code", "level", "parent", "name", "geometry", "minx", "miny", "maxx", "maxy", "updated_at", "author"),
+    "checklist_version": ("id", "code", "version", "valid_from", "valid_to", "author", "definition"),
+    "inspection_round": ("id", "area", "checklist", "checklist_version", "mode", "seed", "status", "created_by",
+                         "created_at", "closed_at", "design"),
+    "inspection_item": ("round_id", "item", "kind", "stratum", "cell", "weight", "geometry", "ref", "inspector", "seq"),
+    "inspection_answer": ("id", "round_id", "item", "answer_values", "lon", "lat", "taken_at", "distance_m", "flags",
+                          "photo_id", "author", "received_at"),
 }  # fmt: skip
+# The tables of a backend that hold no records of their own: rebuilt from the versions on import (feature rows,
+# spatial indexes), or left behind on purpose (browser sessions: after a move every user logs in again), or the
+# backend's own bookkeeping. Every other table is a kind of record; the contract suite holds each backend to it.
+NOT_RECORDS = frozenset({"feature", "cur_rtree", "hist_rtree", "session", "schema_version"})
 BATCH = 5_000  # rows a backend writes at a time while importing
 
 

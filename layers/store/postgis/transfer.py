@@ -16,16 +16,25 @@ from layers.store.transfer import BATCH, FIELDS, KINDS
 
 _TABLES = {"user": "app_user"}  # kinds whose table has another name
 _JSON_TEXT = {"layer": ("definition",), "audit": ("detail",), "category_version": ("definition",),
-              "photo": ("warnings",), "idempotency": ("headers",)}  # fmt: skip
+              "photo": ("warnings",), "idempotency": ("headers",), "checklist_version": ("definition",),
+              "inspection_round": ("design",), "inspection_item": ("geometry", "ref"),
+              "inspection_answer": ("answer_values", "flags")}  # fmt: skip
+_COLUMNS = {("area", "geometry"): "geojson"}  # (kind, field) -> the column that holds it, where the name differs
 _ORDER = {"meta": 'key COLLATE "C"', "version": "layer, fid, version", "blob": 'key COLLATE "C"',
-          "idempotency": 'actor COLLATE "C", key COLLATE "C"'}  # fmt: skip
+          "idempotency": 'actor COLLATE "C", key COLLATE "C"', "area": 'code COLLATE "C"',
+          "inspection_item": "round_id, item"}  # fmt: skip
 _VERSION_COLS = ("vid", "fid", "layer", "version", "op", "valid_from", "valid_to", "author", "geojson", "props",
                  "minx", "miny", "maxx", "maxy", "layer_rev")  # fmt: skip
-_IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo")
+_IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo", "checklist_version",
+               "inspection_round", "inspection_answer")  # fmt: skip
 
 
 def _table(kind: str) -> str:
     return _TABLES.get(kind, kind)
+
+
+def _column(kind: str, field: str) -> sql.Identifier:
+    return sql.Identifier(_COLUMNS.get((kind, field), field))
 
 
 def _export_query(kind: str) -> sql.Composed:
@@ -38,7 +47,7 @@ def _export_query(kind: str) -> sql.Composed:
     else:
         text = _JSON_TEXT.get(kind, ())
         columns = sql.SQL(", ").join(
-            sql.SQL("{}::text").format(sql.Identifier(c)) if c in text else sql.Identifier(c) for c in FIELDS[kind]
+            sql.SQL("{}::text").format(_column(kind, c)) if c in text else _column(kind, c) for c in FIELDS[kind]
         )
         where = sql.SQL("")
     order = sql.SQL(_ORDER.get(kind, "id"))
@@ -108,7 +117,7 @@ class TransferMixin:
         names = FIELDS[kind]
         insert = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
             sql.Identifier(_table(kind)),
-            sql.SQL(", ").join(map(sql.Identifier, names)),
+            sql.SQL(", ").join(_column(kind, c) for c in names),
             sql.SQL(", ").join(sql.Placeholder() * len(names)),
         )
         batch: list[tuple] = []

@@ -23,6 +23,11 @@ _EXPORT = {
     "category_version": f"SELECT {', '.join(FIELDS['category_version'])} FROM category_version ORDER BY id",
     "photo": f"SELECT {', '.join(FIELDS['photo'])} FROM photo ORDER BY id",
     "idempotency": f"SELECT {', '.join(FIELDS['idempotency'])} FROM idempotency ORDER BY actor, key",
+    "area": f"SELECT {', '.join(FIELDS['area'])} FROM area ORDER BY code",
+    "checklist_version": f"SELECT {', '.join(FIELDS['checklist_version'])} FROM checklist_version ORDER BY id",
+    "inspection_round": f"SELECT {', '.join(FIELDS['inspection_round'])} FROM inspection_round ORDER BY id",
+    "inspection_item": f"SELECT {', '.join(FIELDS['inspection_item'])} FROM inspection_item ORDER BY round_id, item",
+    "inspection_answer": f"SELECT {', '.join(FIELDS['inspection_answer'])} FROM inspection_answer ORDER BY id",
 }  # fmt: skip
 _BOOLEANS = {"layer": ("builtin",), "user": ("disabled",), "login_attempt": ("ok",)}
 

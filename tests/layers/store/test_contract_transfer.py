@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from store_support import TREES, line, point
+from store_support import TREES, line, point, table_columns
 
 from layers.catalogue import load_catalogue
 from layers.store import (
@@ -19,6 +19,11 @@ from layers.store import (
     default_store_url,
     open_store,
 )
+from layers.store.transfer import FIELDS, KINDS, NOT_RECORDS
+
+# Columns a backend keeps beside a kind's fields, derived from them on import: PostGIS's generated geometries and
+# JSON (from the text as written).
+DERIVED = {"area": {"geom", "geojson"}}
 
 PHOTO = {"sha256": "ab" * 32, "phash": "f" * 16, "width": 800, "height": 600, "source_type": "camera",
          "taken_at": "2026-01-01T09:00:00+08:00", "lon": 113.3, "lat": 23.1, "uploaded_by": "worker",
@@ -55,6 +60,25 @@ def fill(store) -> dict:
     photo = store.add_photo(PHOTO, b"\xff\xd8image bytes", b"\xff\xd8thumb bytes")
     store.attach_photo(photo["id"], case.fid, "before", warnings=[])
     store.save_idempotent_result("wang", "key-00001", "fp", 201, '{"id":1}', {"ETag": '"1.1"'})
+    square = {"type": "Polygon", "coordinates": [[[104.0, 30.6], [104.1, 30.6], [104.1, 30.7], [104.0, 30.6]]]}
+    store.put_areas([{"code": "510104", "level": "district", "parent": None, "name": "锦江区", "geometry": square,
+                      "bbox": [104.0, 30.6, 104.1, 30.7]},
+                     {"code": "510104001", "level": "street", "parent": "510104", "name": "督院街街道",
+                      "geometry": None, "bbox": None}], "admin")  # fmt: skip
+    store.create_user("jiedao", "leader", None, area="510104001")
+    checklist = {"code": "street", "title": {"zh-CN": "道路", "en": "Streets"}, "items": [{"code": "litter"}]}
+    store.put_checklist(checklist, "planner")
+    store.put_checklist(checklist | {"items": [{"code": "litter"}, {"code": "stains"}]}, "planner")
+    item = {"item": 1, "kind": "stretch", "stratum": "440106003012001:branch", "cell": "440106003012001",
+            "weight": 2.5, "geometry": {"type": "LineString", "coordinates": [[113.3, 23.1], [113.301, 23.1]]},
+            "ref": {"layer": "roads", "fid": road.fid, "name": "中山路"}, "inspector": "wang", "seq": 1}
+    held = store.add_round({"area": "440106003012", "checklist": "street", "checklist_version": 2, "mode": "monthly",
+                            "seed": 7, "created_by": "planner", "design": {"strata": {"s": {"N": 5, "n": 2}}}},
+                           [item, item | {"item": 2, "seq": 2, "weight": 1.25, "inspector": None}])
+    store.add_answer(held["id"], {"item": 1, "values": {"litter": "B", "stains": 0}, "lon": 113.3, "lat": 23.1,
+                                  "taken_at": "2026-01-01T10:00:00+08:00", "distance_m": 12.5,
+                                  "flags": [{"code": "far_from_item"}], "photo_id": photo["id"], "author": "wang"})
+    store.close_round(held["id"])
     return {"bin": a.fid, "deleted": b.fid, "road": road.fid, "case": case.fid, "token": token["id"],
             "photo": photo["id"], "user": user["id"]}  # fmt: skip
 
@@ -84,6 +108,8 @@ def test_a_copy_keeps_every_record_id_and_instant(source, empty_target):
     assert records(empty_target) == records(source)
     assert report.source.counts == report.target.counts == empty_target.record_counts() == source.record_counts()
     assert report.source.counts["version"] == 8 and report.source.counts["blob"] == 2
+    assert report.source.counts["area"] == 2 and report.source.counts["checklist_version"] == 2
+    assert (report.source.counts["inspection_item"], report.source.counts["inspection_answer"]) == (2, 1)
     assert report.source.layer_checksums() == report.target.layer_checksums()
     assert set(report.source.layer_checksums()) == {layer["id"] for layer in source.layers()} | {"trees"}
     # The copy serves as the original did: history, past reads, retired layers, accounts, photos.
@@ -95,6 +121,11 @@ def test_a_copy_keeps_every_record_id_and_instant(source, empty_target):
     assert empty_target.query("roads", bbox=(113.305, 23.105, 113.306, 23.106)).total == 0  # exact line check
     assert empty_target.get_meta("demo") == {"name": "示范社区", "seeded": True}
     assert empty_target.user("wang") == source.user("wang")
+    assert empty_target.user("jiedao")["area"] == "510104001" and empty_target.areas() == source.areas()
+    assert empty_target.checklist_history("street") == source.checklist_history("street")
+    [held] = source.inspection_rounds()
+    assert empty_target.inspection_round(held["id"]) == source.inspection_round(held["id"])
+    assert empty_target.round_answers(held["id"]) == source.round_answers(held["id"])
     assert empty_target.token_user("sha256-of-a-secret")[1]["name"] == "wang"
     assert empty_target.session_user("session-hash") is None  # sessions stay behind: users log in again
     counters = ("wang", "10.0.0.1")
@@ -211,3 +242,18 @@ def test_sqlite_to_the_backend_under_test_and_back_is_identical(backend, tmp_pat
     finally:
         for store in (first, middle, last):
             store.close()
+
+
+def test_every_table_of_the_backend_is_a_kind_of_record_with_every_column(store):
+    """A table or a column added to a backend without adding it to the transfer port would be lost by
+    ``server.py migrate`` without a word: each table is a kind of record (or named in NOT_RECORDS), and each
+    column of it a field (or one the backend derives: a generated geometry, a bounding box the versions carry)."""
+    tables = table_columns(store)
+    kinds = {("user" if t in ("user", "app_user") else t) for t in tables} - NOT_RECORDS
+    assert kinds <= set(KINDS), f"tables no kind of record moves: {sorted(kinds - set(KINDS))}"
+    for table, columns in tables.items():
+        kind = "user" if table in ("user", "app_user") else table
+        if kind in NOT_RECORDS or kind in ("meta", "blob", "version"):
+            continue
+        unknown = set(columns) - set(FIELDS[kind]) - DERIVED.get(kind, set())
+        assert not unknown, f"{table}: columns no record carries: {sorted(unknown)}"
