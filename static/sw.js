@@ -1,16 +1,18 @@
-// The field view's service worker (served as /sw.js, registered with scope /field): keeps the page, its
-// modules, styles, translations, icons and Leaflet in a versioned cache, and the API answers the field
-// view reads (worklist, case details, categories, session, config, base layers, areas, photo thumbnails) in a
-// second cache, so the worklist and the map open with no connection. Writes are never cached or
+// The field view's service worker (served as /sw.js, registered with scope /field): keeps the pages (the
+// field view and the inspection form at /field/inspect), their modules, styles, translations, icons and
+// Leaflet in a versioned cache, and the API answers they read (worklist, case details, categories, session,
+// config, base layers, areas, photo thumbnails, inspection rounds and checklists) in a second cache, so the
+// worklist, the map and the inspection form open with no connection. Writes are never cached or
 // replayed here: the page's outbox (static/js/field/outbox.js) owns them.
 // Static files are served from the cache and refreshed behind it (a changed one makes the page offer a
 // reload), so an ordinary release needs no change here; bump VERSION when what is cached changes shape.
 
-const VERSION = "v1";
+const VERSION = "v2";
 const STATIC_CACHE = `field-static-${VERSION}`;
 const DATA_CACHE = `field-data-${VERSION}`;
 const OWN_CACHES = new Set([STATIC_CACHE, DATA_CACHE]);
 const PAGE = "/field";
+const PAGES = [PAGE, "/field/inspect"];
 const NETWORK_TIMEOUT_MS = 6000;
 
 // Assets the page loads only from script (the page's own <link>/<script> tags are read from it at install).
@@ -27,7 +29,7 @@ const EXTRA_ASSETS = [
 
 // GET answers kept for offline reading: path prefixes of the API.
 const DATA_PREFIXES = ["/api/cases", "/api/categories", "/api/session", "/api/config", "/api/layers", "/api/areas",
-  "/api/workflow"];
+  "/api/workflow", "/api/inspections", "/api/checklists"];
 const PHOTO_FILE = /^\/api\/photos\/\d+(\/thumb)?$/;
 const USER_KEY = "/__field/user"; // who the cached answers belong to
 const pendingWrites = new Set(); // cache writes still under way (see the "field-store" message)
@@ -56,13 +58,18 @@ function assetsOf(html) {
 
 async function precache() {
   const cache = await caches.open(STATIC_CACHE);
-  const page = await fetch(PAGE, { cache: "reload", credentials: "same-origin" });
-  if (!page.ok) {
-    throw new Error(`${PAGE}: HTTP ${page.status}`);
+  const assets = new Set(EXTRA_ASSETS);
+  for (const path of PAGES) {
+    const page = await fetch(path, { cache: "reload", credentials: "same-origin" });
+    if (!page.ok) {
+      throw new Error(`${path}: HTTP ${page.status}`);
+    }
+    for (const asset of assetsOf(await page.clone().text())) {
+      assets.add(asset);
+    }
+    await cache.put(path, page);
   }
-  const assets = [...new Set([...assetsOf(await page.clone().text()), ...EXTRA_ASSETS])];
-  await cache.put(PAGE, page);
-  await cache.addAll(assets.map((url) => new Request(url, { cache: "reload" })));
+  await cache.addAll([...assets].map((url) => new Request(url, { cache: "reload" })));
 }
 
 self.addEventListener("install", (event) => {
@@ -251,8 +258,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") {
     return; // writes go straight to the server; the outbox retries them
   }
-  if (request.mode === "navigate" && url.pathname === PAGE) {
-    event.respondWith(networkFirst(event, STATIC_CACHE, PAGE));
+  if (request.mode === "navigate" && PAGES.includes(url.pathname)) {
+    event.respondWith(networkFirst(event, STATIC_CACHE, url.pathname));
   } else if (url.pathname.startsWith("/static/")) {
     event.respondWith(staleWhileRevalidate(event));
   } else if (PHOTO_FILE.test(url.pathname)) {

@@ -40,9 +40,10 @@ def field():
     return _page("field.html")
 
 
-@bp.get("/inspect")
+@bp.get("/field/inspect")
 def inspect():
-    """The inspection round on the phone: drawn places in walking order and the checklist form."""
+    """The inspection round on the phone: drawn places in walking order and the checklist form (under /field,
+    so the field view's service worker keeps it for offline use)."""
     return _page("inspect.html")
 
 

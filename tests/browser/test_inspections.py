@@ -57,10 +57,14 @@ def test_answers_made_offline_are_sent_exactly_once(browser, demo_server, inspec
                                   geolocation={"longitude": lon, "latitude": lat}, permissions=["geolocation"])
     try:
         page = context.new_page()
-        page.goto(f"{demo_server.url}/inspect?round={round_['id']}")
+        page.goto(f"{demo_server.url}/field/inspect?round={round_['id']}")
         page.wait_for_selector("body[data-ready=true]", state="attached", timeout=READY_TIMEOUT_MS)
         assert int(page.get_attribute("#place-list", "data-count")) == len(round_["items"])
+        page.wait_for_selector("body[data-offline=ready]", state="attached", timeout=READY_TIMEOUT_MS)
         context.set_offline(True)
+        page.reload()  # with no connection, the page, its round and its checklist come from the phone
+        page.wait_for_selector("body[data-ready=true]", state="attached", timeout=READY_TIMEOUT_MS)
+        assert int(page.get_attribute("#place-list", "data-count")) == len(round_["items"])
         _answer_place(page, first["id"], "D")
         _answer_place(page, second["id"], "B")
         wait_until(page, "document.querySelector('#sync-badge').dataset.count === '2'")

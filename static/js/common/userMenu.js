@@ -117,7 +117,7 @@ export class UserMenu {
       ["dashboard", "user.dashboard", "/dashboard", "dashboard.read"],
       ["report", "user.report", "/report", "dashboard.read"],
       ["import", "user.import", "/import", "data.import"],
-      ["inspect", "user.inspect", "/inspect", "cases.work"],
+      ["inspect", "user.inspect", "/field/inspect", "cases.work"],
       ["scores", "user.scores", "/scores", "dashboard.read"],
     ];
     for (const [page, key, href, permission] of pages) {

@@ -1,9 +1,11 @@
 // Entry point of the inspection page (/inspect), the phone form of an assessment round: the open rounds the
 // user may see, their drawn places in walking order (the user's own share first), and for each place the
 // checklist form. Answers (and their photos) go through the field view's outbox (../field/outbox.js): kept
-// on the phone with an Idempotency-Key and sent, in order, exactly once when the server answers. The round
-// and its checklist are kept in local storage so an open page keeps working with no connection. Tests read
-// body[data-ready], the list's data-count/data-todo and the badge's data-count.
+// on the phone with an Idempotency-Key and sent, in order, exactly once when the server answers. The page
+// lives under /field so the field view's service worker (/sw.js) keeps it, its modules and what it read
+// (session, rounds, checklists) for opening with no connection; the round and its checklist are also kept in
+// local storage. Tests read body[data-ready], body[data-offline], the list's data-count/data-todo and the
+// badge's data-count.
 
 import { Api, goToLogin } from "../common/api.js";
 import { I18n, safeStorage } from "../common/i18n.js";
@@ -16,6 +18,42 @@ import { PlaceForm } from "./inspectForm.js";
 import { PlaceList } from "./inspectPlaces.js";
 
 const KEPT = "chuangwei.inspect.round";
+const WORKER_URL = "/sw.js";
+const WORKER_SCOPE = "/field";
+
+/** Register the field view's service worker and ask it to keep ``urls`` (what this page read); then
+ * body[data-offline] is "ready". */
+async function keepForOffline(body, urls) {
+  const container = globalThis.navigator?.serviceWorker;
+  if (!container || !globalThis.isSecureContext) {
+    body.dataset.offline = "unsupported";
+    return;
+  }
+  const controlled = Boolean(container.controller);
+  const controlling = new Promise((resolve) => {
+    container.addEventListener("controllerchange", resolve, { once: true });
+  });
+  try {
+    await container.register(WORKER_URL, { scope: WORKER_SCOPE });
+  } catch (error) {
+    console.warn("service worker not registered:", error);
+    body.dataset.offline = "failed";
+    return;
+  }
+  if (!controlled) {
+    await controlling;
+  }
+  await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = setTimeout(resolve, 60_000); // a worker that never answers must not hold the page
+    channel.port1.onmessage = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    container.controller.postMessage({ type: "field-store", urls }, [channel.port2]);
+  });
+  body.dataset.offline = "ready";
+}
 
 /** A round with its checklist version, from the server, else (no connection) as last kept. */
 async function loadRound(api, storage, id) {
@@ -155,6 +193,12 @@ async function start() {
   }
   i18n.onChange(draw);
   body.dataset.ready = "true";
+  const read = ["/api/session", "/api/checklists", "/api/inspections"];
+  if (current) {
+    read.push(`/api/inspections/${encodeURIComponent(current.round.id)}`,
+      `/api/checklists/${encodeURIComponent(current.round.checklist)}?version=${current.round.checklist_version}`);
+  }
+  keepForOffline(body, read);
 }
 
 start().catch((error) => {
