@@ -76,7 +76,9 @@ def generate_city(store: Store, *, scale: float, data_dir: str | Path, seed: int
     """Write a generated city into ``store`` (which must hold no features and no areas) and return counts.
 
     Raise NotEmpty for a store holding data, DiskTooSmall when the estimate exceeds the free space of
-    ``data_dir``'s disk (both before anything is written), ValueError for a scale outside (0, 1]."""
+    ``data_dir``'s disk (both before anything is written), ValueError for a scale outside (0, 1]. The places
+    and areas are written in one transaction, the cases in one per day of their history, and the ``demo``
+    mark last: an interrupted run leaves a store without it, which a rerun refuses as not empty."""
     now_us = store.now() if now_us is None else int(now_us)
     check_empty(store)
     needed = check_disk(estimate(scale, seed)["versions"], data_dir)
@@ -97,9 +99,11 @@ def generate_city(store: Store, *, scale: float, data_dir: str | Path, seed: int
     with store.atomic():
         for k, layer in enumerate(BASE_LAYERS):
             bulk_create(store, layer, checked[layer], AUTHOR, base_us + k * 1_000_000)
-        _write_cases(store, case_features, cases)
         store.put_areas(_areas(plan), AUTHOR)
         bump_revision(store)
+    progress("wrote the areas and places")
+    _write_cases(store, case_features, cases)
+    with store.atomic():  # the mark of a finished city comes last
         store.set_meta("demo", {"name": CITY_NAME, "seed": seed, "scale": scale, "fictional": True, "kind": "city"})
         store.set_meta("city_name", CITY_NAME)
     counts = {layer: len(checked[layer]) for layer in BASE_LAYERS} | {"blackspots": len(cases)}
@@ -129,4 +133,4 @@ def _write_cases(store: Store, case_features: list[list[tuple[int, NewFeature]]]
                 store.update("blackspots", fids[i], feature, versions[i], AUTHOR, at=at)
                 versions[i] += 1
             events.append((at, 1 + i, step))
-    run_in_order(events)
+    run_in_order(store, events, DAY_US)

@@ -67,7 +67,19 @@ def bulk_create(store: Store, layer_id: str, features: list[NewFeature], author:
     return fids
 
 
-def run_in_order(events: list[tuple[int, int, Callable[[], None]]]) -> None:
-    """Run (instant, sequence, action) events in time order, so the history reads like a real one."""
-    for _, _, action in sorted(events, key=lambda e: e[:2]):
-        action()
+def run_in_order(store: Store, events: list[tuple[int, int, Callable[[], None]]], period_us: int) -> None:
+    """Run (instant, sequence, action) events in time order, so the history reads like a real one, one
+    transaction per ``period_us`` of it. (One transaction for a year would update the layer's revision row
+    tens of thousands of times in one transaction, which PostgreSQL cannot prune as it goes: each update
+    then walks a longer chain of that row's versions.)"""
+    events = sorted(events, key=lambda e: e[:2])
+    start = 0
+    while start < len(events):
+        period = events[start][0] // period_us
+        stop = start
+        while stop < len(events) and events[stop][0] // period_us == period:
+            stop += 1
+        with store.atomic():
+            for _, _, action in events[start:stop]:
+                action()
+        start = stop
