@@ -144,8 +144,9 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print()
-    print(c.markdown_table(["store", "clients", "ours: two app processes", "baseline: one app process",
-                            "two / one", "answers other than 201", "every acknowledged write present"], rows))  # fmt: skip
+    header = ["store", "clients", "ours: two app processes", "baseline: one app process", "two / one",
+              "answers other than 201", "every acknowledged write present"]  # fmt: skip
+    print(c.markdown_table(header, rows))
     return 0
 
 

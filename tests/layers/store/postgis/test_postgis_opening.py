@@ -51,7 +51,7 @@ def test_an_older_schema_is_upgraded_on_opening(pg_url):
     store = PostGISStore(pg_url)
     with store._db.write() as conn:  # back to version 2, as an older release left it
         conn.execute("DROP TABLE idempotency, photo, blob, category_version")
-        conn.execute("DROP INDEX version_open_since, version_closed_time")
+        conn.execute("DROP INDEX version_open_since, version_closed_time, version_closed_geom")
         conn.execute("DELETE FROM schema_version WHERE version >= 3")
     store.close()
     store = PostGISStore(pg_url)
