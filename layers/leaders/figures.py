@@ -68,7 +68,9 @@ def check_area(store: Store, code: str) -> str:
     if not AREA_CODE.fullmatch(code):
         raise ValidationFailed(key="errors.leaders.area_malformed",
                                details=[Detail("area", "malformed", "6, 9, 12 or 15 digits")])  # fmt: skip
-    if not any(cell.startswith(code) for cell in names(store)[0]):
+    grid_id = role_layer(store.layers(), "grid")
+    cells = store.counts_at(grid_id, [store.now()], "code", prefix=("code", code))[0] if grid_id else {}
+    if not cells:
         raise NotFound(key="errors.leaders.area_unknown", params={"code": code},
                        details=[Detail("area", "unknown", "no grid cell has a code starting with it")])  # fmt: skip
     return code
