@@ -153,6 +153,19 @@ def drop_schema(url: str, schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def vacuum_analyze(url: str) -> None:
+    """``VACUUM (ANALYZE)`` of the store's tables in the schema ``url`` names."""
+    import psycopg
+
+    from layers.store.postgis.connect import parse_url
+
+    conninfo, own = parse_url(url)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        if own.get("schema"):
+            conn.execute(f'SET search_path TO "{own["schema"]}", public')
+        conn.execute("VACUUM (ANALYZE) feature, version")
+
+
 def open_bench_store(url: str, **options) -> Store:
     """The store at ``url``; SQLite with ``synchronous=NORMAL`` for seeding unless told otherwise."""
     return open_store(url, **({"sqlite_synchronous": "NORMAL"} | options))

@@ -68,7 +68,9 @@ def check_area(store: Store, code: str) -> str:
     if not AREA_CODE.fullmatch(code):
         raise ValidationFailed(key="errors.leaders.area_malformed",
                                details=[Detail("area", "malformed", "6, 9, 12 or 15 digits")])  # fmt: skip
-    if not any(cell.startswith(code) for cell in names(store)[0]):
+    grid_id = role_layer(store.layers(), "grid")
+    cells = store.counts_at(grid_id, [store.now()], "code", prefix=("code", code))[0] if grid_id else {}
+    if not cells:
         raise NotFound(key="errors.leaders.area_unknown", params={"code": code},
                        details=[Detail("area", "unknown", "no grid cell has a code starting with it")])  # fmt: skip
     return code
@@ -222,8 +224,10 @@ def compare_view(leaders: Leaders, store: Store, tz: ZoneInfo, from_us: int, to_
 
 
 def dashboard_view(leaders: Leaders, store: Store, tz: ZoneInfo, at_us: int, filters: Filters,
-                   since_us: int | None = None) -> dict:  # fmt: skip
-    history = leaders.history(store, tz, filters, (at_us,))
+                   since_us: int | None = None, *, with_instants: tuple[int, ...] = ()) -> dict:  # fmt: skip
+    """The dashboard at ``at_us``; ``with_instants``: other instants the caller reads too (the report's
+    ``from``), so one table of cases serves both."""
+    history = leaders.history(store, tz, filters, (*with_instants, at_us))
     figures = casestats.dashboard(history, at_us, GROUPS, set(workflow.CLOCK_STATES), tz=str(tz), since_us=since_us)
     grid_names, category_names = names(store)
     figures["by_grid"] = _labels(figures["by_grid"], "grid_code", grid_names)

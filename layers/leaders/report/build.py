@@ -232,7 +232,7 @@ class _Gathered:
     def __init__(self, leaders: Leaders, store: Store, tz: ZoneInfo, from_us: int, to_us: int, filters: Filters,
                  *, report: bool = True) -> None:  # fmt: skip
         self.compare = compare_view(leaders, store, tz, from_us, to_us, filters, with_coverage=report)
-        self.dashboard = dashboard_view(leaders, store, tz, to_us, filters, since_us=from_us)
+        self.dashboard = dashboard_view(leaders, store, tz, to_us, filters, since_us=from_us, with_instants=(from_us,))
         grid_names, category_names = names(store)
         self.names = {"grid": {k: v["zh-CN"] for k, v in grid_names.items()},
                       "category": {k: v["zh-CN"] for k, v in category_names.items()},

@@ -14,6 +14,8 @@ from layers.store.postgis.reading import VERSION_COLS, no_nul
 
 # Creates of at least this many features stream their rows with COPY instead of batched INSERTs.
 COPY_FEATURES = 2_000
+COPY_CHUNK = 20_000  # rows per write into a COPY stream
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _VERSION_INSERT = (
     "INSERT INTO version (vid, fid, layer, version, op, valid_from, author, geojson, props,"
     " minx, miny, maxx, maxy, layer_rev) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -35,6 +37,24 @@ def _geometry_json(geometry: dict | str) -> str:
             if type(x) is float and type(y) is float and math.isfinite(x) and math.isfinite(y):
                 return f'{{"type":"Point","coordinates":[{x!r},{y!r}]}}'
     return dumps(geometry)
+
+
+def copy_text(value: str) -> str:
+    r"""``value`` as a field of COPY's text format (backslash, tab, newline and carriage return escaped).
+
+    >>> print(copy_text('tab\there, back\\slash'))
+    tab\there, back\\slash
+    """
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+def _float(value: float) -> str:
+    """A float8 as COPY reads it back exactly (``repr`` is the shortest text that round-trips)."""
+    if math.isfinite(value):
+        return repr(value)
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
 
 
 def _spread_bits(v: np.ndarray) -> np.ndarray:
@@ -99,20 +119,27 @@ class WritingMixin:
 
     @staticmethod
     def _copy_new(conn, layer_id, fid0, vid0, now, author, rev, geoms, props, boxes) -> None:
-        """Feature and version rows of a bulk create streamed with COPY (binary-free text format, the
-        geometry and jsonb columns computed by the server from the text). Ids follow the order given; the
-        version rows are written in :func:`spatial_order`."""
+        """Feature and version rows of a bulk create streamed with COPY, written as COPY's text format in
+        chunks (several times faster than adapting each value on its own); the geometry and jsonb columns are
+        computed by the server from the text. Ids follow the order given; the version rows are written in
+        :func:`spatial_order`."""
+        layer, who = copy_text(layer_id), copy_text(author)
         with conn.cursor() as cur:
             with cur.copy("COPY feature (fid, layer, vid, version) FROM STDIN") as copy:
-                for i in range(len(geoms)):
-                    copy.write_row((fid0 + i, layer_id, vid0 + i, 1))
+                for start in range(0, len(geoms), COPY_CHUNK):
+                    stop = min(len(geoms), start + COPY_CHUNK)
+                    copy.write("".join(f"{fid0 + i}\t{layer}\t{vid0 + i}\t1\n" for i in range(start, stop)))
             columns = (
                 "vid, fid, layer, version, op, valid_from, author, geojson, props, minx, miny, maxx, maxy, layer_rev"
             )
+            order = spatial_order(boxes).tolist()
+            head, tail = f"\t{layer}\t1\tcreate\t{now}\t{who}\t", f"\t{rev}\n"
             with cur.copy(f"COPY version ({columns}) FROM STDIN") as copy:
-                for i in spatial_order(boxes).tolist():
-                    copy.write_row((vid0 + i, fid0 + i, layer_id, 1, "create", now, author, geoms[i], props[i],
-                                    *boxes[i], rev))  # fmt: skip
+                for start in range(0, len(order), COPY_CHUNK):
+                    copy.write("".join(
+                        f"{vid0 + i}\t{fid0 + i}{head}{copy_text(geoms[i])}\t{copy_text(props[i])}\t"
+                        f"{_float(boxes[i][0])}\t{_float(boxes[i][1])}\t{_float(boxes[i][2])}\t{_float(boxes[i][3])}{tail}"
+                        for i in order[start : start + COPY_CHUNK]))  # fmt: skip
 
     def _current_for_write(self, conn, layer_id: str, fid: int, base_version: int | None, now: int):
         """The feature's current version, its row locked until the transaction ends; StaleVersion when

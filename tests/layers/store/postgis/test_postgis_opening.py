@@ -57,7 +57,7 @@ def test_an_older_schema_is_upgraded_on_opening(pg_url):
     with store._db.write() as conn:  # back to version 2, as an older release left it
         conn.execute("DROP TABLE inspection_answer, inspection_item, inspection_round, checklist_version")
         conn.execute("DROP TABLE idempotency, photo, blob, category_version, area")
-        conn.execute("DROP INDEX version_open_since, version_closed_time")
+        conn.execute("DROP INDEX version_open_since, version_closed_time, version_closed_geom")
         conn.execute("ALTER TABLE app_user DROP COLUMN area")
         conn.execute("DROP INDEX login_attempt_pair, version_created_by")
         conn.execute("ALTER TABLE session DROP COLUMN ip, DROP COLUMN agent")
