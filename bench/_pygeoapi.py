@@ -1,13 +1,13 @@
 """The baseline a city would otherwise deploy for OGC API – Features on PostGIS: pygeoapi with its PostgreSQL
 provider, as a real WSGI server (waitress, like ours) over the same PostGIS table, for ``bench/`` scripts.
 
-pygeoapi and its own packages are installed apart from the app's environment (see
-``bench/requirements-baseline.txt``): its wheel ships a top-level ``tests`` package that would shadow this
-project's ``tests/``. Only the baseline's processes get that folder on their path.
+pygeoapi and its own packages come with the test dependencies (``requirements-dev.txt`` includes
+``bench/requirements-baseline.txt``).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -20,16 +20,14 @@ import yaml
 
 from layers.store.postgis.connect import parse_url
 
-BASELINE_DIR = Path(__file__).resolve().parent / ".baseline"
-INSTALL = "python -m pip install --no-deps --target bench/.baseline -r bench/requirements-baseline.txt"
+INSTALL = "python -m pip install -r requirements-dev.txt"
 
 
 def baseline_env() -> dict:
-    """The environment of a baseline process: the app's packages plus ``bench/.baseline``."""
-    if not (BASELINE_DIR / "pygeoapi").is_dir():
+    """The environment of a baseline process (pygeoapi must be installed)."""
+    if importlib.util.find_spec("pygeoapi") is None:
         raise RuntimeError(f"pygeoapi (the baseline) is not installed; run: {INSTALL}")
-    path = os.pathsep.join(p for p in (str(BASELINE_DIR), os.environ.get("PYTHONPATH", "")) if p)
-    return {**os.environ, "PYTHONPATH": path}
+    return dict(os.environ)
 
 
 def make_view(url: str, layer_id: str, properties: dict[str, str]) -> str:
