@@ -1,5 +1,6 @@
-"""The store contract: the ports every backend implements (features, accounts, cases, blobs and the optional
-maintenance, transfer), their values and errors, and ``open_store`` that opens a backend from ``STORE_URL``.
+"""The store contract: the ports every backend implements (features, accounts, cases, blobs, import sessions,
+and the optional maintenance and transfer), their values and errors, and ``open_store`` that opens a backend
+from ``STORE_URL``.
 docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to add a backend."""
 
 from layers.store.accounts import AccountStore
@@ -19,6 +20,7 @@ from layers.store.factory import (
     store_url,
 )
 from layers.store.features import Store
+from layers.store.importsessions import ImportSessionStore
 from layers.store.maintenance import Maintenance
 from layers.store.once import Replay, run_once, stored_answer
 from layers.store.transfer import CopyMismatch, CopyReport, Digest, TargetNotEmpty, Transfer, copy_store
@@ -45,6 +47,7 @@ __all__ = [
     "DataDirLock",
     "Digest",
     "FeatureVersion",
+    "ImportSessionStore",
     "LayerExists",
     "Maintenance",
     "NewFeature",

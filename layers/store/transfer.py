@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 # takes them (a record comes after those it refers to). Browser sessions are not records of the data: after a
 # move every user logs in again (passwords, tokens and lockout history move).
 KINDS = ("meta", "layer", "version", "user", "token", "login_attempt", "audit", "category_version", "blob",
-         "photo", "idempotency")  # fmt: skip
+         "photo", "idempotency", "import_session")  # fmt: skip
 # The fields of each kind. Instants are microseconds; JSON stored as text stays the text it was written as
-# (``definition``, ``geometry``, ``properties``, ``detail``, ``warnings``, ``headers``, a meta ``value``).
+# (``definition``, ``geometry``, ``properties``, ``detail``, ``warnings``, ``headers``, a meta ``value``, an
+# import session's ``meta``).
 FIELDS = {
     "meta": ("key", "value"),
     "layer": ("id", "definition", "builtin", "created_at", "created_by", "revision", "feature_count", "retired_at",
@@ -37,6 +38,7 @@ FIELDS = {
     "photo": ("id", "case_fid", "kind", "sha256", "phash", "image_key", "thumb_key", "width", "height", "source_type",
               "taken_at", "lon", "lat", "uploaded_by", "uploaded_at", "attached_at", "warnings"),
     "idempotency": ("actor", "key", "fingerprint", "status", "body", "created_at", "headers"),
+    "import_session": ("id", "owner", "created_at", "meta"),
 }  # fmt: skip
 BATCH = 5_000  # rows a backend writes at a time while importing
 
@@ -51,7 +53,7 @@ class Transfer(ABC):
         """Every record of the store, read from one snapshot, kinds in the order of :data:`KINDS`: ``meta``
         (the values of :meth:`Store.set_meta`), layers (retired ones too), every version of every feature
         ordered by layer, feature id and version, users, tokens, login attempts, audit entries, category
-        versions, blobs, photo records and stored idempotent answers. Every id and instant is kept."""
+        versions, blobs, photo records, stored idempotent answers and import sessions. Every id and instant is kept."""
 
     @abstractmethod
     def import_records(self, records: Iterable[tuple[str, dict]]) -> dict[str, int]:

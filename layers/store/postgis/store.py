@@ -20,6 +20,7 @@ from layers.store import (
     Bbox,
     BlobStore,
     CaseStore,
+    ImportSessionStore,
     Maintenance,
     PointArrays,
     Store,
@@ -32,6 +33,7 @@ from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
+from layers.store.postgis.importsessions import ImportSessionsMixin
 from layers.store.postgis.maintenance import MaintenanceMixin
 from layers.store.postgis.reading import ReadingMixin
 from layers.store.postgis.transfer import TransferMixin
@@ -89,6 +91,7 @@ class PostGISStore(
     BlobsMixin,
     CasesMixin,
     CatalogMixin,
+    ImportSessionsMixin,
     MaintenanceMixin,
     ReadingMixin,
     TransferMixin,
@@ -97,6 +100,7 @@ class PostGISStore(
     AccountStore,
     CaseStore,
     BlobStore,
+    ImportSessionStore,
     Maintenance,
     Transfer,
 ):

@@ -16,8 +16,9 @@ from layers.store.transfer import BATCH, FIELDS, KINDS
 
 _TABLES = {"user": "app_user"}  # kinds whose table has another name
 _JSON_TEXT = {"layer": ("definition",), "audit": ("detail",), "category_version": ("definition",),
-              "photo": ("warnings",), "idempotency": ("headers",)}  # fmt: skip
+              "photo": ("warnings",), "idempotency": ("headers",), "import_session": ("meta",)}  # fmt: skip
 _ORDER = {"meta": 'key COLLATE "C"', "version": "layer, fid, version", "blob": 'key COLLATE "C"',
+          "import_session": 'id COLLATE "C"',
           "idempotency": 'actor COLLATE "C", key COLLATE "C"'}  # fmt: skip
 _VERSION_COLS = ("vid", "fid", "layer", "version", "op", "valid_from", "valid_to", "author", "geojson", "props",
                  "minx", "miny", "maxx", "maxy", "layer_rev")  # fmt: skip

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from layers.store.sqlite.accounts import ACCOUNT_SCHEMA
 from layers.store.sqlite.cases import CASE_SCHEMA, migrate_case_tables
+from layers.store.sqlite.importsessions import IMPORT_SESSION_SCHEMA
 
 SCHEMA_VERSION = 1
 FEATURE_SCHEMA = """
@@ -69,7 +70,7 @@ def migrate_layer_table(conn: sqlite3.Connection) -> None:
 
 def prepare(conn: sqlite3.Connection, path: Path) -> None:
     """Create the missing tables, migrate older ones, and refuse a database of another schema version."""
-    conn.executescript(FEATURE_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA)
+    conn.executescript(FEATURE_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA + IMPORT_SESSION_SCHEMA)
     migrate_case_tables(conn)
     migrate_layer_table(conn)
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))

@@ -19,6 +19,7 @@ from layers.store import (
     Bbox,
     BlobStore,
     CaseStore,
+    ImportSessionStore,
     LayerExists,
     Maintenance,
     PointArrays,
@@ -31,6 +32,7 @@ from layers.store.jsontext import dumps as _dumps
 from layers.store.sqlite.accounts import SQLiteAccounts
 from layers.store.sqlite.blobs import SQLiteBlobs
 from layers.store.sqlite.cases import SQLiteCases
+from layers.store.sqlite.importsessions import SQLiteImportSessions
 from layers.store.sqlite.maintenance import SQLiteMaintenance
 from layers.store.sqlite.points import SQLitePoints
 from layers.store.sqlite.reads import SQLiteReads
@@ -53,7 +55,8 @@ def database_file(location: str | os.PathLike) -> Path:
 
 class SQLiteStore(
     SQLiteReads, SQLitePoints, SQLiteWrites, SQLiteAccounts, SQLiteCases, SQLiteBlobs, SQLiteMaintenance,
-    SQLiteTransfer, Store, AccountStore, CaseStore, BlobStore, Maintenance, Transfer,
+    SQLiteTransfer, SQLiteImportSessions, Store, AccountStore, CaseStore, BlobStore, ImportSessionStore,
+    Maintenance, Transfer,
 ):  # fmt: skip
     """Every port of the store contract on one SQLite database: ``location`` is a data directory (the
     database is ``<dir>/chuangwei.sqlite3``) or a database file; blobs are files in ``photos/`` beside the

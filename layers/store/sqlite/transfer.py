@@ -23,6 +23,7 @@ _EXPORT = {
     "category_version": f"SELECT {', '.join(FIELDS['category_version'])} FROM category_version ORDER BY id",
     "photo": f"SELECT {', '.join(FIELDS['photo'])} FROM photo ORDER BY id",
     "idempotency": f"SELECT {', '.join(FIELDS['idempotency'])} FROM idempotency ORDER BY actor, key",
+    "import_session": f"SELECT {', '.join(FIELDS['import_session'])} FROM import_session ORDER BY id",
 }  # fmt: skip
 _BOOLEANS = {"layer": ("builtin",), "user": ("disabled",), "login_attempt": ("ok",)}
 
