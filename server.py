@@ -376,7 +376,7 @@ def _import(args) -> int:
     instance = Path(args.data) / "config.json"
     config = json.loads(instance.read_text(encoding="utf-8")) if instance.is_file() else {}
     tz = ZoneInfo(config.get("TIMEZONE", DEFAULTS["TIMEZONE"]))
-    status, lines = run_import(_store(args), args.data, tz, args.file, options, commit=args.commit,
+    status, lines = run_import(_store(args), tz, args.file, options, commit=args.commit,
                                refused=args.refused)  # fmt: skip
     print("\n".join(lines), file=sys.stdout if status == 0 else sys.stderr)
     return status
