@@ -49,7 +49,6 @@ from web.imports import page_bp as import_page_bp
 from web.leaders_report import bp as report_bp
 from web.leaders_report import page_bp as report_page_bp
 from web.params import IdConverter
-from web.public_reports import RateLimiter
 
 ROOT = Path(__file__).resolve().parent
 DEFAULTS = {
@@ -151,7 +150,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["leaders"] = Leaders()
     app.extensions["clock"] = clock
     app.extensions["points_cache"] = LRUCache(16)
-    app.extensions["report_limiter"] = RateLimiter(int(app.config["PUBLIC_REPORTS_PER_HOUR"]), 3600)
 
     app.url_map.converters["id"] = IdConverter
     errors.register(app)

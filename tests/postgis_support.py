@@ -63,7 +63,7 @@ def drop_schema(base_url: str, schema: str) -> None:
 
 # Emptied in this order (rows before the rows they refer to); identity columns restart at 1.
 _TABLES = ("version", "feature", "layer", "meta", "token", "session", "login_attempt", "audit", "app_user",
-           "category_version", "photo", "blob", "idempotency", "import_session")  # fmt: skip
+           "category_version", "photo", "blob", "idempotency", "import_session", "rate_event")  # fmt: skip
 _IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo")
 _emptied: list[str] = []  # schemas of this process, migrated and emptied, ready for the next test
 _admin: list[psycopg.Connection] = []

@@ -24,7 +24,7 @@ from layers.store.postgis.checks import integrity_report
 
 # The store's tables, in an order that restores rows before the rows that refer to them.
 TABLES = ("schema_version", "meta", "layer", "feature", "version", "app_user", "token", "session", "login_attempt",
-          "audit", "category_version", "blob", "photo", "idempotency", "import_session")  # fmt: skip
+          "audit", "category_version", "blob", "photo", "idempotency", "import_session", "rate_event")  # fmt: skip
 IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo")
 _COPY = re.compile(r"COPY (?:[\w\"]+\.)?\"?(\w+)\"? \(([^)]*)\) FROM stdin;")
 TOOL_TIMEOUT_S = 3600

@@ -34,14 +34,15 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
 
 
 def test_a_new_schema_is_migrated_once_and_reopens_without_change(pg_url):
-    assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases", "0004_import_sessions"]
+    assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases", "0004_import_sessions",
+                                     "0005_rate_events"]
     assert migrate_schema(pg_url) == []
     store = PostGISStore(pg_url)
     try:
         assert store.integrity_check() == "ok"
         with store._db.read() as conn:
             rows = conn.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
-        assert rows == [(1, "features"), (2, "accounts"), (3, "cases"), (4, "import_sessions")]
+        assert rows == [(1, "features"), (2, "accounts"), (3, "cases"), (4, "import_sessions"), (5, "rate_events")]
         assert len(rows) == latest()
     finally:
         store.close()
@@ -51,7 +52,7 @@ def test_an_older_schema_is_upgraded_on_opening(pg_url):
     migrate_schema(pg_url)
     store = PostGISStore(pg_url)
     with store._db.write() as conn:  # back to version 2, as an older release left it
-        conn.execute("DROP TABLE idempotency, photo, blob, category_version, import_session")
+        conn.execute("DROP TABLE idempotency, photo, blob, category_version, import_session, rate_event")
         conn.execute("DELETE FROM schema_version WHERE version >= 3")
     store.close()
     store = PostGISStore(pg_url)
@@ -160,7 +161,7 @@ def _server(*args: str) -> subprocess.CompletedProcess:
 def test_the_migrate_schema_command_and_a_wrong_store_url_at_start(pg_url, tmp_path):
     first = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
     assert first.returncode == 0, first.stderr
-    assert "0001_features, 0002_accounts, 0003_cases, 0004_import_sessions" in first.stdout
+    assert "0001_features, 0002_accounts, 0003_cases, 0004_import_sessions, 0005_rate_events" in first.stdout
     again = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
     assert again.returncode == 0 and "up to date" in again.stdout
     wrong = pg_url.replace("://", "://nobody_here:wrong@", 1) if "@" not in pg_url else None
