@@ -11,6 +11,7 @@ python server.py qgis-views [--grant ROLE] [--data DIR] [--store URL]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from layers.store import (
     DataDirLock,
     Maintenance,
     Store,
+    StoreInUse,
     StoreUrlError,
     check_backup,
     migrate_schema,
@@ -356,7 +358,11 @@ def _restore(args) -> int:
         if not held:
             print(_error(i18n.text("console.restore.server_running", "en")), file=sys.stderr)
             return 1
-        summary = _maintained(args).restore(args.file)
+        try:
+            summary = _maintained(args).restore(args.file)
+        except StoreInUse:
+            print(_error(i18n.bilingual("console.restore.store_in_use")), file=sys.stderr)
+            return 1
     print(f"{i18n.bilingual('console.restore.done')} {summary['file']}: {summary['versions']} versions")
     return 0
 
@@ -444,7 +450,8 @@ def _serve(args) -> int:
     threading.Thread(target=_warm_caches, args=(app,), daemon=True).start()
     url = f"http://{args.host}:{args.port}/"
     print("\n".join(i18n.pair("console.serve.running", url=url)), flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="chuangwei", **WAITRESS_LIMITS)
+    with store.serving() if isinstance(store, Maintenance) else contextlib.nullcontext():  # restore waits for us
+        serve(app, host=args.host, port=args.port, threads=args.threads, ident="chuangwei", **WAITRESS_LIMITS)
     return 0
 
 

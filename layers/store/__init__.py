@@ -21,7 +21,7 @@ from layers.store.factory import (
 )
 from layers.store.features import Store
 from layers.store.importsessions import ImportSessionStore
-from layers.store.maintenance import Maintenance
+from layers.store.maintenance import Maintenance, StoreInUse
 from layers.store.once import Replay, run_once, stored_answer
 from layers.store.transfer import CopyMismatch, CopyReport, Digest, TargetNotEmpty, Transfer, copy_store
 from layers.store.values import (
@@ -58,6 +58,7 @@ __all__ = [
     "StaleVersion",
     "Store",
     "StoreUrl",
+    "StoreInUse",
     "StoreUrlError",
     "TargetNotEmpty",
     "Transfer",
