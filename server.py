@@ -11,6 +11,7 @@ python server.py qgis-views [--grant ROLE] [--data DIR] [--store URL]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -38,6 +39,7 @@ from layers.store import (
     DataDirLock,
     Maintenance,
     Store,
+    StoreInUse,
     StoreUrlError,
     check_backup,
     migrate_schema,
@@ -55,7 +57,6 @@ from web.imports import page_bp as import_page_bp
 from web.leaders_report import bp as report_bp
 from web.leaders_report import page_bp as report_page_bp
 from web.params import IdConverter
-from web.public_reports import RateLimiter
 
 ROOT = Path(__file__).resolve().parent
 DEFAULTS = {
@@ -171,7 +172,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["leaders"] = Leaders()
     app.extensions["clock"] = clock
     app.extensions["points_cache"] = LRUCache(16)
-    app.extensions["report_limiter"] = RateLimiter(int(app.config["PUBLIC_REPORTS_PER_HOUR"]), 3600)
 
     app.url_map.converters["id"] = IdConverter
     errors.register(app)
@@ -399,7 +399,11 @@ def _restore(args) -> int:
         if not held:
             print(_error(i18n.text("console.restore.server_running", "en")), file=sys.stderr)
             return 1
-        summary = _maintained(args).restore(args.file)
+        try:
+            summary = _maintained(args).restore(args.file)
+        except StoreInUse:
+            print(_error(i18n.bilingual("console.restore.store_in_use")), file=sys.stderr)
+            return 1
     print(f"{i18n.bilingual('console.restore.done')} {summary['file']}: {summary['versions']} versions")
     return 0
 
@@ -417,7 +421,7 @@ def _import(args) -> int:
     instance = Path(args.data) / "config.json"
     config = json.loads(instance.read_text(encoding="utf-8")) if instance.is_file() else {}
     tz = ZoneInfo(config.get("TIMEZONE", DEFAULTS["TIMEZONE"]))
-    status, lines = run_import(_store(args), args.data, tz, args.file, options, commit=args.commit,
+    status, lines = run_import(_store(args), tz, args.file, options, commit=args.commit,
                                refused=args.refused)  # fmt: skip
     print("\n".join(lines), file=sys.stdout if status == 0 else sys.stderr)
     return status
@@ -494,7 +498,8 @@ def _serve(args) -> int:
     listen = socket.gethostname() if args.host in ("0.0.0.0", "::", "") else args.host
     app.config["LISTEN_URL"] = f"http://{f'[{listen}]' if ':' in listen else listen}:{args.port}/"
     print("\n".join(i18n.pair("console.serve.running", url=url)), flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="chuangwei", **WAITRESS_LIMITS)
+    with store.serving() if isinstance(store, Maintenance) else contextlib.nullcontext():  # restore waits for us
+        serve(app, host=args.host, port=args.port, threads=args.threads, ident="chuangwei", **WAITRESS_LIMITS)
     return 0
 
 

@@ -58,7 +58,7 @@ def write_csv(path: Path, rows: int) -> None:
 def ours(csv_path: Path, work: Path, url: str) -> dict:
     store = c.open_bench_store(url, sqlite_synchronous="FULL")  # the server's default durability
     store.sync_builtin_layers(load_catalogue())
-    imports = Imports(store, work / "data", tz=ZoneInfo("Asia/Shanghai"), limits=ImportLimits(max_bytes=2**32))
+    imports = Imports(store, tz=ZoneInfo("Asia/Shanghai"), limits=ImportLimits(max_bytes=2**32))
     user = {"name": "bench", "role": "admin"}
     timed = {"store": 0.0}
     create = store.create

@@ -63,8 +63,10 @@ def drop_schema(base_url: str, schema: str) -> None:
 
 # Emptied in this order (rows before the rows they refer to); identity columns restart at 1.
 _TABLES = ("version", "feature", "layer", "meta", "token", "session", "login_attempt", "audit", "app_user",
-           "category_version", "photo", "blob", "idempotency", "area")  # fmt: skip
-_IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo")
+           "category_version", "photo", "blob", "idempotency", "area", "inspection_answer", "inspection_item",
+           "inspection_round", "checklist_version", "import_session", "rate_event")  # fmt: skip
+_IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo", "checklist_version",
+               "inspection_round", "inspection_answer")  # fmt: skip
 _emptied: list[str] = []  # schemas of this process, migrated and emptied, ready for the next test
 _admin: list[psycopg.Connection] = []
 

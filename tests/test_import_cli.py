@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from layers.store import default_store_url, open_store
+
 ROOT = Path(__file__).resolve().parents[1]
 TAIPEI = ROOT / "tests" / "data" / "taipei" / "trash_can5.csv"
 
@@ -26,7 +28,11 @@ def test_preview_then_commit(tmp_path):
     done = run(str(TAIPEI), "--layer", "bins", "--data", data, "--options", options, "--commit")
     assert done.returncode == 0, done.stderr
     assert "已导入 / imported" in done.stdout and "→ bins" in done.stdout
-    assert not list((tmp_path / "data" / "imports").iterdir())  # the command leaves no session behind
+    store = open_store(default_store_url(tmp_path / "data"))
+    try:
+        assert store.import_sessions() == [] and store.layer("bins")["feature_count"] > 0  # no session left behind
+    finally:
+        store.close()
 
 
 def test_refusals(tmp_path):

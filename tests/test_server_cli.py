@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from layers.store import DataDirLock, open_store
+from layers.store import DataDirLock, default_store_url, open_store
 from server import create_app
 from tests.conftest import make_user, token_client
 from tests.postgis_support import data_dir_on_test_store
@@ -154,3 +155,19 @@ def test_demo_city_writes_a_generated_city_once_and_the_server_serves_it(tmp_pat
             assert city()["name"] == "蓉城市（虚构示例）"
     finally:
         app.extensions["store"].close()
+
+
+def test_restore_refuses_while_a_server_elsewhere_serves_the_store(tmp_path, on_test_store):
+    """A server with another data directory (another app process, perhaps another machine) on the same store:
+    the restore's own directory lock is free, and the store's serving lock refuses it."""
+    from tests.durability._support import ServerProcess
+
+    data, other = tmp_path / "data", tmp_path / "other"
+    assert run("create-user", "ops", "--role", "admin", "--data", str(data)).returncode == 0
+    assert run("backup", str(tmp_path / "b.bak"), "--data", str(data)).returncode == 0
+    config = data / "config.json"
+    url = json.loads(config.read_text())["STORE_URL"] if config.is_file() else default_store_url(data)
+    with ServerProcess.start(data, tmp_path / "server.log"):
+        refused = run("restore", str(tmp_path / "b.bak"), "--data", str(other), "--store", url)
+        assert refused.returncode == 1 and "stop every app process" in refused.stderr, refused.stderr
+    assert run("restore", str(tmp_path / "b.bak"), "--data", str(other), "--store", url).returncode == 0

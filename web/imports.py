@@ -35,7 +35,7 @@ def imports() -> Imports:
                 cfg = current_app.config
                 limits = ImportLimits(int(cfg["IMPORT_MAX_BYTES"]), int(cfg["IMPORT_MAX_ROWS"]),
                                       int(cfg["IMPORT_TTL_S"]), int(cfg["IMPORT_MAX_UNZIPPED_BYTES"]))  # fmt: skip
-                found = Imports(current_app.extensions["store"], cfg["DATA_DIR"], tz=cfg["TZINFO"], limits=limits)
+                found = Imports(current_app.extensions["store"], tz=cfg["TZINFO"], limits=limits)
                 current_app.extensions["imports"] = found
     return found
 

@@ -68,7 +68,7 @@ def _app_error(exc: AppError) -> Response:
     if exc.status == 401 and request.headers.get("Authorization", "")[:6].lower() == "basic ":
         # A client that sent HTTP Basic (GDAL, Excel) gets HTTP's answer: 401 and the Basic challenge.
         body = open311.errors(exc.status, exc.message if _lang() == "en" else exc.message_zh, exc.details)
-        return _render("errors", body, 401, exc.headers)
+        return _render("errors", [dict(error, code=401) for error in body], 401, exc.headers)
     headers = {k: v for k, v in exc.headers.items() if k != "WWW-Authenticate"}  # a 401 is GeoReport's 403
     return _refusal(exc.status, exc.message, exc.message_zh, exc.details, headers)
 

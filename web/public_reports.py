@@ -1,11 +1,9 @@
 """Public blackspot reports: off by default (``PUBLIC_REPORTS``); when on, anyone may submit a problem
-point, rate-limited per address, which arrives as an unfiled report (status ``reported``)."""
+point, rate-limited per address (counted in the store, so across app processes), which arrives as an unfiled
+report (status ``reported``)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from datetime import datetime
 
 from flask import Blueprint, current_app, request
@@ -24,24 +22,7 @@ bp = Blueprint("reports", __name__, url_prefix="/api")
 ALLOWED = {"category", "description", "address"}
 
 
-class RateLimiter:
-    """At most ``limit`` events per key in a sliding ``window_s``; kept in memory (a restart forgets)."""
-
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._events: dict[str, deque] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and now - events[0] > self.window_s:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            return True
+HOUR_US = 3_600_000_000
 
 
 @bp.post("/reports")
@@ -49,7 +30,8 @@ def submit_report():
     cfg = current_app.config
     if not cfg["PUBLIC_REPORTS"]:
         raise Forbidden(key="errors.public_report.switched_off", code="public_reports_off")
-    if not current_app.extensions["report_limiter"].allow(client_ip()):
+    limit = int(cfg["PUBLIC_REPORTS_PER_HOUR"])  # counted in the store: every app process shares the count
+    if not current_app.extensions["store"].take_rate_slot("public_report", client_ip(), limit, HOUR_US):
         raise TooManyRequests(
             key="errors.public_report.too_many",
             params={"per_hour": cfg["PUBLIC_REPORTS_PER_HOUR"]},

@@ -36,11 +36,11 @@ def _report(view: dict) -> list[str]:
     return lines
 
 
-def run_import(store: Store, data_dir: str, tz: ZoneInfo, path: str, options: dict, *, commit: bool = False,
+def run_import(store: Store, tz: ZoneInfo, path: str, options: dict, *, commit: bool = False,
                refused: str | None = None, author: str = "command-line") -> tuple[int, list[str]]:  # fmt: skip
     """Preview (and with ``commit`` store) one file; (exit status, lines to print). 0 done, 1 refused, 2 bad input."""
     user = {"name": author, "role": "admin"}
-    imports = Imports(store, data_dir, tz=tz, limits=ImportLimits(max_bytes=2**40))
+    imports = Imports(store, tz=tz, limits=ImportLimits(max_bytes=2**40))
     try:
         data = Path(path).read_bytes()
     except OSError as exc:

@@ -1,16 +1,16 @@
 """Import sessions: upload → preview → mapping and options → commit all-or-nothing → refused rows as CSV.
 
-A session's files and lifecycle (its folder under ``<data>/imports/<id>/``, owner, expiry) are in
-:mod:`layers.imports.folders`, and what an upload is and which options are accepted in
+A session's record and lifecycle (kept by the store, so every app process sees it; the upload as a blob; owner,
+expiry) are in :mod:`layers.imports.records`, and what an upload is and which options are accepted in
 :mod:`layers.imports.checks`. Here: reading the file, evaluating its rows against the target layer (cached
-in memory and rebuilt from the session's files when needed: after a restart, or when options change), the
-preview, and the commit, whose only write is one ``Store.create`` of the valid rows.
+in memory and rebuilt from the session's record when needed: after a restart, in another app process, or when
+options change), the preview, and the commit, whose writes are one ``Store.create`` of the valid rows and the
+session's new state, together in one transaction.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,9 +19,9 @@ from geo.formats.importing import SourceError, read_source
 from layers import i18n
 from layers.errors import Conflict, Detail, PayloadTooLarge, ValidationFailed
 from layers.imports.checks import READ_OPTIONS, check_options, detect_kind, refuse
-from layers.imports.folders import Session, SessionFolders
 from layers.imports.mapping import check_mapping, suggest_mapping
 from layers.imports.preview import Evaluation, evaluate, new_features, refused_csv, rows_page
+from layers.imports.records import Session, SessionRecords
 from layers.store import Store, format_instant, gcpause
 
 __all__ = ["ImportLimits", "Imports"]
@@ -45,11 +45,9 @@ class ImportLimits:
 class Imports:
     """The import sessions of one store (see the module docstring)."""
 
-    def __init__(self, store: Store, data_dir: str | os.PathLike, *, tz: ZoneInfo,
-                 limits: ImportLimits = ImportLimits()) -> None:  # fmt: skip
+    def __init__(self, store: Store, *, tz: ZoneInfo, limits: ImportLimits = ImportLimits()) -> None:
         self.store, self.tz, self.limits = store, tz, limits
-        self.root = Path(data_dir) / "imports"
-        self.folders = SessionFolders(self.root, store.now, limits.ttl_s)
+        self.folders = SessionRecords(store, limits.ttl_s)
 
     # -- sessions ----------------------------------------------------------------------------------
     def sweep(self) -> int:
@@ -80,7 +78,7 @@ class Imports:
         key = tuple(options.get(k) for k in READ_OPTIONS) + (options.get("layer"),)
         if session.table is not None and session.read_key == key:
             return session.table
-        data = (session.path / "upload.bin").read_bytes()
+        data = session.upload()
         kind, files = detect_kind(data, max_unzipped_bytes=self.limits.max_unzipped_bytes)
         read = {k: options.get(k) for k in ("crs", "sheet", "x_column", "y_column", "wkt_column")}
         read["layer"] = options.get("source_layer")
@@ -229,16 +227,13 @@ class Imports:
                 if not features:
                     raise refuse("file", "nothing_to_import", "no row is valid",
                                   "errors.import.nothing_valid")  # fmt: skip
-                refused_files = {lang: refused_csv(ev, lang) for lang in i18n.LANGUAGES}
-                created = self.store.create(options["layer"], features, user["name"])
-            counts = ev.counts()
-            for lang, refused_file in refused_files.items():
-                (session.path / f"refused.{lang}.csv").write_bytes(refused_file)
-            result = {"layer": options["layer"], "created": len(created), "refused": counts["refused"],
-                      "first_id": created[0].fid, "last_id": created[-1].fid,
-                      "committed_at": format_instant(self.store.now(), self.tz), "counts": counts}  # fmt: skip
-            session.meta["status"], session.meta["result"] = "committed", result
-            session.save()
+                refused_keys = {lang: self.store.put_blob(refused_csv(ev, lang), "csv") for lang in i18n.LANGUAGES}
+                with self.store.atomic():  # the rows and the session's new state, or neither
+                    self._still_writable(session_id)
+                    created = self.store.create(options["layer"], features, user["name"])
+                    session.save(dict(session.meta, status="committed", refused_keys=refused_keys,
+                                      result=self._result(options, created, ev)))  # fmt: skip
+            counts, result = ev.counts(), session.meta["result"]
             try:
                 self.store.audit(user["name"], "data.import", options["layer"],
                                  {"file": session.meta["filename"], "rows": counts["rows"], "created": len(created),
@@ -247,15 +242,26 @@ class Imports:
                 pass
             return result
 
+    def _result(self, options: dict, created, ev: Evaluation) -> dict:
+        counts = ev.counts()
+        return {"layer": options["layer"], "created": len(created), "refused": counts["refused"],
+                "first_id": created[0].fid, "last_id": created[-1].fid,
+                "committed_at": format_instant(self.store.now(), self.tz), "counts": counts}  # fmt: skip
+
+    def _still_writable(self, session_id: str) -> None:
+        """Inside the commit's transaction: nobody (in any app process) has committed the session meanwhile."""
+        record = self.store.import_session(session_id)
+        if record is None or record["meta"]["status"] != "preview":
+            raise Conflict(key="errors.import.committed", code="already_committed",
+                           details=[Detail("id", "already_committed", "start a new import")])
+
     def refused(self, session_id: str, user: dict, lang: str = "zh-CN") -> tuple[bytes, str]:
         """The refused rows as CSV with their problems in ``lang``, and a file name for them."""
         session = self.folders.get(session_id, user)
         with session.lock:
             stem = Path(session.meta["filename"] or "import").stem or "import"
             if session.meta["status"] == "committed":
-                saved = session.path / f"refused.{lang}.csv"
-                saved = saved if saved.exists() else session.path / "refused.csv"  # committed before the texts
-                return saved.read_bytes(), f"{stem}-refused.csv"
+                return self.store.read_blob(session.meta["refused_keys"][lang]), f"{stem}-refused.csv"
             ev = self._evaluate(session)
             if ev is None:
                 raise refuse("layer", "required", "choose the layer to import into",

@@ -1,6 +1,6 @@
 """The store contract: the ports every backend implements (features, tallies, accounts, areas, cases, inspections,
-blobs and the optional maintenance, transfer), their values and errors, and ``open_store`` that opens a backend
-from ``STORE_URL``.
+blobs, import sessions and the optional maintenance, transfer), their values and errors, and ``open_store`` that
+opens a backend from ``STORE_URL``.
 docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to add a backend."""
 
 from layers.store.accounts import AccountStore, LoginCounters, public_session_id
@@ -21,8 +21,9 @@ from layers.store.factory import (
     store_url,
 )
 from layers.store.features import Store
+from layers.store.importsessions import ImportSessionStore
 from layers.store.inspections import AnswerExists, InspectionStore
-from layers.store.maintenance import Maintenance
+from layers.store.maintenance import Maintenance, StoreInUse
 from layers.store.once import Replay, run_once, stored_answer
 from layers.store.tallies import Tallies
 from layers.store.transfer import CopyMismatch, CopyReport, Digest, TargetNotEmpty, Transfer, copy_store
@@ -52,6 +53,7 @@ __all__ = [
     "DataDirLock",
     "Digest",
     "FeatureVersion",
+    "ImportSessionStore",
     "InspectionStore",
     "LayerExists",
     "LoginCounters",
@@ -64,6 +66,7 @@ __all__ = [
     "StaleVersion",
     "Store",
     "StoreUrl",
+    "StoreInUse",
     "StoreUrlError",
     "TargetNotEmpty",
     "Transfer",

@@ -133,6 +133,14 @@ class AccountStore(ABC):
         succeeded from the address. Names are cut to 100 characters as :meth:`record_login` keeps them."""
 
     @abstractmethod
+    def take_rate_slot(self, scope: str, key: str, limit: int, window_us: int) -> bool:
+        """A sliding-window limit shared by every app process on the store: record one event of ``key`` (an
+        address, say) in ``scope`` (what is limited) at the store's clock and return True if fewer than
+        ``limit`` were recorded in the last ``window_us``; else record nothing and return False. The check and
+        the record are one atomic step (two processes never both take the last slot); events older than the
+        window are forgotten."""
+
+    @abstractmethod
     def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:
         """Append to the audit log, at the store's clock."""
 

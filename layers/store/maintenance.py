@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
+
+
+class StoreInUse(RuntimeError):
+    """A server serves the store (it holds :meth:`Maintenance.serving`): stop every one before a restore."""
 
 
 class Maintenance(ABC):
@@ -34,7 +39,13 @@ class Maintenance(ABC):
         and ValueError when it is not a sound backup. Callable on the class, before any store is opened."""
 
     @abstractmethod
+    def serving(self) -> AbstractContextManager[None]:
+        """Held by a server for as long as it serves this store, in any app process on any machine that shares
+        the store; many may hold it at once. The operating system or the database server releases it when the
+        process dies, even by kill -9."""
+
+    @abstractmethod
     def restore(self, source: str | os.PathLike) -> dict:
         """Replace everything in this store with the backup's content after :meth:`check_backup` (which
         raises as there, leaving the store untouched); return the summary. Nothing else may use the store
-        meanwhile (the server is stopped: ``server.py`` holds the data directory's lock)."""
+        meanwhile: raise :class:`StoreInUse`, changing nothing, while any server holds :meth:`serving`."""

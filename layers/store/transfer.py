@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 # takes them (a record comes after those it refers to). Browser sessions are not records of the data: after a
 # move every user logs in again (passwords, tokens and lockout history move).
 KINDS = ("meta", "layer", "version", "user", "token", "login_attempt", "audit", "category_version", "blob",
-         "photo", "idempotency", "area", "checklist_version", "inspection_round", "inspection_item",
+         "photo", "idempotency", "import_session", "area", "checklist_version", "inspection_round", "inspection_item",
          "inspection_answer")  # fmt: skip
 # The fields of each kind. Instants are microseconds; JSON stored as text stays the text it was written as
-# (``definition``, ``geometry``, ``properties``, ``detail``, ``warnings``, ``headers``, a meta ``value``, and the
-# JSON of areas, checklists, rounds, their items and answers).
+# (``definition``, ``geometry``, ``properties``, ``detail``, ``warnings``, ``headers``, a meta ``value``, an
+# import session's ``meta``, and the JSON of areas, checklists, rounds, their items and answers).
 FIELDS = {
     "meta": ("key", "value"),
     "layer": ("id", "definition", "builtin", "created_at", "created_by", "revision", "feature_count", "retired_at",
@@ -39,6 +39,7 @@ FIELDS = {
     "photo": ("id", "case_fid", "kind", "sha256", "phash", "image_key", "thumb_key", "width", "height", "source_type",
               "taken_at", "lon", "lat", "uploaded_by", "uploaded_at", "attached_at", "warnings"),
     "idempotency": ("actor", "key", "fingerprint", "status", "body", "created_at", "headers"),
+    "import_session": ("id", "owner", "created_at", "meta"),
     "area": ("code", "level", "parent", "name", "geometry", "minx", "miny", "maxx", "maxy", "updated_at", "author"),
     "checklist_version": ("id", "code", "version", "valid_from", "valid_to", "author", "definition"),
     "inspection_round": ("id", "area", "checklist", "checklist_version", "mode", "seed", "status", "created_by",
@@ -48,9 +49,10 @@ FIELDS = {
                           "photo_id", "author", "received_at"),
 }  # fmt: skip
 # The tables of a backend that hold no records of their own: rebuilt from the versions on import (feature rows,
-# spatial indexes), or left behind on purpose (browser sessions: after a move every user logs in again), or the
-# backend's own bookkeeping. Every other table is a kind of record; the contract suite holds each backend to it.
-NOT_RECORDS = frozenset({"feature", "cur_rtree", "hist_rtree", "session", "schema_version"})
+# spatial indexes), or left behind on purpose (browser sessions: after a move every user logs in again; the
+# public-report rate windows, which last minutes), or the backend's own bookkeeping. Every other table is a kind
+# of record; the contract suite holds each backend to it.
+NOT_RECORDS = frozenset({"feature", "cur_rtree", "hist_rtree", "session", "rate_event", "schema_version"})
 BATCH = 5_000  # rows a backend writes at a time while importing
 
 
@@ -64,7 +66,7 @@ class Transfer(ABC):
         """Every record of the store, read from one snapshot, kinds in the order of :data:`KINDS`: ``meta``
         (the values of :meth:`Store.set_meta`), layers (retired ones too), every version of every feature
         ordered by layer, feature id and version, users, tokens, login attempts, audit entries, category
-        versions, blobs, photo records and stored idempotent answers. Every id and instant is kept."""
+        versions, blobs, photo records, stored idempotent answers and import sessions. Every id and instant is kept."""
 
     @abstractmethod
     def import_records(self, records: Iterable[tuple[str, dict]]) -> dict[str, int]:

@@ -255,3 +255,20 @@ def test_security_headers(client):
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["X-Frame-Options"] == "DENY"
     assert client.get("/").headers["Content-Security-Policy"] == csp
+
+
+def test_the_public_report_limit_holds_across_app_processes(tmp_path, backend, clock):
+    """Two apps on one store (two processes behind a proxy) share the count: together they allow the limit."""
+    from server import create_app
+
+    config = {"STORE_URL": backend, "CLOCK": clock, "TESTING": True, "PUBLIC_REPORTS": True,
+              "PUBLIC_REPORTS_PER_HOUR": 3}  # fmt: skip
+    apps = [create_app(config | {"DATA_DIR": str(tmp_path / name)}) for name in ("one", "two")]
+    try:
+        report = case(113.33, 23.13)
+        report["properties"] = {"category": "0102"}
+        statuses = [app.test_client().post("/api/reports", json=report).status_code for app in apps * 3]
+        assert statuses == [201, 201, 201, 429, 429, 429]
+    finally:
+        for app in apps:
+            app.extensions["store"].close()

@@ -53,7 +53,7 @@ def test_wrong_credentials_get_401_with_a_basic_challenge(app, anonymous, leader
 def test_open311_answers_a_wrong_basic_login_as_http_does(app, anonymous, leader):
     response = anonymous.get("/open311/v2/requests.json", headers=basic("领导甲", PASSWORD))
     assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Basic")
-    assert response.get_json()[0]["description"]
+    assert response.get_json()[0]["code"] == 401 and response.get_json()[0]["description"]  # body and status agree
     plain = anonymous.get("/open311/v2/requests.json")  # GeoReport's own answer to no key stays 403
     assert plain.status_code == 403 and "WWW-Authenticate" not in plain.headers
 

@@ -322,8 +322,8 @@ def test_refusals_share_the_error_shape_and_write_nothing(app, client, store):
     is_error(client.get(f"/api/imports/{view['id']}?rows=some"), 422, "invalid_value")
     assert store.layer("bins")["feature_count"] == 0
     # Every refused upload removed what it kept; only the one preview that was made remains.
-    kept = [path.parent.name for path in (Path(app.config["DATA_DIR"]) / "imports").glob("*/upload.bin")]
-    assert kept == [view["id"]]
+    kept = store.import_sessions()
+    assert [record["id"] for record in kept] == [view["id"]] and store.blob_exists(kept[0]["meta"]["upload_key"])
 
 
 def test_stale_preview_and_failed_commit_write_nothing(client, store, monkeypatch):
@@ -386,8 +386,10 @@ def test_sessions_expire_and_survive_a_restart(tmp_path):
         assert client.get(f"/api/imports/{view['id']}").get_json()["counts"]["valid"] == 1
         clock.set(clock.now_us + 61 * 1_000_000)
         is_error(client.get(f"/api/imports/{view['id']}"), 404)
-        upload(client, b"lng,lat\n1,2\n", "b.csv")  # a new upload sweeps the expired one away
-        assert not (tmp_path / "d" / "imports" / view["id"]).exists()
+        store = again.extensions["store"]
+        gone = store.import_session(view["id"])["meta"]["upload_key"]
+        upload(client, b"lng,lat\n1,2\n", "b.csv")  # a new upload sweeps the expired one away, with its file
+        assert store.import_session(view["id"]) is None and not store.blob_exists(gone)
     finally:
         again.extensions["store"].close()
 
@@ -398,3 +400,30 @@ def test_refused_rows_csv_keeps_formula_text_as_text(client):
     assert view["counts"]["refused"] == 1
     rows = list(csv.reader(io.StringIO(client.get(f"/api/imports/{view['id']}/refused.csv").data.decode("utf-8-sig"))))
     assert rows[1][rows[0].index("名称")] == "'" + '=HYPERLINK("http://x/","看")'
+
+
+def test_a_preview_through_one_app_process_is_committed_through_another(tmp_path, backend, clock):
+    """Two apps on one store, as two app processes behind a proxy: the session is the store's, not a process's."""
+    apps = [create_app({"DATA_DIR": str(tmp_path / name), "STORE_URL": backend, "CLOCK": clock, "TESTING": True})
+            for name in ("one", "two")]  # fmt: skip
+    try:
+        token = make_user(apps[0], "importer", "planner")
+        one, two = (token_client(app, token) for app in apps)
+        data = "名称,lng,lat\n一号,113.3,23.1\n二号,113.31,23.11\n坏行,x,23.1\n".encode()
+        view = upload(one, data, "bins.csv", layer="bins").get_json()
+        assert view["counts"]["valid"] == 2
+        changed = two.patch(f"/api/imports/{view['id']}", json={"mapping": {"name": "名称"}})
+        assert changed.status_code == 200 and changed.get_json()["mapping"]["name"] == "名称"
+        assert one.get(f"/api/imports/{view['id']}").get_json()["mapping"]["name"] == "名称"  # two's change
+        committed = two.post(f"/api/imports/{view['id']}/commit", json={"expected_valid": 2})
+        assert committed.status_code == 201, committed.get_json()
+        is_error(one.post(f"/api/imports/{view['id']}/commit"), 409, "already_committed")  # never twice
+        assert one.get(f"/api/imports/{view['id']}").get_json()["status"] == "committed"
+        refused = one.get(f"/api/imports/{view['id']}/refused.csv").data.decode("utf-8-sig")
+        assert "坏行" in refused
+        store = apps[0].extensions["store"]
+        names = sorted(f.properties for f in store.query("bins").features)
+        assert len(names) == 2 and all("号" in n for n in names)
+    finally:
+        for app in apps:
+            app.extensions["store"].close()

@@ -213,6 +213,17 @@ class AccountsMixin:
             ).fetchone()
         return LoginCounters(pair[0], pair[1], by_ip[0], by_ip[1], last_ok is not None)
 
+    def take_rate_slot(self, scope: str, key: str, limit: int, window_us: int) -> bool:
+        now, scope, key = self.now(), no_nul(scope), no_nul(key)
+        with self._db.write() as conn:  # the store's write lock: the count and the insert see no other writer
+            conn.execute("DELETE FROM rate_event WHERE scope = %s AND key = %s AND at <= %s",
+                         (scope, key, now - window_us))  # fmt: skip
+            taken = conn.execute("SELECT count(*) FROM rate_event WHERE scope = %s AND key = %s", (scope, key))
+            if taken.fetchone()[0] >= limit:
+                return False
+            conn.execute("INSERT INTO rate_event VALUES (%s, %s, %s)", (scope, key, now))
+            return True
+
     def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:
         with self._db.write() as conn:
             self._audit(conn, actor, action, target, detail or {}, ip)

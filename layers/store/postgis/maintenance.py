@@ -13,19 +13,22 @@ import os
 import re
 import shutil
 import subprocess
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
+from layers.store.maintenance import StoreInUse
 from layers.store.postgis import migrations
 from layers.store.postgis.checks import integrity_report
 
 # The store's tables, in an order that restores rows before the rows that refer to them.
 TABLES = ("schema_version", "meta", "layer", "feature", "version", "app_user", "token", "session", "login_attempt",
-          "audit", "category_version", "blob", "photo", "idempotency", "area", "checklist_version",
-          "inspection_round", "inspection_item", "inspection_answer")  # fmt: skip
+          "audit", "category_version", "blob", "photo", "idempotency", "import_session", "rate_event", "area",
+          "checklist_version", "inspection_round", "inspection_item", "inspection_answer")  # fmt: skip
 IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo", "checklist_version",
               "inspection_round", "inspection_answer")  # fmt: skip
 _COPY = re.compile(r"COPY (?:[\w\"]+\.)?\"?(\w+)\"? \(([^)]*)\) FROM stdin;")
@@ -126,9 +129,32 @@ class MaintenanceMixin:
             raise FileNotFoundError(f"{source} does not exist")
         return _summary(source)
 
+    def _serving_key(self) -> int:
+        return zlib.crc32(f"chuangwei-serving:{self._db.schema or ''}".encode())
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """A shared session-level advisory lock on a connection of its own, held while the server serves: every
+        app process on the database holds one; the database server drops it with the connection."""
+        conn = self._db.connect()
+        try:
+            conn.execute("SELECT pg_advisory_lock_shared(%s)", (self._serving_key(),))
+            yield
+        finally:
+            conn.close()
+
     def restore(self, source: str | os.PathLike) -> dict:
-        """Replace every row of the store with the backup's, in one transaction (the server stopped)."""
+        """Replace every row of the store with the backup's, in one transaction, unless a server serves it."""
         summary = self.check_backup(source)
+        guard = self._db.connect()
+        try:
+            if not guard.execute("SELECT pg_try_advisory_lock(%s)", (self._serving_key(),)).fetchone()[0]:
+                raise StoreInUse(f"a server is serving {self.key}: stop every app process of it first")
+            return self._restore_rows(source, summary)
+        finally:
+            guard.close()
+
+    def _restore_rows(self, source: str | os.PathLike, summary: dict) -> dict:
         with self._db.write() as conn:
             for table in reversed(TABLES[1:]):
                 conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))

@@ -22,6 +22,7 @@ from layers.store import (
     Bbox,
     BlobStore,
     CaseStore,
+    ImportSessionStore,
     InspectionStore,
     Maintenance,
     PointArrays,
@@ -37,6 +38,7 @@ from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
+from layers.store.postgis.importsessions import ImportSessionsMixin
 from layers.store.postgis.inspections import InspectionsMixin
 from layers.store.postgis.maintenance import MaintenanceMixin
 from layers.store.postgis.reading import ReadingMixin
@@ -97,6 +99,7 @@ class PostGISStore(
     BlobsMixin,
     CasesMixin,
     CatalogMixin,
+    ImportSessionsMixin,
     InspectionsMixin,
     MaintenanceMixin,
     ReadingMixin,
@@ -110,6 +113,7 @@ class PostGISStore(
     CaseStore,
     InspectionStore,
     BlobStore,
+    ImportSessionStore,
     Maintenance,
     Transfer,
 ):

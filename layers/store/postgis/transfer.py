@@ -16,13 +16,13 @@ from layers.store.transfer import BATCH, FIELDS, KINDS
 
 _TABLES = {"user": "app_user"}  # kinds whose table has another name
 _JSON_TEXT = {"layer": ("definition",), "audit": ("detail",), "category_version": ("definition",),
-              "photo": ("warnings",), "idempotency": ("headers",), "checklist_version": ("definition",),
-              "inspection_round": ("design",), "inspection_item": ("geometry", "ref"),
-              "inspection_answer": ("answer_values", "flags")}  # fmt: skip
+              "photo": ("warnings",), "idempotency": ("headers",), "import_session": ("meta",),
+              "checklist_version": ("definition",), "inspection_round": ("design",),
+              "inspection_item": ("geometry", "ref"), "inspection_answer": ("answer_values", "flags")}  # fmt: skip
 _COLUMNS = {("area", "geometry"): "geojson"}  # (kind, field) -> the column that holds it, where the name differs
 _ORDER = {"meta": 'key COLLATE "C"', "version": "layer, fid, version", "blob": 'key COLLATE "C"',
-          "idempotency": 'actor COLLATE "C", key COLLATE "C"', "area": 'code COLLATE "C"',
-          "inspection_item": "round_id, item"}  # fmt: skip
+          "import_session": 'id COLLATE "C"', "idempotency": 'actor COLLATE "C", key COLLATE "C"',
+          "area": 'code COLLATE "C"', "inspection_item": "round_id, item"}  # fmt: skip
 _VERSION_COLS = ("vid", "fid", "layer", "version", "op", "valid_from", "valid_to", "author", "geojson", "props",
                  "minx", "miny", "maxx", "maxy", "layer_rev")  # fmt: skip
 _IDENTITIES = ("app_user", "token", "login_attempt", "audit", "category_version", "photo", "checklist_version",

@@ -50,6 +50,12 @@ CREATE TABLE IF NOT EXISTS login_attempt (
 CREATE INDEX IF NOT EXISTS login_attempt_name ON login_attempt(name, at);
 CREATE INDEX IF NOT EXISTS login_attempt_pair ON login_attempt(name, ip, at);
 CREATE INDEX IF NOT EXISTS login_attempt_ip ON login_attempt(ip, at);
+CREATE TABLE IF NOT EXISTS rate_event (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_event_key ON rate_event(scope, key, at);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
@@ -277,6 +283,17 @@ class SQLiteAccounts:
             "SELECT count(*), max(at) FROM login_attempt WHERE ip = ? AND ok = 0 AND at >= ?", (ip, since)
         ).fetchone()
         return LoginCounters(pair[0], pair[1], by_ip[0], by_ip[1], last_ok is not None)
+
+    def take_rate_slot(self, scope: str, key: str, limit: int, window_us: int) -> bool:
+        now = self.now()
+        with self._write() as conn:  # BEGIN IMMEDIATE: the count and the insert see no other writer
+            conn.execute("DELETE FROM rate_event WHERE scope = ? AND key = ? AND at <= ?",
+                         (scope, key, now - window_us))  # fmt: skip
+            taken = conn.execute("SELECT count(*) FROM rate_event WHERE scope = ? AND key = ?", (scope, key))
+            if taken.fetchone()[0] >= limit:
+                return False
+            conn.execute("INSERT INTO rate_event VALUES (?, ?, ?)", (scope, key, now))
+            return True
 
     def audit(self, actor: str, action: str, target: str, detail: dict | None = None, ip: str = "") -> None:
         with self._write() as conn:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from layers.store.maintenance import StoreInUse
 from layers.store.sqlite.schema import SCHEMA_VERSION
+
+try:  # POSIX: a shared lock per serving process, an exclusive one to restore
+    import fcntl
+except ImportError:  # Windows: the data directory's lock (DataDirLock) is the only guard
+    fcntl = None
 
 
 class SQLiteMaintenance:
@@ -58,13 +66,39 @@ class SQLiteMaintenance:
             raise ValueError(f"{source} has schema version {version and version[0]}, expected {SCHEMA_VERSION}")
         return {"file": str(source), "versions": versions, "features": counts}
 
-    def restore(self, source: str | os.PathLike) -> dict:
-        """Replace the whole database with a checked backup (the server must be stopped: see DataDirLock)."""
-        summary = self.check_backup(source)
-        src = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
+    def _serving_file(self) -> Path:
+        return self.path.with_name(self.path.name + ".serving")
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """A shared lock on ``<database>.serving`` beside the database, whichever data directory serves it."""
+        if fcntl is None:
+            yield
+            return
+        fd = os.open(self._serving_file(), os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            src.backup(self._conn())
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            yield
         finally:
-            src.close()
+            os.close(fd)
+
+    def restore(self, source: str | os.PathLike) -> dict:
+        """Replace the whole database with a checked backup, unless a server serves it (StoreInUse)."""
+        summary = self.check_backup(source)
+        fd = os.open(self._serving_file(), os.O_RDWR | os.O_CREAT, 0o644) if fcntl is not None else None
+        try:
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    raise StoreInUse(f"a server is serving {self.path}: stop every server of it first") from None
+            src = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
+            try:
+                src.backup(self._conn())
+            finally:
+                src.close()
+        finally:
+            if fd is not None:
+                os.close(fd)
         self._forget_caches()
         return summary

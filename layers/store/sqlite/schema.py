@@ -15,6 +15,7 @@ from pathlib import Path
 from layers.store.sqlite.accounts import ACCOUNT_SCHEMA, migrate_account_tables, migrate_user_table
 from layers.store.sqlite.areas import AREA_SCHEMA
 from layers.store.sqlite.cases import CASE_SCHEMA, migrate_case_tables
+from layers.store.sqlite.importsessions import IMPORT_SESSION_SCHEMA
 from layers.store.sqlite.inspections import INSPECTION_SCHEMA
 
 SCHEMA_VERSION = 1
@@ -76,7 +77,9 @@ def migrate_layer_table(conn: sqlite3.Connection) -> None:
 
 def prepare(conn: sqlite3.Connection, path: Path) -> None:
     """Create the missing tables, migrate older ones, and refuse a database of another schema version."""
-    conn.executescript(FEATURE_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA + AREA_SCHEMA + INSPECTION_SCHEMA)
+    conn.executescript(
+        FEATURE_SCHEMA + ACCOUNT_SCHEMA + CASE_SCHEMA + AREA_SCHEMA + INSPECTION_SCHEMA + IMPORT_SESSION_SCHEMA
+    )
     migrate_case_tables(conn)
     migrate_user_table(conn)
     migrate_layer_table(conn)

@@ -20,6 +20,7 @@ from layers.store import (
     Bbox,
     BlobStore,
     CaseStore,
+    ImportSessionStore,
     InspectionStore,
     LayerExists,
     Maintenance,
@@ -35,6 +36,7 @@ from layers.store.sqlite.accounts import SQLiteAccounts
 from layers.store.sqlite.areas import SQLiteAreas
 from layers.store.sqlite.blobs import SQLiteBlobs
 from layers.store.sqlite.cases import SQLiteCases
+from layers.store.sqlite.importsessions import SQLiteImportSessions
 from layers.store.sqlite.inspections import SQLiteInspections
 from layers.store.sqlite.maintenance import SQLiteMaintenance
 from layers.store.sqlite.points import SQLitePoints
@@ -59,8 +61,8 @@ def database_file(location: str | os.PathLike) -> Path:
 
 class SQLiteStore(
     SQLiteReads, SQLitePoints, SQLiteTallies, SQLiteWrites, SQLiteAccounts, SQLiteAreas, SQLiteCases, SQLiteInspections,
-    SQLiteBlobs, SQLiteMaintenance, SQLiteTransfer, Store, Tallies, AccountStore, AreaStore, CaseStore, InspectionStore,
-    BlobStore, Maintenance, Transfer,
+    SQLiteBlobs, SQLiteMaintenance, SQLiteTransfer, SQLiteImportSessions, Store, Tallies, AccountStore, AreaStore,
+    CaseStore, InspectionStore, BlobStore, ImportSessionStore, Maintenance, Transfer,
 ):  # fmt: skip
     """Every port of the store contract on one SQLite database: ``location`` is a data directory (the
     database is ``<dir>/chuangwei.sqlite3``) or a database file; blobs are files in ``photos/`` beside the

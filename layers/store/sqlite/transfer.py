@@ -23,6 +23,7 @@ _EXPORT = {
     "category_version": f"SELECT {', '.join(FIELDS['category_version'])} FROM category_version ORDER BY id",
     "photo": f"SELECT {', '.join(FIELDS['photo'])} FROM photo ORDER BY id",
     "idempotency": f"SELECT {', '.join(FIELDS['idempotency'])} FROM idempotency ORDER BY actor, key",
+    "import_session": f"SELECT {', '.join(FIELDS['import_session'])} FROM import_session ORDER BY id",
     "area": f"SELECT {', '.join(FIELDS['area'])} FROM area ORDER BY code",
     "checklist_version": f"SELECT {', '.join(FIELDS['checklist_version'])} FROM checklist_version ORDER BY id",
     "inspection_round": f"SELECT {', '.join(FIELDS['inspection_round'])} FROM inspection_round ORDER BY id",

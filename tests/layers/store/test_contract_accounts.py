@@ -144,3 +144,23 @@ def test_the_audit_log_is_newest_first(store):
     assert [(e["action"], e["detail"], e["ip"]) for e in log[:2]] == [("layer.retire", {}, ""),
                                                                      ("layer.create", {"n": 1}, "10.0.0.1")]
     assert log[0]["at"] >= log[1]["at"] and len(store.audit_log(1)) == 1
+
+
+def test_rate_slots_slide_with_the_clock_and_are_counted_per_scope_and_key(store, clock):
+    hour = 3_600_000_000
+    assert [store.take_rate_slot("public_report", "10.0.0.1", 3, hour) for _ in range(4)] == [True] * 3 + [False]
+    assert store.take_rate_slot("public_report", "10.0.0.2", 3, hour)  # another address
+    assert store.take_rate_slot("other_limit", "10.0.0.1", 3, hour)  # another scope
+    clock.set(clock.now_us + hour)  # the first three have left the window
+    assert [store.take_rate_slot("public_report", "10.0.0.1", 3, hour) for _ in range(4)] == [True] * 3 + [False]
+
+
+def test_rate_slots_are_shared_by_every_store_on_the_same_data(store, backend, clock):
+    from layers.store import open_store
+
+    other = open_store(backend, clock=clock)  # another app process, reading the same time
+    try:
+        taken = [s.take_rate_slot("public_report", "10.0.0.9", 4, 3_600_000_000) for s in (store, other) * 3]
+        assert taken == [True] * 4 + [False] * 2
+    finally:
+        other.close()

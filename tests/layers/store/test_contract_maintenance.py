@@ -9,7 +9,7 @@ import pytest
 from store_support import point
 
 from layers.catalogue import load_catalogue
-from layers.store import Maintenance, check_backup, open_store
+from layers.store import Maintenance, StoreInUse, check_backup, open_store
 
 
 @pytest.fixture
@@ -59,3 +59,20 @@ def test_bad_backups_are_refused_and_the_store_is_left_alone(maintained, backend
     with pytest.raises(ValueError):
         maintained.restore(junk)
     assert maintained.query("bins").total == 1
+
+
+def test_restore_refuses_while_a_server_serves_the_store(maintained, backend, tmp_path):
+    """A server in another process (or on another machine, or with another data directory) holds ``serving``
+    while it serves: a restore is refused and changes nothing; once it stops, the restore goes ahead."""
+    [f] = maintained.create("bins", [point(113.3, 23.1, name="一号")], "t")
+    maintained.backup(tmp_path / "backup")
+    maintained.update("bins", f.fid, point(113.3, 23.1, name="改"), 1, "t")
+    servers = [open_store(backend), open_store(backend)]  # two app processes
+    with servers[0].serving(), servers[1].serving():
+        with pytest.raises(StoreInUse):
+            maintained.restore(tmp_path / "backup")
+        assert json.loads(maintained.get("bins", f.fid).properties) == {"name": "改"}
+    for server in servers:
+        server.close()
+    maintained.restore(tmp_path / "backup")
+    assert json.loads(maintained.get("bins", f.fid).properties) == {"name": "一号"}

@@ -79,6 +79,8 @@ def fill(store) -> dict:
                                   "taken_at": "2026-01-01T10:00:00+08:00", "distance_m": 12.5,
                                   "flags": [{"code": "far_from_item"}], "photo_id": photo["id"], "author": "wang"})
     store.close_round(held["id"])
+    upload = store.put_blob(b"lng,lat\n113.3,23.1\n", "bin")
+    store.save_import_session("f" * 32, "wang", store.now(), {"status": "preview", "upload_key": upload, "名": "表"})
     return {"bin": a.fid, "deleted": b.fid, "road": road.fid, "case": case.fid, "token": token["id"],
             "photo": photo["id"], "user": user["id"]}  # fmt: skip
 
@@ -107,7 +109,7 @@ def test_a_copy_keeps_every_record_id_and_instant(source, empty_target):
     report = copy_store(source, empty_target)
     assert records(empty_target) == records(source)
     assert report.source.counts == report.target.counts == empty_target.record_counts() == source.record_counts()
-    assert report.source.counts["version"] == 8 and report.source.counts["blob"] == 2
+    assert report.source.counts["version"] == 8 and report.source.counts["blob"] == 3
     assert report.source.counts["area"] == 2 and report.source.counts["checklist_version"] == 2
     assert (report.source.counts["inspection_item"], report.source.counts["inspection_answer"]) == (2, 1)
     assert report.source.layer_checksums() == report.target.layer_checksums()
@@ -135,6 +137,7 @@ def test_a_copy_keeps_every_record_id_and_instant(source, empty_target):
     assert empty_target.case_photos(ids["case"]) == source.case_photos(ids["case"])
     assert empty_target.read_blob(source.photo(ids["photo"])["image_key"]) == b"\xff\xd8image bytes"
     assert empty_target.idempotent_result("wang", "key-00001") == source.idempotent_result("wang", "key-00001")
+    assert empty_target.import_sessions() == source.import_sessions() != []
     if hasattr(empty_target, "integrity_check"):
         assert empty_target.integrity_check() == "ok"
 

@@ -27,6 +27,12 @@ def pg_url(tmp_path):
         yield url
 
 
+# Every migration this code knows, in order: the opening tests spell them out so a new one is added on purpose.
+MIGRATIONS = ["0001_features", "0002_accounts", "0003_cases", "0004_tallies", "0005_areas", "0006_inspections",
+              "0007_login_pairs", "0008_session_origin", "0009_quota_indexes", "0010_import_sessions",
+              "0011_rate_events"]  # fmt: skip
+
+
 def _one_line(exc: pytest.ExceptionInfo) -> str:
     text = str(exc.value)
     assert "\n" not in text and text.strip() == text
@@ -34,18 +40,14 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
 
 
 def test_a_new_schema_is_migrated_once_and_reopens_without_change(pg_url):
-    assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases", "0004_tallies", "0005_areas",
-                                      "0006_inspections", "0007_login_pairs", "0008_session_origin",
-                                      "0009_quota_indexes"]  # fmt: skip
+    assert migrate_schema(pg_url) == MIGRATIONS
     assert migrate_schema(pg_url) == []
     store = PostGISStore(pg_url)
     try:
         assert store.integrity_check() == "ok"
         with store._db.read() as conn:
             rows = conn.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
-        names = ["features", "accounts", "cases", "tallies", "areas", "inspections", "login_pairs", "session_origin",
-                 "quota_indexes"]  # fmt: skip
-        assert rows == list(enumerate(names, start=1))
+        assert rows == [(int(m[:4]), m[5:]) for m in MIGRATIONS]
         assert len(rows) == latest()
     finally:
         store.close()
@@ -56,7 +58,7 @@ def test_an_older_schema_is_upgraded_on_opening(pg_url):
     store = PostGISStore(pg_url)
     with store._db.write() as conn:  # back to version 2, as an older release left it
         conn.execute("DROP TABLE inspection_answer, inspection_item, inspection_round, checklist_version")
-        conn.execute("DROP TABLE idempotency, photo, blob, category_version, area")
+        conn.execute("DROP TABLE idempotency, photo, blob, category_version, area, import_session, rate_event")
         conn.execute("DROP INDEX version_open_since, version_closed_time, version_closed_geom")
         conn.execute("ALTER TABLE app_user DROP COLUMN area")
         conn.execute("DROP INDEX login_attempt_pair, version_created_by")
@@ -68,6 +70,7 @@ def test_an_older_schema_is_upgraded_on_opening(pg_url):
         assert store.idempotent_result("a", "k") is None and store.categories() == []
         assert store.areas() == [] and store.create_user("li", "leader", None, area="510104")["area"] == "510104"
         assert store.checklists() == [] and store.inspection_rounds() == []
+        assert store.import_sessions() == []
     finally:
         store.close()
 
@@ -169,10 +172,7 @@ def _server(*args: str) -> subprocess.CompletedProcess:
 
 def test_the_migrate_schema_command_and_a_wrong_store_url_at_start(pg_url, tmp_path):
     first = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
-    applied = ("0001_features, 0002_accounts, 0003_cases, 0004_tallies, 0005_areas, 0006_inspections, "
-               "0007_login_pairs, "
-               "0008_session_origin, 0009_quota_indexes")
-    assert first.returncode == 0 and applied in first.stdout, first.stderr
+    assert first.returncode == 0 and ", ".join(MIGRATIONS) in first.stdout, first.stderr
     again = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
     assert again.returncode == 0 and "up to date" in again.stdout
     wrong = pg_url.replace("://", "://nobody_here:wrong@", 1) if "@" not in pg_url else None
