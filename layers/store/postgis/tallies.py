@@ -12,7 +12,9 @@ from layers.store.postgis.reading import jsonb_text, no_nul
 
 # The predicates of migration 0004's partial indexes, word for word, so the planner uses them.
 OPEN_AT = "v.valid_to IS NULL AND v.op <> 'delete' AND v.valid_from <= %s"
-CLOSED_AT = "v.valid_to IS NOT NULL AND v.op <> 'delete' AND int8range(v.valid_from, v.valid_to) @> %s::bigint"
+CLOSED_AT = (
+    "v.valid_to IS NOT NULL AND v.op <> 'delete' AND int8range(v.valid_from, v.valid_to, '[)') @> %s::bigint"
+)
 
 
 def _scope(layer_id: str, filters: dict | None, prefix: tuple[str, str] | None) -> tuple[str, list]:
