@@ -40,6 +40,12 @@ FEATURE_TEXT = (
 )
 
 
+def _validity(bbox: Bbox | None) -> str:
+    """The validity range as the index that should serve it writes it: with a bbox, ``version_closed_geom``'s;
+    without, ``version_closed_time``'s (the same ranges, written with '[)' so each query names its index)."""
+    return VALIDITY if bbox is not None else "int8range(v.valid_from, v.valid_to, '[)')"
+
+
 def _past(layer_id: str, bbox: Bbox | None, live: str, closed: str, params: list) -> tuple[str, list]:
     """Versions of the past as two arms, each with every condition an index needs: the current versions
     (``version_live_geom`` / ``version_open_since``) and the closed ones (``version_closed_geom`` /
@@ -60,7 +66,7 @@ def _where(layer_id: str, at: int | None, bbox: Bbox | None, filters: dict | Non
         # The last version of each feature valid at some moment of [start, end]: it overlaps the interval,
         # and no later version of the feature starts before the interval ends.
         start, end = (START if during[0] is None else during[0]), (END if during[1] is None else during[1])
-        arms, more = _past(layer_id, bbox, "v.valid_from <= %s", f"{VALIDITY} && int8range(%s, %s, '[]')",
+        arms, more = _past(layer_id, bbox, "v.valid_from <= %s", f"{_validity(bbox)} && int8range(%s, %s, '[]')",
                            [end, start, end])  # fmt: skip
         clauses += [
             arms,
@@ -71,7 +77,7 @@ def _where(layer_id: str, at: int | None, bbox: Bbox | None, filters: dict | Non
     elif at is None:
         clauses.append(LIVE)
     else:
-        arms, more = _past(layer_id, bbox, "v.valid_from <= %s", f"{VALIDITY} @> %s::bigint", [at, at])
+        arms, more = _past(layer_id, bbox, "v.valid_from <= %s", f"{_validity(bbox)} @> %s::bigint", [at, at])
         clauses.append(arms)
         params += more
     if bbox is not None:
