@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g, json, request
 from geo import pointpack
 from layers.accounts import CASE_LAYER
 from layers.accounts.permissions import require, require_feature_write
-from layers.areas import area_query, resolve_scope
+from layers.areas import area_points, area_query, resolve_scope
 from layers.cases import check_generic_write, require_quota
 from layers.cases.stamps import check_correction, save_edit, stamp_changes, stamp_new_case, without_stamps
 from layers.catalogue.features import Limits, apply_patch, new_layer_definition, parse_new_features, parse_replacement
@@ -341,16 +341,18 @@ def layer_points(layer_id: str):
             details=[Detail("layer", "not_a_point_layer", "use /features for this layer")],
         )
     at = parse_at(request.args.get("at"), _tz())
+    area = resolve_scope(_store(), g.user, request.args.get("area"))
+    code = area.code if area else ""
     by = layer.get("style", {}).get("by")
     cache = current_app.extensions["points_cache"]
-    key = (layer_id, layer["revision"], at, by)
+    key = (layer_id, layer["revision"], at, by, code)
     packed = cache.get(key)
     if packed is None:
-        arrays = _store().points(layer_id, at=at, value_property=by)
+        arrays = area_points(_store(), _store().points(layer_id, at=at, value_property=by), area)
         raw = pointpack.encode(arrays.fids, arrays.x, arrays.y, arrays.values)
         packed = (raw, gzip.compress(raw, compresslevel=1))  # level 6 saves ~1 % here at 2.5x the time
         cache.put(key, packed)
-    etag = f'"{layer_id}-{layer["revision"]}-{at}"'
+    etag = f'"{layer_id}-{layer["revision"]}-{at}-{code}"'
     headers = {"Cache-Control": "no-cache", "ETag": etag, "Vary": "Accept-Encoding"}
     if etag.strip('"') in request.if_none_match:
         return Response(status=304, headers=headers)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import shapely
 from shapely.geometry import shape
 
 from layers.accounts import CASE_LAYER
 from layers.areas.hierarchy import GRID_LAYER, Area, hierarchy
-from layers.store import Bbox, Page, Store
+from layers.store import Bbox, Page, PointArrays, Store
 
 MAX_SCAN = 5_000_000
 # the property that places a feature of a layer in a cell, for the layers placed by code
@@ -67,3 +69,17 @@ def area_cells(store: Store, area: Area | None, grids: set[str] | None = None) -
         return grids
     cells = set(hierarchy(store).cell_codes(area.code))
     return cells if grids is None else cells & set(grids)
+
+
+def area_points(store: Store, arrays: PointArrays, area: Area | None) -> PointArrays:
+    """The points of ``arrays`` that lie in the area's boundary (its edge included); all of them for None."""
+    if area is None:
+        return arrays
+    boundary = hierarchy(store).boundary(area.code)
+    if boundary is None:
+        keep = np.zeros(len(arrays.fids), dtype=bool)
+    else:
+        shapely.prepare(boundary)
+        keep = shapely.intersects_xy(boundary, arrays.x, arrays.y)
+    values = None if arrays.values is None else [v for v, k in zip(arrays.values, keep.tolist()) if k]
+    return PointArrays(arrays.fids[keep], arrays.x[keep], arrays.y[keep], values)

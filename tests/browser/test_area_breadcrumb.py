@@ -84,3 +84,21 @@ def test_an_account_holding_an_area_starts_its_breadcrumb_there(demo_server, new
     assert _crumbs(page) == ["沙河街道"]
     page.goto(f"{demo_server.url}/dashboard?area=440106")
     page.wait_for_selector("#area-breadcrumb .area-error", timeout=30_000)
+
+
+def test_the_admin_gives_an_account_an_area(demo_server, admin_desktop, artifacts):
+    _import_names(demo_server)
+    http(f"{demo_server.url}/api/users", "POST", {"name": "shequ_leader", "role": "leader",
+         "password": "Shequ-leader-2026"}, headers={"Authorization": f"Bearer {demo_server.token}"})  # fmt: skip
+    page = admin_desktop.page
+    page.goto(f"{demo_server.url}/admin")
+    page.wait_for_selector("body[data-ready]", state="attached", timeout=60_000)
+    options = page.locator("#new-user-area option").all_inner_texts()
+    assert options[0] == "全市" and any("新港社区" in o for o in options)
+    page.locator("#users-body tr", has_text="shequ_leader").locator("button").first.click()
+    page.locator("#editor-area").select_option(COMMUNITY)
+    page.locator("#editor-save").click()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts / "admin_area_editor.png"))
+    status, body, _ = http(f"{demo_server.url}/api/users", headers={"Authorization": f"Bearer {demo_server.token}"})
+    assert next(u for u in body["users"] if u["name"] == "shequ_leader")["area"] == COMMUNITY

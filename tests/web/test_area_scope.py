@@ -130,3 +130,16 @@ def test_an_analysis_runs_on_the_features_of_an_area(app, client):
     scoped = token_client(app, make_user(app, "jiedao_p", "planner", area="510104001"))
     assert scoped.post("/api/analysis/hotspots", json=body | {"area": "510105"}).status_code == 403
     assert client.post("/api/analysis/hotspots", json=body | {"area": "5"}).status_code == 422
+
+
+def test_the_map_points_of_an_area(app, client):
+    from geo import pointpack
+
+    seed(client)
+    _bins(client, CELLS)
+    whole = pointpack.decode(client.get("/api/layers/bins/points").data)
+    street = pointpack.decode(client.get("/api/layers/bins/points?area=510104001").data)
+    assert len(whole["fids"]) == 4 and len(street["fids"]) == 2
+    scoped = token_client(app, make_user(app, "jiedao_m", "leader", area="510105"))
+    assert len(pointpack.decode(scoped.get("/api/layers/bins/points").data)["fids"]) == 1
+    assert scoped.get("/api/layers/bins/points?area=510104").status_code == 403

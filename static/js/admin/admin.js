@@ -8,6 +8,7 @@ import { UserEditor } from "./adminUserEditor.js";
 import { UsersTable } from "./adminUsersTable.js";
 import { Api, goToLogin } from "../common/api.js";
 import { loadGridCells } from "../common/gridPicker.js";
+import { loadAreas } from "./areaSelect.js";
 import { I18n, safeStorage } from "../common/i18n.js";
 import { LanguageToggle } from "../common/languageToggle.js";
 import { RoleSelect } from "./roleSelect.js";
@@ -18,7 +19,7 @@ import { UserMenu } from "../common/userMenu.js";
 const DEFAULT_TIME_ZONE = "Asia/Shanghai";
 
 class AdminPage {
-  constructor({ api, i18n, me, config, cells, roles }) {
+  constructor({ api, i18n, me, config, cells, areas, roles }) {
     this.api = api;
     this.i18n = i18n;
     this.me = me;
@@ -29,9 +30,9 @@ class AdminPage {
     const timeZone = config.timezone || DEFAULT_TIME_ZONE;
     this.table = new UsersTable({ body: document.getElementById("users-body"), count: document.getElementById("users-count"),
       i18n, onEdit: (name) => this.edit(name) });
-    this.editor = new UserEditor({ dialog: document.getElementById("user-editor"), api, i18n, cells, timeZone,
+    this.editor = new UserEditor({ dialog: document.getElementById("user-editor"), api, i18n, cells, areas, timeZone,
       reload: () => this.reload() }).start(roles);
-    this.newUser = new NewUserForm({ form: document.getElementById("new-user-form"), api, i18n, cells,
+    this.newUser = new NewUserForm({ form: document.getElementById("new-user-form"), api, i18n, cells, areas,
       onCreated: () => this.reload() }).start(roles);
     this.audit = new AuditLog({ body: document.getElementById("audit-body"), api, i18n, timeZone,
       roleTitle: (role) => this.roleTitles.title(role) });
@@ -105,9 +106,10 @@ async function start() {
     return;
   }
   try {
-    const [config, usersBody, cells] = await Promise.all([api.config(), api.users(), loadGridCells(api)]);
+    const [config, usersBody, cells, areas] = await Promise.all([api.config(), api.users(), loadGridCells(api),
+      loadAreas(api)]);
     document.getElementById("demo-badge").hidden = !config.demo;
-    const page = new AdminPage({ api, i18n, me: session.user, config, cells, roles: usersBody.roles });
+    const page = new AdminPage({ api, i18n, me: session.user, config, cells, areas, roles: usersBody.roles });
     page.start(usersBody.users);
     await page.audit.load();
   } catch (error) {

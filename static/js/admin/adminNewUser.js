@@ -4,6 +4,7 @@
 import { FormMessage } from "../common/formMessage.js";
 import { GridPicker } from "../common/gridPicker.js";
 import { MAX_PASSWORD, MIN_PASSWORD } from "../common/passwordDialog.js";
+import { AreaSelect } from "./areaSelect.js";
 import { RoleSelect } from "./roleSelect.js";
 
 // The server's rule for user names (layers/accounts.py USER_NAME_RE).
@@ -16,9 +17,10 @@ export class NewUserForm {
    * @param {import("../common/api.js").Api} options.api
    * @param {import("../common/i18n.js").I18n} options.i18n
    * @param {Array<{code: string, name: string}>} options.cells
+   * @param {Array<object>} [options.areas] the areas an account may hold (districts, streets, communities)
    * @param {function(object): void} options.onCreated called with the new user
    */
-  constructor({ form, api, i18n, cells, onCreated }) {
+  constructor({ form, api, i18n, cells, areas = [], onCreated }) {
     this.form = form;
     this.api = api;
     this.i18n = i18n;
@@ -26,6 +28,7 @@ export class NewUserForm {
     this.field = (name) => form.querySelector(`[data-field="${name}"]`);
     this.roles = new RoleSelect({ select: this.field("role"), description: this.field("role-description"), i18n });
     this.grid = new GridPicker({ container: this.field("grid"), idPrefix: "new-user-grid", cells });
+    this.area = new AreaSelect({ select: this.field("area"), i18n, areas });
     this.message = new FormMessage(this.field("message"), i18n);
     this.submitButton = this.field("submit");
     this.lastError = null;
@@ -34,12 +37,14 @@ export class NewUserForm {
   start(roles) {
     this.roles.render(roles, "field_worker");
     this.grid.render([]);
+    this.area.render(null);
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
     });
     this.i18n.onChange(() => {
       this.roles.render(this.roles.roles);
+      this.area.render();
       if (this.lastError) {
         this.message.error(this.lastError);
       }
@@ -67,6 +72,9 @@ export class NewUserForm {
       password: this.field("password").value,
       grid_codes: this.grid.value(),
     };
+    if (this.area.value) {
+      record.area = this.area.value;
+    }
     const displayName = this.field("display-name").value.trim();
     if (displayName) {
       record.display_name = displayName;
@@ -94,6 +102,7 @@ export class NewUserForm {
     this.form.reset();
     this.roles.value = "field_worker";
     this.grid.render([]);
+    this.area.render(null);
     this.message.show(this.i18n.t("admin.user_created", { name: user.name }), "success");
     this.onCreated(user);
   }

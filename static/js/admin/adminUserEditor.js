@@ -6,6 +6,7 @@ import { TokenPanel } from "./adminTokens.js";
 import { FormMessage } from "../common/formMessage.js";
 import { GridPicker } from "../common/gridPicker.js";
 import { MAX_PASSWORD, MIN_PASSWORD } from "../common/passwordDialog.js";
+import { AreaSelect } from "./areaSelect.js";
 import { RoleSelect } from "./roleSelect.js";
 
 export class UserEditor {
@@ -15,10 +16,11 @@ export class UserEditor {
    * @param {import("../common/api.js").Api} options.api
    * @param {import("../common/i18n.js").I18n} options.i18n
    * @param {Array<{code: string, name: string}>} options.cells
+   * @param {Array<object>} options.areas the areas an account may hold (districts, streets, communities)
    * @param {string} options.timeZone
    * @param {function(): Promise<object[]>} options.reload reloads /api/users and returns the users
    */
-  constructor({ dialog, api, i18n, cells, timeZone, reload }) {
+  constructor({ dialog, api, i18n, cells, areas = [], timeZone, reload }) {
     this.dialog = dialog;
     this.api = api;
     this.i18n = i18n;
@@ -29,6 +31,7 @@ export class UserEditor {
     this.displayName = find("#editor-display-name");
     this.roles = new RoleSelect({ select: find("#editor-role"), description: find("#editor-role-description"), i18n });
     this.grid = new GridPicker({ container: find("#editor-grid"), idPrefix: "editor-grid", cells });
+    this.area = new AreaSelect({ select: find("#editor-area"), i18n, areas });
     this.disabled = find("#editor-disabled");
     this.saveButton = find("#editor-save");
     this.accountMessage = new FormMessage(find("#editor-message"), i18n);
@@ -68,6 +71,7 @@ export class UserEditor {
     });
     this.i18n.onChange(() => {
       this.roles.render(this.roles.roles);
+      this.area.render();
       this.retitle();
       for (const [message, error] of this.errors) {
         message.error(error);
@@ -84,6 +88,7 @@ export class UserEditor {
     this.displayName.value = user.display_name;
     this.roles.value = user.role;
     this.grid.render(user.grid_codes);
+    this.area.value = user.area;
     this.disabled.checked = user.disabled;
     this.resetUser.value = user.name;
     this.resetPassword.value = "";
@@ -130,6 +135,9 @@ export class UserEditor {
     const grid = this.grid.value();
     if ([...grid].sort().join() !== [...this.user.grid_codes].sort().join()) {
       changes.grid_codes = grid;
+    }
+    if (this.area.value !== (this.user.area || null)) {
+      changes.area = this.area.value;
     }
     if (this.disabled.checked !== this.user.disabled) {
       changes.disabled = this.disabled.checked;

@@ -2,6 +2,7 @@
 // throws ApiError. Unsafe requests (POST/PUT/PATCH/DELETE) carry the session's CSRF token in X-CSRF-Token;
 // a 401 sends the browser to the login page (except "wrong password" answers, which the form shows).
 
+import { pageArea } from "./areaBreadcrumb.js";
 import { loginUrl } from "./session.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -241,6 +242,9 @@ export class Api {
     if (offset) {
       params.set("offset", String(offset));
     }
+    if (pageArea()) {
+      params.set("area", pageArea()); // the breadcrumb's scope; without it the account's own area
+    }
     return this.json(this.url(`/layers/${encodeURIComponent(layerId)}/features?${params}`),
       { signal, accept: "application/geo+json" });
   }
@@ -261,7 +265,8 @@ export class Api {
 
   /** The CWP1 point payload of a point layer as an ArrayBuffer (see pointpack.js). */
   async points(layerId, { signal } = {}) {
-    const response = await this.request(this.url(`/layers/${encodeURIComponent(layerId)}/points`),
+    const scope = pageArea() ? `?area=${pageArea()}` : "";
+    const response = await this.request(this.url(`/layers/${encodeURIComponent(layerId)}/points${scope}`),
       { signal, accept: "application/octet-stream" });
     return response.arrayBuffer();
   }
