@@ -5,6 +5,7 @@ docs/store.md tells the ports, the isolation promise of ``atomic()`` and how to 
 from layers.store.accounts import AccountStore, LoginCounters, public_session_id
 from layers.store.blobs import BlobStore, blob_key, check_blob_key
 from layers.store.cases import CaseStore
+from layers.store.chain import HistoryChain
 from layers.store.datalock import DataDirLock
 from layers.store.errors import LayerExists, StaleVersion, StoreUrlError, UnknownFeature, UserExists
 from layers.store.factory import (
@@ -41,6 +42,7 @@ __all__ = [
     "CreatedVersions",
     "DataDirLock",
     "FeatureVersion",
+    "HistoryChain",
     "LayerExists",
     "LoginCounters",
     "Maintenance",

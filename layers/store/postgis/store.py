@@ -15,12 +15,23 @@ from collections.abc import Callable
 
 import psycopg
 
-from layers.store import AccountStore, Bbox, BlobStore, CaseStore, Maintenance, PointArrays, Store, StoreUrl
+from layers.store import (
+    AccountStore,
+    Bbox,
+    BlobStore,
+    CaseStore,
+    HistoryChain,
+    Maintenance,
+    PointArrays,
+    Store,
+    StoreUrl,
+)
 from layers.store.postgis import migrations
 from layers.store.postgis.accounts import AccountsMixin
 from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
+from layers.store.postgis.chain import ChainMixin, seal_new_rows
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
 from layers.store.postgis.maintenance import MaintenanceMixin
 from layers.store.postgis.reading import ReadingMixin
@@ -78,6 +89,7 @@ class PostGISStore(
     BlobsMixin,
     CasesMixin,
     CatalogMixin,
+    ChainMixin,
     MaintenanceMixin,
     ReadingMixin,
     WritingMixin,
@@ -86,6 +98,7 @@ class PostGISStore(
     CaseStore,
     BlobStore,
     Maintenance,
+    HistoryChain,
 ):
     """A :class:`~layers.store.Store` in a PostgreSQL database with PostGIS, e.g.
     ``postgresql://app@db.example/city``; ``?schema=NAME`` keeps its tables in that schema (created if
@@ -97,6 +110,7 @@ class PostGISStore(
         if migrate:
             migrate_schema(url, self.now())
         self._db = Connections(url)
+        self._db.before_commit = seal_new_rows
         self._check_schema()
         self._db.open_pool()
         self._points_cache: dict[tuple, tuple[int, PointArrays]] = {}

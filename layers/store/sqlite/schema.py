@@ -13,6 +13,7 @@ from pathlib import Path
 
 from layers.store.sqlite.accounts import ACCOUNT_SCHEMA, migrate_account_tables
 from layers.store.sqlite.cases import CASE_SCHEMA, migrate_case_tables
+from layers.store.sqlite.chain import migrate_chain_columns
 
 SCHEMA_VERSION = 1
 FEATURE_SCHEMA = """
@@ -74,6 +75,7 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
     migrate_case_tables(conn)
     migrate_layer_table(conn)
     migrate_account_tables(conn)
+    migrate_chain_columns(conn)
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     if found != str(SCHEMA_VERSION):

@@ -19,6 +19,7 @@ from layers.store import (
     Bbox,
     BlobStore,
     CaseStore,
+    HistoryChain,
     LayerExists,
     Maintenance,
     PointArrays,
@@ -30,6 +31,7 @@ from layers.store.jsontext import dumps as _dumps
 from layers.store.sqlite.accounts import SQLiteAccounts
 from layers.store.sqlite.blobs import SQLiteBlobs
 from layers.store.sqlite.cases import SQLiteCases
+from layers.store.sqlite.chain import SQLiteChain, seal_new_rows
 from layers.store.sqlite.maintenance import SQLiteMaintenance
 from layers.store.sqlite.points import SQLitePoints
 from layers.store.sqlite.reads import SQLiteReads
@@ -51,7 +53,7 @@ def database_file(location: str | os.PathLike) -> Path:
 
 class SQLiteStore(
     SQLiteReads, SQLitePoints, SQLiteWrites, SQLiteAccounts, SQLiteCases, SQLiteBlobs, SQLiteMaintenance,
-    Store, AccountStore, CaseStore, BlobStore, Maintenance,
+    SQLiteChain, Store, AccountStore, CaseStore, BlobStore, Maintenance, HistoryChain,
 ):  # fmt: skip
     """Every port of the store contract on one SQLite database: ``location`` is a data directory (the
     database is ``<dir>/chuangwei.sqlite3``) or a database file; blobs are files in ``photos/`` beside the
@@ -101,7 +103,7 @@ class SQLiteStore(
         return conn
 
     def _write(self):
-        return _WriteTxn(self._conn())
+        return _WriteTxn(self._conn(), seal_new_rows)
 
     def atomic(self):
         """``BEGIN IMMEDIATE`` takes SQLite's write lock at the block's start, which serialises writers as
@@ -211,9 +213,10 @@ class _WriteTxn:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception: all or nothing. Inside an
     open transaction (``Store.atomic()``) it becomes a savepoint, so the outer one decides."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, before_commit=None) -> None:
         self.conn = conn
         self.nested = False
+        self.before_commit = before_commit  # the hash chains are sealed inside the transaction
 
     def __enter__(self) -> sqlite3.Connection:
         self.nested = self.conn.in_transaction
@@ -226,6 +229,12 @@ class _WriteTxn:
                 self.conn.execute("ROLLBACK TO nested")
             self.conn.execute("RELEASE nested")
         elif exc_type is None:
+            try:
+                if self.before_commit is not None:
+                    self.before_commit(self.conn)
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")

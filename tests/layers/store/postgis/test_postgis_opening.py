@@ -14,6 +14,7 @@ import pytest
 from psycopg import sql
 
 from layers.store.postgis import PostGISStore, StoreOpenError, migrate_schema
+from layers.store.postgis.connect import Connections
 from layers.store.postgis.migrations import latest
 from tests.postgis_support import TEST_STORE_URL, admin_connect, drop_schema, fresh_postgis_url, is_postgis, with_netloc
 
@@ -34,14 +35,16 @@ def _one_line(exc: pytest.ExceptionInfo) -> str:
 
 
 def test_a_new_schema_is_migrated_once_and_reopens_without_change(pg_url):
-    assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases"]
+    assert migrate_schema(pg_url) == ["0001_features", "0002_accounts", "0003_cases", "0004_login_pairs",
+                                      "0005_session_origin", "0006_quota_indexes", "0007_hash_chain"]
     assert migrate_schema(pg_url) == []
     store = PostGISStore(pg_url)
     try:
         assert store.integrity_check() == "ok"
         with store._db.read() as conn:
             rows = conn.execute("SELECT version, name FROM schema_version ORDER BY version").fetchall()
-        assert rows == [(1, "features"), (2, "accounts"), (3, "cases")] and len(rows) == latest()
+        assert rows[:3] == [(1, "features"), (2, "accounts"), (3, "cases")] and len(rows) == latest()
+        assert rows[-1] == (7, "hash_chain")
     finally:
         store.close()
 
@@ -49,13 +52,20 @@ def test_a_new_schema_is_migrated_once_and_reopens_without_change(pg_url):
 def test_an_older_schema_is_upgraded_on_opening(pg_url):
     migrate_schema(pg_url)
     store = PostGISStore(pg_url)
-    with store._db.write() as conn:  # back to version 2, as an older release left it
-        conn.execute("DROP TABLE idempotency, photo, blob, category_version")
-        conn.execute("DELETE FROM schema_version WHERE version = 3")
     store.close()
+    conn = Connections(pg_url).connect()  # back to version 2, as an older release left it (a plain connection:
+    with conn.transaction():  # a store's write would seal its hash chains on the way out)
+        conn.execute("DROP TABLE idempotency, photo, blob, category_version")
+        conn.execute("DROP INDEX login_attempt_pair, version_created_by")
+        conn.execute("ALTER TABLE session DROP COLUMN ip, DROP COLUMN agent")
+        conn.execute("ALTER TABLE version DROP COLUMN chain_hash")
+        conn.execute("ALTER TABLE audit DROP COLUMN chain_hash")
+        conn.execute("DELETE FROM schema_version WHERE version >= 3")
+    conn.close()
     store = PostGISStore(pg_url)
     try:
         assert store.idempotent_result("a", "k") is None and store.categories() == []
+        assert store.verify_chain()["ok"] and store.sessions(1) == []
     finally:
         store.close()
 
@@ -157,7 +167,8 @@ def _server(*args: str) -> subprocess.CompletedProcess:
 
 def test_the_migrate_schema_command_and_a_wrong_store_url_at_start(pg_url, tmp_path):
     first = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
-    assert first.returncode == 0 and "0001_features, 0002_accounts, 0003_cases" in first.stdout, first.stderr
+    assert first.returncode == 0, first.stderr
+    assert "0001_features, 0002_accounts, 0003_cases, 0004_login_pairs" in first.stdout
     again = _server("migrate-schema", "--data", str(tmp_path), "--store", pg_url)
     assert again.returncode == 0 and "up to date" in again.stdout
     wrong = pg_url.replace("://", "://nobody_here:wrong@", 1) if "@" not in pg_url else None
