@@ -229,6 +229,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("file")
         sub.add_argument("--data", default=argparse.SUPPRESS)
         sub.add_argument("--store", default=argparse.SUPPRESS)
+    verify = commands.add_parser("verify", help="recompute the history's hash chains and print the head hash")
+    verify.add_argument("--data", default=argparse.SUPPRESS)
+    verify.add_argument("--store", default=argparse.SUPPRESS)
     migrate = commands.add_parser("migrate-schema", help="create or upgrade the store's schema, then exit")
     migrate.add_argument("--data", default=argparse.SUPPRESS)
     migrate.add_argument("--store", default=argparse.SUPPRESS)
@@ -380,13 +383,34 @@ def _create_user(args) -> int:
 
 def _backup(args) -> int:
     try:
-        summary = _maintained(args).backup(args.file)
+        store = _maintained(args)
+        head = store.chain_head()["head"]  # the history as sealed when the copy began
+        summary = store.backup(args.file)
     except (OSError, RuntimeError, NotImplementedError) as exc:
         print(_error(str(exc)), file=sys.stderr)
         return 1
     print(f"{i18n.bilingual('console.backup.written')}: {summary['file']} ({summary['bytes']} bytes, "
           f"{summary['versions']} versions)")
+    print(f"{i18n.bilingual('console.verify.head_at_backup')}: {head}")
     return 0
+
+
+def _verify(args) -> int:
+    """Recompute the history's hash chains; print the head, or the first row that breaks each chain."""
+    store = _open_store(_args_config(args))  # read only: no catalogue sync, nothing sealed on the way
+    try:
+        report = store.verify_chain()
+    finally:
+        store.close()
+    if report["ok"]:
+        rows = ", ".join(f"{table} {count}" for table, count in report["rows"].items())
+        print(f"{i18n.bilingual('console.verify.ok')} ({rows})")
+        print(f"{i18n.bilingual('console.verify.head')}: {report['head']}")
+        return 0
+    for problem in report["problems"]:
+        print(_error(i18n.text("console.verify.broken", "en", table=problem["table"], id=problem["id"],
+                               reason=problem["reason"])), file=sys.stderr)  # fmt: skip
+    return 1
 
 
 def _restore(args) -> int:
@@ -508,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     commands = {"create-user": _create_user, "backup": _backup, "restore": _restore, "import": _import,
                 "migrate-schema": _migrate_schema, "qgis-views": _qgis_views, "migrate": _migrate,
-                "demo-city": _demo_city}  # fmt: skip
+                "demo-city": _demo_city, "verify": _verify}  # fmt: skip
     try:
         return commands.get(args.command, _serve)(args)
     except StoreUrlError as exc:

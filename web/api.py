@@ -324,7 +324,10 @@ def patch_feature(layer_id: str, fid: int):
 def delete_feature(layer_id: str, fid: int):
     def change(layer, store, current, base):
         require_feature_write(store, g.user, layer_id, [json.loads(current.geometry)])
-        store.delete(layer_id, fid, current.version, author())
+        with store.atomic():
+            store.delete(layer_id, fid, current.version, author())
+            if layer_id == CASE_LAYER:
+                store.audit(author(), "case.delete", str(fid), {"version": current.version}, client_ip())
         return Response(status=204)
 
     return _write_current(layer_id, fid, change)

@@ -34,12 +34,13 @@ def export_layer(layer_id: str):
     at = parse_at(request.args.get("at"), tz)
     store = current_app.extensions["store"]
     area = resolve_scope(store, user, request.args.get("area"))
+    head = store.chain_head()["head"]  # the history this export comes from (python server.py verify)
     result = export(store, layer_id, request.args.get("format", "geojson"), at, tz, area)
     store.audit(g.user["name"], "data.export", layer_id, {"format": request.args.get("format", "geojson"),
                                                           "at": request.args.get("at"),
                                                           "area": area and area.code})  # fmt: skip
     headers = {"Content-Disposition": content_disposition(result["filename"], result["filename_ascii"]),
-               "Cache-Control": "no-store"}  # fmt: skip
+               "Cache-Control": "no-store", "X-History-Head": head}  # fmt: skip
     if result["notes"]:
         headers["X-Export-Notes"] = quote("; ".join(en for _, en in result["notes"]), safe=" ;:,()")
     return Response(result["data"], content_type=result["media_type"], headers=headers)

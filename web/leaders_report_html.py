@@ -105,7 +105,8 @@ def render_report(report: dict) -> str:
         "</h2>" + "".join(f"<p>{_e(p)}</p>" for p in s["paragraphs"]) + blocks.get(s["id"], "") + "</section>"
         for s in report["sections"]
     )  # fmt: skip
-    footer = labels["footer"].replace("{to}", period["to_label"])
+    footer = labels["footer"].replace("{to}", period["to_label"]) + " " + i18n.text(
+        "report.label.history_head", head=report["history_head"])
     when = i18n.text("report.head.period", label=labels["period"], start=period["from_label"], end=period["to_label"])
     meta = i18n.text("report.head.meta", scope_label=labels["scope"], scope=scope, generated_label=labels["generated"],
                      generated=report["generated_at"][:16].replace("T", " "))  # fmt: skip

@@ -10,7 +10,7 @@ from layers.cases.photos import add_case_photo, add_loose_photo, check_kind, pre
 from layers.cases.views import photo_view
 from layers.errors import Detail, NotFound, ValidationFailed
 from layers.uploads.photos import PhotoLimits
-from web.auth import read_gate
+from web.auth import client_ip, read_gate
 from web.cases import context
 from web.idempotency import run_once
 from web.responses import json_response
@@ -84,6 +84,14 @@ def _photo(photo_id: int) -> dict:
     return photo
 
 
+def _audited(photo: dict, what: str) -> dict:
+    """Reading a photo (its image or its record with the position) is audited; thumbnails in lists are not."""
+    who = g.user["name"] if g.user else "anonymous"
+    current_app.extensions["store"].audit(who, f"photo.{what}", str(photo["id"]), {"case": photo["case_fid"]},
+                                          client_ip())  # fmt: skip
+    return photo
+
+
 def _send(key: str):
     store = current_app.extensions["store"]
     source = store.blob_file(key) or store.open_blob(key)  # a file where the store keeps one, else a stream
@@ -94,7 +102,7 @@ def _send(key: str):
 
 @bp.get("/photos/<id:photo_id>")
 def photo_image(photo_id: int):
-    return _send(_photo(photo_id)["image_key"])
+    return _send(_audited(_photo(photo_id), "read")["image_key"])
 
 
 @bp.get("/photos/<id:photo_id>/thumb")
@@ -104,4 +112,4 @@ def photo_thumb(photo_id: int):
 
 @bp.get("/photos/<id:photo_id>/meta")
 def photo_meta(photo_id: int):
-    return json_response(photo_view(_photo(photo_id), current_app.config["TZINFO"]))
+    return json_response(photo_view(_audited(_photo(photo_id), "meta_read"), current_app.config["TZINFO"]))

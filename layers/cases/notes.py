@@ -35,11 +35,13 @@ def add_note(ctx: CaseContext, user: dict, fid: int, body, base_version: int | N
     lon, lat = json.loads(current.geometry)["coordinates"][:2]
     require_scope(ctx, user, props, lon, lat)
     with ctx.store.atomic():
-        return ctx.store.update(
+        saved = ctx.store.update(
             CASE_LAYER,
             fid,
             case_feature(ctx, json.loads(current.geometry), props | {"note": note}),
             current.version,
             user["name"],
         )
+        ctx.store.audit(user["name"], "case.note", str(fid), {"version": saved.version})
+        return saved
 

@@ -73,6 +73,7 @@ def create_case(ctx: CaseContext, user: dict, body) -> tuple[FeatureVersion, lis
     )
     with ctx.store.atomic():
         [created] = ctx.store.create(CASE_LAYER, [feature], user["name"], at=now)
+        ctx.store.audit(user["name"], "case.report", str(created.fid), {"photos": [p["id"] for p in photos]})
         for photo in photos:  # the checks again, now that the case and its pin exist
             kept = [w for w in photo["warnings"] if w["code"] not in PHOTO_CODES]
             warnings = kept + checks(ctx.store, ctx.tz, photo, created)

@@ -62,6 +62,7 @@ def save_edit(store: Store, current: FeatureVersion, feature: NewFeature, author
     """Store an edit of a case; a correction (``(reason, changes)``) is audited in the same transaction."""
     with store.atomic():
         saved = store.update(CASE_LAYER, current.fid, feature, current.version, author)
+        store.audit(author, "case.edit", str(current.fid), {"version": saved.version}, ip)
         if correction is not None:
             reason, changes = correction
             store.audit(author, "case.correct", str(current.fid), {"reason": reason, "changes": changes}, ip)

@@ -105,9 +105,12 @@ def transition(ctx: CaseContext, user: dict, fid: int, body, base_version: int |
     refuse("errors.transition.refused", problems)
     new = {k: v for k, v in props.items() if k != "note"} | changes | {"status": to, "note": note}
     with ctx.store.atomic():
-        return ctx.store.update(
+        saved = ctx.store.update(
             CASE_LAYER, fid, case_feature(ctx, json.loads(current.geometry), new), current.version, user["name"]
         )
+        ctx.store.audit(user["name"], "case.transition", str(fid), {"from": props.get("status"), "to": to,
+                                                                    "version": saved.version})  # fmt: skip
+        return saved
 
 
 def _rules(ctx: CaseContext, user: dict, fid: int, props: dict, to: str, body: dict, problems: list[Detail]) -> dict:

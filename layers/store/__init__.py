@@ -7,6 +7,7 @@ from layers.store.accounts import AccountStore, LoginCounters, public_session_id
 from layers.store.areas import AREA_LEVELS, AreaStore
 from layers.store.blobs import BlobStore, blob_key, check_blob_key
 from layers.store.cases import CaseStore
+from layers.store.chain import HistoryChain
 from layers.store.datalock import DataDirLock
 from layers.store.errors import LayerExists, StaleVersion, StoreUrlError, UnknownFeature, UserExists
 from layers.store.factory import (
@@ -53,6 +54,7 @@ __all__ = [
     "DataDirLock",
     "Digest",
     "FeatureVersion",
+    "HistoryChain",
     "ImportSessionStore",
     "InspectionStore",
     "LayerExists",

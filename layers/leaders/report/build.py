@@ -265,6 +265,8 @@ def build_report(leaders: Leaders, store: Store, tz: ZoneInfo, from_us: int, to_
                    "from_label": date_zh(from_us, tz), "to_label": date_zh(to_us, tz),
                    "days": max(1, round((to_us - from_us) / DAY_US))},
         "generated_at": format_instant(store.now(), tz),
+        # the history the figures came from, as sealed when the report was made (``server.py verify``)
+        "history_head": store.chain_head()["head"],
         "filters": _label_filters(filters, got.names),
         "figures": _figures(compare, dashboard, got.after, from_us, to_us),
         "compare": {k: compare[k] for k in ("summary", "by_grid", "by_category")},

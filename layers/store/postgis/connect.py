@@ -110,6 +110,7 @@ class Connections:
         # Writers of one schema take one advisory lock (two stores in one database do not wait for each other).
         self.write_lock = zlib.crc32(f"chuangwei:{self.schema or ''}".encode())
         self._local = threading.local()
+        self.before_commit = None  # run inside each outermost write transaction, last (the hash chains' seal)
         self._pool: ConnectionPool | None = None
 
     def connect(self) -> psycopg.Connection:
@@ -211,6 +212,8 @@ class Connections:
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.write_lock,))
                     yield conn
+                    if self.before_commit is not None:
+                        self.before_commit(conn)
             finally:
                 self._local.conn = None
 

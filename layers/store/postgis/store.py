@@ -22,6 +22,7 @@ from layers.store import (
     Bbox,
     BlobStore,
     CaseStore,
+    HistoryChain,
     ImportSessionStore,
     InspectionStore,
     Maintenance,
@@ -37,6 +38,7 @@ from layers.store.postgis.areas import AreasMixin
 from layers.store.postgis.blobs import BlobsMixin
 from layers.store.postgis.cases import CasesMixin
 from layers.store.postgis.catalog import CatalogMixin
+from layers.store.postgis.chain import ChainMixin, seal_new_rows
 from layers.store.postgis.connect import Connections, StoreOpenError, open_error, redact
 from layers.store.postgis.importsessions import ImportSessionsMixin
 from layers.store.postgis.inspections import InspectionsMixin
@@ -99,6 +101,7 @@ class PostGISStore(
     BlobsMixin,
     CasesMixin,
     CatalogMixin,
+    ChainMixin,
     ImportSessionsMixin,
     InspectionsMixin,
     MaintenanceMixin,
@@ -116,6 +119,7 @@ class PostGISStore(
     ImportSessionStore,
     Maintenance,
     Transfer,
+    HistoryChain,
 ):
     """A :class:`~layers.store.Store` in a PostgreSQL database with PostGIS, e.g.
     ``postgresql://app@db.example/city``; ``?schema=NAME`` keeps its tables in that schema (created if
@@ -127,6 +131,7 @@ class PostGISStore(
         if migrate:
             migrate_schema(url, self.now())
         self._db = Connections(url)
+        self._db.before_commit = seal_new_rows
         self._check_schema()
         self._db.open_pool()
         self._points_cache: dict[tuple, tuple[int, PointArrays]] = {}

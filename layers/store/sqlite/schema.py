@@ -15,6 +15,7 @@ from pathlib import Path
 from layers.store.sqlite.accounts import ACCOUNT_SCHEMA, migrate_account_tables, migrate_user_table
 from layers.store.sqlite.areas import AREA_SCHEMA
 from layers.store.sqlite.cases import CASE_SCHEMA, migrate_case_tables
+from layers.store.sqlite.chain import migrate_chain_columns
 from layers.store.sqlite.importsessions import IMPORT_SESSION_SCHEMA
 from layers.store.sqlite.inspections import INSPECTION_SCHEMA
 
@@ -84,6 +85,7 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
     migrate_user_table(conn)
     migrate_layer_table(conn)
     migrate_account_tables(conn)
+    migrate_chain_columns(conn)
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     if found != str(SCHEMA_VERSION):

@@ -20,6 +20,7 @@ from layers.store import (
     Bbox,
     BlobStore,
     CaseStore,
+    HistoryChain,
     ImportSessionStore,
     InspectionStore,
     LayerExists,
@@ -36,6 +37,7 @@ from layers.store.sqlite.accounts import SQLiteAccounts
 from layers.store.sqlite.areas import SQLiteAreas
 from layers.store.sqlite.blobs import SQLiteBlobs
 from layers.store.sqlite.cases import SQLiteCases
+from layers.store.sqlite.chain import SQLiteChain, seal_new_rows
 from layers.store.sqlite.importsessions import SQLiteImportSessions
 from layers.store.sqlite.inspections import SQLiteInspections
 from layers.store.sqlite.maintenance import SQLiteMaintenance
@@ -61,8 +63,8 @@ def database_file(location: str | os.PathLike) -> Path:
 
 class SQLiteStore(
     SQLiteReads, SQLitePoints, SQLiteTallies, SQLiteWrites, SQLiteAccounts, SQLiteAreas, SQLiteCases, SQLiteInspections,
-    SQLiteBlobs, SQLiteMaintenance, SQLiteTransfer, SQLiteImportSessions, Store, Tallies, AccountStore, AreaStore,
-    CaseStore, InspectionStore, BlobStore, ImportSessionStore, Maintenance, Transfer,
+    SQLiteBlobs, SQLiteMaintenance, SQLiteTransfer, SQLiteImportSessions, SQLiteChain, Store, Tallies, AccountStore,
+    AreaStore, CaseStore, InspectionStore, BlobStore, ImportSessionStore, Maintenance, Transfer, HistoryChain,
 ):  # fmt: skip
     """Every port of the store contract on one SQLite database: ``location`` is a data directory (the
     database is ``<dir>/chuangwei.sqlite3``) or a database file; blobs are files in ``photos/`` beside the
@@ -112,7 +114,7 @@ class SQLiteStore(
         return conn
 
     def _write(self):
-        return _WriteTxn(self._conn())
+        return _WriteTxn(self._conn(), seal_new_rows)
 
     def atomic(self):
         """``BEGIN IMMEDIATE`` takes SQLite's write lock at the block's start, which serialises writers as
@@ -222,9 +224,10 @@ class _WriteTxn:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception: all or nothing. Inside an
     open transaction (``Store.atomic()``) it becomes a savepoint, so the outer one decides."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, before_commit=None) -> None:
         self.conn = conn
         self.nested = False
+        self.before_commit = before_commit  # the hash chains are sealed inside the transaction
 
     def __enter__(self) -> sqlite3.Connection:
         self.nested = self.conn.in_transaction
@@ -237,6 +240,12 @@ class _WriteTxn:
                 self.conn.execute("ROLLBACK TO nested")
             self.conn.execute("RELEASE nested")
         elif exc_type is None:
+            try:
+                if self.before_commit is not None:
+                    self.before_commit(self.conn)
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")

@@ -144,7 +144,11 @@ def _import_versions(conn, records: Iterator[dict]) -> int:
     versions, history = [], []
 
     def flush() -> None:
-        conn.executemany("INSERT INTO version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", versions)
+        conn.executemany(
+            "INSERT INTO version (vid, fid, layer, version, op, valid_from, valid_to, author, geometry, properties,"
+            " minx, miny, maxx, maxy, layer_rev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            versions,
+        )  # the hash chain (chain_hash) is sealed afresh from the same rows as the transaction commits
         conn.executemany("INSERT INTO hist_rtree VALUES (?, ?, ?, ?, ?)", history)
         conn.executemany("INSERT INTO feature VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", features)
         live = [(f[0], f[5], f[7], f[6], f[8]) for f in features if not f[4]]

@@ -27,6 +27,10 @@ BULK_CACHE_KIB = 256 * 1024
 # Such creates rebuild an R*Tree holding at most this many times their own count (see _index_new).
 REBUILD_MAX_RATIO = 3
 
+# Named, since the table has grown columns (chain_hash) that writes leave to the seal.
+_COLS = ("(vid, fid, layer, version, op, valid_from, valid_to, author, geometry, properties, minx, miny, maxx, maxy,"
+         " layer_rev)")
+
 
 def _json_text(value: dict | str) -> str:
     return str(value) if isinstance(value, str) else _dumps(value)
@@ -87,7 +91,7 @@ class SQLiteWrites:
                     ((fid, layer_id, vid, *box) for fid, vid, box in zip(fids, vids, boxes)),
                 )
                 conn.executemany(
-                    "INSERT INTO version VALUES (?, ?, ?, 1, 'create', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO version {_COLS} VALUES (?, ?, ?, 1, 'create', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
                     ((vid, fid, layer_id, now, author, g, p, *box, rev)
                      for vid, fid, g, p, box in zip(vids, fids, geoms, props, boxes)),
                 )  # fmt: skip
@@ -118,7 +122,7 @@ class SQLiteWrites:
                 (fid0 - 1, layer_id, vid0 - 1),
             )
             conn.execute(
-                "INSERT INTO version SELECT ? + n, ? + n, ?, 1, 'create', ?, NULL, ?, geometry, properties,"
+                f"INSERT INTO version {_COLS} SELECT ? + n, ? + n, ?, 1, 'create', ?, NULL, ?, geometry, properties,"
                 " minx, miny, maxx, maxy, ? FROM temp.bulk_create ORDER BY n",
                 (vid0 - 1, fid0 - 1, layer_id, now, author, rev),
             )
@@ -180,7 +184,7 @@ class SQLiteWrites:
             version = current.version + 1
             conn.execute("UPDATE version SET valid_to = ? WHERE vid = ?", (now, old_vid))
             conn.execute(
-                "INSERT INTO version VALUES (?, ?, ?, ?, 'update', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO version {_COLS} VALUES (?, ?, ?, ?, 'update', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (vid, fid, layer_id, version, now, author, geom, props, minx, miny, maxx, maxy, rev),
             )
             conn.execute(

@@ -21,9 +21,9 @@ from layers.store import (
 )
 from layers.store.transfer import FIELDS, KINDS, NOT_RECORDS
 
-# Columns a backend keeps beside a kind's fields, derived from them on import: PostGIS's generated geometries and
-# JSON (from the text as written).
-DERIVED = {"area": {"geom", "geojson"}}
+# Columns a backend keeps beside a kind's fields, derived from them on import: PostGIS's generated geometries, and
+# the hash chain, which the target seals afresh from the same records (the same head, checked below).
+DERIVED = {"area": {"geom", "geojson"}, "audit": {"chain_hash"}}
 
 PHOTO = {"sha256": "ab" * 32, "phash": "f" * 16, "width": 800, "height": 600, "source_type": "camera",
          "taken_at": "2026-01-01T09:00:00+08:00", "lon": 113.3, "lat": 23.1, "uploaded_by": "worker",
@@ -113,6 +113,7 @@ def test_a_copy_keeps_every_record_id_and_instant(source, empty_target):
     assert report.source.counts["area"] == 2 and report.source.counts["checklist_version"] == 2
     assert (report.source.counts["inspection_item"], report.source.counts["inspection_answer"]) == (2, 1)
     assert report.source.layer_checksums() == report.target.layer_checksums()
+    assert empty_target.chain_head() == source.chain_head() and empty_target.verify_chain()["ok"]
     assert set(report.source.layer_checksums()) == {layer["id"] for layer in source.layers()} | {"trees"}
     # The copy serves as the original did: history, past reads, retired layers, accounts, photos.
     assert [v.to_json() for v in empty_target.history("bins", ids["bin"])] == [

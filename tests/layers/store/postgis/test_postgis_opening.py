@@ -14,6 +14,7 @@ import pytest
 from psycopg import sql
 
 from layers.store.postgis import PostGISStore, StoreOpenError, migrate_schema
+from layers.store.postgis.connect import Connections
 from layers.store.postgis.migrations import latest
 from tests.postgis_support import TEST_STORE_URL, admin_connect, drop_schema, fresh_postgis_url, is_postgis, with_netloc
 
@@ -30,7 +31,7 @@ def pg_url(tmp_path):
 # Every migration this code knows, in order: the opening tests spell them out so a new one is added on purpose.
 MIGRATIONS = ["0001_features", "0002_accounts", "0003_cases", "0004_tallies", "0005_areas", "0006_inspections",
               "0007_login_pairs", "0008_session_origin", "0009_quota_indexes", "0010_import_sessions",
-              "0011_rate_events"]  # fmt: skip
+              "0011_rate_events", "0012_hash_chain"]  # fmt: skip
 
 
 def _one_line(exc: pytest.ExceptionInfo) -> str:
@@ -56,21 +57,26 @@ def test_a_new_schema_is_migrated_once_and_reopens_without_change(pg_url):
 def test_an_older_schema_is_upgraded_on_opening(pg_url):
     migrate_schema(pg_url)
     store = PostGISStore(pg_url)
-    with store._db.write() as conn:  # back to version 2, as an older release left it
+    store.close()
+    conn = Connections(pg_url).connect()  # back to version 2, as an older release left it (a plain connection:
+    with conn.transaction():  # a store's write would seal its hash chains on the way out)
         conn.execute("DROP TABLE inspection_answer, inspection_item, inspection_round, checklist_version")
         conn.execute("DROP TABLE idempotency, photo, blob, category_version, area, import_session, rate_event")
         conn.execute("DROP INDEX version_open_since, version_closed_time, version_closed_geom")
         conn.execute("ALTER TABLE app_user DROP COLUMN area")
         conn.execute("DROP INDEX login_attempt_pair, version_created_by")
         conn.execute("ALTER TABLE session DROP COLUMN ip, DROP COLUMN agent")
+        conn.execute("ALTER TABLE version DROP COLUMN chain_hash")
+        conn.execute("ALTER TABLE audit DROP COLUMN chain_hash")
         conn.execute("DELETE FROM schema_version WHERE version >= 3")
-    store.close()
+    conn.close()
     store = PostGISStore(pg_url)
     try:
         assert store.idempotent_result("a", "k") is None and store.categories() == []
         assert store.areas() == [] and store.create_user("li", "leader", None, area="510104")["area"] == "510104"
         assert store.checklists() == [] and store.inspection_rounds() == []
         assert store.import_sessions() == []
+        assert store.verify_chain()["ok"] and store.sessions(1) == []
     finally:
         store.close()
 
