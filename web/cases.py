@@ -39,6 +39,10 @@ def _role() -> str | None:
     return g.user["role"] if g.get("user") else None
 
 
+def _user_name() -> str | None:
+    return g.user["name"] if g.get("user") else None
+
+
 def _detail(ctx: CaseContext, fid: int, at: int | None = None, status: int = 200, extra: dict | None = None):
     try:
         version = ctx.store.get(CASE_LAYER, fid, at)
@@ -49,7 +53,8 @@ def _detail(ctx: CaseContext, fid: int, at: int | None = None, status: int = 200
             details=[Detail("id", "not_found", f"no case {fid}" + (" at that time" if at else ""))],
         ) from None
     now = at if at is not None else ctx.store.now()
-    body = detail(ctx.store, version, ctx.categories(at), now, ctx.tz, role=_role(), at=at) | (extra or {})
+    body = detail(ctx.store, version, ctx.categories(at), now, ctx.tz, role=_role(), at=at,
+                  user_name=_user_name()) | (extra or {})
     return json_response(body, status, headers={"ETag": version.etag})
 
 

@@ -178,10 +178,10 @@ def photo_view(photo: dict, tz: ZoneInfo) -> dict:
 
 def detail(
     store: Store, version: FeatureVersion, categories: dict[str, dict], now_us: int, tz: ZoneInfo,
-    *, role: str | None = None, at: int | None = None,
+    *, role: str | None = None, at: int | None = None, user_name: str | None = None,
 ) -> dict:  # fmt: skip
     """Everything about one case: its summary, transitions and notes, photos side by side, duplicate links
-    both ways, and the transitions ``role`` may make next."""
+    both ways, and the transitions ``role`` may make next (as ``user_name``: never verifying one's own fix)."""
     out = summary(version, categories, now_us, tz)
     transitions, notes = events(store.history(CASE_LAYER, version.fid), tz)
     if at is not None:
@@ -195,6 +195,7 @@ def detail(
     duplicates = store.query(CASE_LAYER, at=at, filters={"duplicate_of": version.fid}, limit=10_000).features
     out["duplicates"] = [v.fid for v in duplicates]
     out["allowed_transitions"] = [
-        {"to": t["to"], "label": t["label"]} for t in workflow.next_states(out["status"], role)
+        {"to": t["to"], "label": t["label"]}
+        for t in workflow.next_states(out["status"], role, props=props_of(version), user_name=user_name)
     ] if role is not None and at is None else []  # fmt: skip
     return out

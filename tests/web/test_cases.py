@@ -108,7 +108,11 @@ def test_lifecycle_records_who_when_and_notes(world, clock):
         ("dispatched", "in_progress", "wang_w"), ("in_progress", "fixed", "wang_w"),
     ]  # fmt: skip
     assert fixed["transitions"][1]["note"] == "属实，立案" and fixed["transitions"][4]["note"] == "已清理"
-    # the fixer cannot verify their own work; someone else in the cell can
+    # the fixer cannot verify their own work; someone else in the cell can; neither is offered a move
+    # the server would refuse
+    offered = {n: [t["to"] for t in world[n].get(f"/api/cases/{fid}").get_json()["allowed_transitions"]]
+               for n in ("west", "inspector")}  # fmt: skip
+    assert "closed" not in offered["west"] and "closed" in offered["inspector"]
     r = move(world["west"], fid, "closed")
     assert r.status_code == 409 and error(r)["code"] == "same_person"
     closed = move(world["inspector"], fid, "closed", note="复查合格").get_json()

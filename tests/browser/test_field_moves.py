@@ -1,0 +1,92 @@
+"""The field view's moves on a phone (375 × 667, WeChat's browser), as the demo's field worker wangge1: only the
+moves this user may make are offered (the fixer is never offered 核查结案), and a refusal by a rule of the
+workflow is a plain message, not a conflict card with a retry that can never succeed. Screenshots go to
+tests/artifacts/field-moves-*.png."""
+
+from __future__ import annotations
+
+import pytest
+
+from .browser_support import DEMO_ACCOUNTS, logged_in_state
+from .conftest import PHONE
+from .field_support import WORKER, FieldPage, Person, cases_for, jpeg
+
+# Puts one transition into the outbox's IndexedDB as a page that queued it earlier would have left it (the
+# open page is closed first, so the next load reads it and sends it).
+QUEUE_TRANSITION = """async ([caseId, to, etag, user]) => {
+    const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('chuangwei-field', 1);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    });
+    await new Promise((resolve, reject) => {
+        const tx = db.transaction('items', 'readwrite');
+        tx.objectStore('items').add({ kind: 'transition', caseId, path: `/api/cases/${caseId}/transitions`,
+            json: { to }, etag, baseEtag: etag, user, key: crypto.randomUUID(), state: 'queued', attempts: 0,
+            createdAt: new Date().toISOString() });
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+}"""
+
+
+@pytest.fixture(scope="session")
+def worker_state(browser, demo_server) -> dict:
+    return logged_in_state(browser, demo_server.url, WORKER, DEMO_ACCOUNTS[WORKER][0])
+
+
+@pytest.fixture
+def field_phone(browser, demo_server, worker_state):
+    contexts = []
+
+    def make(lon: float, lat: float) -> FieldPage:
+        context = browser.new_context(**PHONE, storage_state=worker_state,
+                                      geolocation={"longitude": lon, "latitude": lat}, permissions=["geolocation"])
+        contexts.append(context)
+        return FieldPage(context, context.new_page(), demo_server.url)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def test_the_fixer_is_offered_no_verification_and_a_rule_refusal_is_a_plain_message(demo_server, field_phone,
+                                                                                    artifacts):
+    worker = Person(demo_server.url, WORKER)
+    [case] = cases_for(worker, "in_progress", 1, skip=2)
+    worker.photo(case["id"], "after", jpeg((60, 140, 80), seed=717))
+    status, fixed = worker.post(f"/cases/{case['id']}/transitions", {"to": "fixed", "note": "已清理"})
+    assert status == 200 and fixed["fixed_by"] == WORKER, fixed
+    try:
+        field = field_phone(case["lon"], case["lat"])
+        page = field.page
+        field.open()
+        field.open_case(case["id"])
+        page.wait_for_selector('#view-detail[data-status="fixed"]', state="attached")
+        offered = page.eval_on_selector_all("#view-detail [data-to]", "bs => bs.map(b => b.dataset.to)")
+        assert "closed" not in offered
+        assert offered == [t["to"] for t in worker.case(case["id"])["allowed_transitions"]]
+        assert "核查结案" not in page.locator("#view-detail .fv-transitions").inner_text()
+        page.locator("#view-detail .fv-transitions").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / "field-moves-fixer.png"))
+
+        # A 核查结案 the phone queued before it knew better (an older page, an offline list): the server's
+        # same-person rule refuses it; the phone says so in plain words, drops the write and keeps no
+        # conflict card, no unsent badge.
+        page.evaluate(QUEUE_TRANSITION, [case["id"], "closed", fixed["etag"], WORKER])
+        field.reload()
+        notice = page.locator("#field-refused")
+        notice.wait_for(state="visible", timeout=30_000)
+        text = notice.inner_text()
+        assert f"问题 #{case['id']}：未能提交“核查结案”" in text and "处理人不能核查结案本人处理的问题" in text
+        field.wait_badge(0)
+        assert page.locator(".fv-conflict").count() == 0
+        assert worker.case(case["id"])["status"] == "fixed"
+        page.screenshot(path=str(artifacts / "field-moves-refused.png"))
+        field.assert_only_refusals(409)
+    finally:
+        # Back to work in progress (as a failed check would leave it), so the demo's counts stay as they were.
+        admin = Person(demo_server.url, "admin")
+        assert admin.post(f"/cases/{case['id']}/transitions", {"to": "reopened"})[0] == 200
+        assert worker.post(f"/cases/{case['id']}/transitions", {"to": "in_progress"})[0] == 200
