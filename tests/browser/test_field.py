@@ -111,7 +111,11 @@ def test_worklist_lists_my_open_cases_nearest_first(demo_server, worker, field_p
     overdue = {cid for cid, c in open_cases.items() if c["overdue"]}
     recurring = {cid: c["recurrence"] for cid, c in open_cases.items() if c["recurrence"]}
     for row in rows:
-        assert ("已超期" in row["text"]) == (row["id"] in overdue)
+        # The deadline as a countdown on cases on the clock: 超期 n 天/小时 once overdue, else 剩余 …
+        assert (re.search(r"超期 \d+ (天|小时|分钟)", row["text"]) is not None) == (row["id"] in overdue)
+        on_clock = open_cases[row["id"]]["status"] in ("dispatched", "in_progress", "reopened")
+        counting = re.search(r"剩余 \d+ (天|小时|分钟)", row["text"]) is not None
+        assert counting == (on_clock and row["id"] not in overdue)
         assert (f"回潮 ×{recurring[row['id']]}" in row["text"]) if row["id"] in recurring else "回潮" not in row["text"]
     # The map shows the listed cases over the project's own base layers (no tile server).
     map_data = field.map_data()

@@ -5,6 +5,10 @@ tests/artifacts/field-moves-*.png."""
 
 from __future__ import annotations
 
+import re
+import time
+from datetime import datetime
+
 import pytest
 
 from .browser_support import DEMO_ACCOUNTS, logged_in_state
@@ -90,3 +94,38 @@ def test_the_fixer_is_offered_no_verification_and_a_rule_refusal_is_a_plain_mess
         admin = Person(demo_server.url, "admin")
         assert admin.post(f"/cases/{case['id']}/transitions", {"to": "reopened"})[0] == 200
         assert worker.post(f"/cases/{case['id']}/transitions", {"to": "in_progress"})[0] == 200
+
+
+def test_deadlines_are_countdowns_and_the_demo_is_not_a_wall_of_overdue(demo_server, field_phone, artifacts):
+    worker = Person(demo_server.url, WORKER)
+    on_clock = [c for c in worker.worklist("mine=true&status=open&limit=500")
+                if c["status"] in ("dispatched", "in_progress", "reopened")]
+    first = on_clock[0]
+    field = field_phone(first["lon"], first["lat"])
+    page = field.page
+    field.open()
+    badges = page.eval_on_selector_all("#case-list .fv-case[data-case-id]", """rows => rows.map(r => [
+        Number(r.dataset.caseId), r.querySelector('[data-part=countdown]')?.textContent ?? null,
+        r.querySelector('[data-part=countdown]')?.className ?? ''])""")
+    shown = {cid: (text, cls) for cid, text, cls in badges}
+    overdue = [c for c in on_clock if c["overdue"]]
+    assert on_clock and len(overdue) < len(on_clock) / 3  # the demo's deadlines lie around today
+    for case in on_clock:
+        text, cls = shown[case["id"]]
+        if case["overdue"]:
+            assert re.fullmatch(r"超期 \d+ (天|小时|分钟)", text) and "fv-badge-overdue" in cls, text
+        else:
+            assert re.fullmatch(r"剩余 \d+ (天|小时|分钟)", text) and "fv-badge-overdue" not in cls, text
+    # A countdown in days counts whole days, rounded down, from the server's deadline.
+    sample = next(c for c in on_clock if shown[c["id"]][0].endswith("天"))
+    due = datetime.fromisoformat(sample["deadline"]).timestamp()
+    days = int(abs(due - time.time()) // 86_400)
+    word = "超期" if sample["overdue"] else "剩余"
+    assert shown[sample["id"]][0] in [f"{word} {d} 天" for d in (days - 1, days, days + 1)]
+    page.locator("#map-toggle").tap()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / "field-moves-countdowns.png"))
+    # The detail shows the deadline's date with the same countdown.
+    field.open_case(sample["id"])
+    assert shown[sample["id"]][0] in page.locator("#view-detail .fv-facts").inner_text()
+    field.assert_no_errors()

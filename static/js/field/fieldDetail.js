@@ -8,6 +8,7 @@ import { categoryIcon } from "./fieldIcons.js";
 import { FieldPhotos } from "./fieldPhotos.js";
 import { FieldTimeline } from "./fieldTimeline.js";
 import { queueCasePhoto, queueNote, queueTransition } from "./fieldWrites.js";
+import { deadlineBadge } from "./fieldDeadline.js";
 
 // The navigation apps in the order offered, with their translation keys.
 const NAV_APPS = [
@@ -138,7 +139,7 @@ export class FieldDetail {
     const badges = [
       el("span", { className: `fv-status fv-status-${view.state_group || "open"}`, dataset: { part: "status" },
         text: this.i18n.pick(view.status_label, view.status) }),
-      view.overdue ? el("span", { className: "fv-badge fv-badge-overdue", text: t("field.overdue") }) : null,
+      deadlineBadge(this.i18n, this.book, view),
       view.recurrence > 0
         ? el("span", { className: "fv-badge fv-badge-recur", text: t("field.recurrence", { n: view.recurrence }) }) : null,
       view.pending ? el("span", { className: "fv-badge fv-badge-pending", text: t("field.pending") }) : null,
@@ -163,7 +164,8 @@ export class FieldDetail {
       ["field.address", view.address || t("value.unset")],
       ["field.grid", view.grid_code || t("value.unset")],
       ["field.unit", view.responsible_unit || t("value.unset")],
-      ["field.deadline", when(view.deadline), view.overdue ? "is-overdue" : ""],
+      ["field.deadline", [when(view.deadline), deadlineBadge(this.i18n, this.book, view)?.textContent]
+        .filter(Boolean).join(" · "), view.overdue ? "is-overdue" : ""],
       ["field.reported", `${when(view.reported_at)}${view.reporter ? ` · ${view.reporter}` : ""}`],
     ];
     if (view.assignee) {
