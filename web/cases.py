@@ -11,6 +11,7 @@ from layers.cases import CaseContext, add_note, create_case, rounds, transition,
 from layers.cases import get_case as live_case
 from layers.cases import query as case_query
 from layers.cases.categories import GROUPS, SCHEMES, check_category, save_category
+from layers.cases.places import place_of
 from layers.cases.views import detail, lonlat, props_of, summary
 from layers.catalogue.features import Limits
 from layers.errors import Detail, NotFound, PreconditionFailed
@@ -234,6 +235,16 @@ def duplicate_candidates():
         raise bad("lon", "lon and lat of the new report, WGS 84 degrees")
     offers = case_query.candidates(ctx, point[0], point[1], categories[code])
     return json_response({"radius_m": categories[code]["duplicate_radius_m"], "candidates": offers})
+
+
+@bp.get("/places")
+def place_of_point():
+    """The address and grid cell of a point, for a report form that shows where it is."""
+    ctx = context()
+    point = parse_point("lon", request.args.get("lon"), request.args.get("lat"))
+    if point is None:
+        raise bad("lon", "lon and lat of the point, WGS 84 degrees")
+    return json_response(place_of(ctx, *point))
 
 
 @bp.post("/rounds")

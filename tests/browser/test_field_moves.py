@@ -45,8 +45,12 @@ def field_phone(browser, demo_server, worker_state):
     contexts = []
 
     def make(lon: float, lat: float) -> FieldPage:
-        context = browser.new_context(**PHONE, storage_state=worker_state,
-                                      geolocation={"longitude": lon, "latitude": lat}, permissions=["geolocation"])
+        context = browser.new_context(
+            **PHONE,
+            storage_state=worker_state,
+            geolocation={"longitude": lon, "latitude": lat},
+            permissions=["geolocation"],
+        )
         contexts.append(context)
         return FieldPage(context, context.new_page(), demo_server.url)
 
@@ -55,8 +59,9 @@ def field_phone(browser, demo_server, worker_state):
         context.close()
 
 
-def test_the_fixer_is_offered_no_verification_and_a_rule_refusal_is_a_plain_message(demo_server, field_phone,
-                                                                                    artifacts):
+def test_the_fixer_is_offered_no_verification_and_a_rule_refusal_is_a_plain_message(
+    demo_server, field_phone, artifacts
+):
     worker = Person(demo_server.url, WORKER)
     [case] = cases_for(worker, "in_progress", 1, skip=2)
     worker.photo(case["id"], "after", jpeg((60, 140, 80), seed=717))
@@ -98,15 +103,21 @@ def test_the_fixer_is_offered_no_verification_and_a_rule_refusal_is_a_plain_mess
 
 def test_deadlines_are_countdowns_and_the_demo_is_not_a_wall_of_overdue(demo_server, field_phone, artifacts):
     worker = Person(demo_server.url, WORKER)
-    on_clock = [c for c in worker.worklist("mine=true&status=open&limit=500")
-                if c["status"] in ("dispatched", "in_progress", "reopened")]
+    on_clock = [
+        c
+        for c in worker.worklist("mine=true&status=open&limit=500")
+        if c["status"] in ("dispatched", "in_progress", "reopened")
+    ]
     first = on_clock[0]
     field = field_phone(first["lon"], first["lat"])
     page = field.page
     field.open()
-    badges = page.eval_on_selector_all("#case-list .fv-case[data-case-id]", """rows => rows.map(r => [
+    badges = page.eval_on_selector_all(
+        "#case-list .fv-case[data-case-id]",
+        """rows => rows.map(r => [
         Number(r.dataset.caseId), r.querySelector('[data-part=countdown]')?.textContent ?? null,
-        r.querySelector('[data-part=countdown]')?.className ?? ''])""")
+        r.querySelector('[data-part=countdown]')?.className ?? ''])""",
+    )
     shown = {cid: (text, cls) for cid, text, cls in badges}
     overdue = [c for c in on_clock if c["overdue"]]
     assert on_clock and len(overdue) < len(on_clock) / 3  # the demo's deadlines lie around today
@@ -128,4 +139,49 @@ def test_deadlines_are_countdowns_and_the_demo_is_not_a_wall_of_overdue(demo_ser
     # The detail shows the deadline's date with the same countdown.
     field.open_case(sample["id"])
     assert shown[sample["id"]][0] in page.locator("#view-detail .fv-facts").inner_text()
+    field.assert_no_errors()
+
+
+def test_names_not_codes_one_date_format_and_the_place_as_an_address(demo_server, field_phone, artifacts):
+    worker = Person(demo_server.url, WORKER)
+    [case] = cases_for(worker, "in_progress", 1, skip=3)
+    grid = {
+        f["properties"]["code"]: f["properties"]["name"]
+        for f in worker.get("/layers/grid/features?limit=1000")["features"]
+    }
+    field = field_phone(case["lon"], case["lat"])
+    page = field.page
+    field.open()
+    field.open_case(case["id"])
+    facts = page.locator("#view-detail .fv-facts").inner_text()
+    assert grid[case["grid_code"]] in facts and case["grid_code"] not in facts
+    # The timeline: display names and the detail's one date format (年月日 时:分).
+    detail = worker.case(case["id"])
+    meta = page.eval_on_selector_all(
+        "#view-detail .fv-event:not(.is-pending) .fv-event-meta", "m => m.map(x => x.innerText)"
+    )
+    assert len(meta) == len(detail["transitions"]) + len(detail["notes"])
+    names = {t["by_name"] for t in detail["transitions"] + detail["notes"]}
+    assert all(any(text.endswith(f" · {name}") for name in names) for text in meta)
+    date = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}")
+    assert all(date.match(text) for text in meta), meta
+    assert date.search(facts.split("处理时限")[1].strip())
+    page.locator("#view-detail .fv-timeline").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "field-moves-names.png"))
+    # The round planner offers the worker's cells by name.
+    field.go("#round")
+    page.wait_for_selector("#view-round:not([hidden])")
+    options = page.eval_on_selector_all("#view-round [data-part=grid] option", "os => os.map(o => [o.value, o.text])")
+    assert options and all(text == grid[code] for code, text in options)
+    # The report form tells the chosen place by its address.
+    field.go("#report")
+    page.wait_for_selector("#view-report:not([hidden])")
+    page.locator('#view-report [data-part="use-gps"]').tap()
+    place = worker.get(f"/places?lon={case['lon']:.7f}&lat={case['lat']:.7f}")
+    text = page.locator("#view-report [data-part=place]")
+    page.wait_for_function(
+        "t => document.querySelector('#view-report [data-part=place]').innerText.startsWith(t)", arg=place["address"]
+    )
+    assert text.inner_text() == f"{place['address']}（手机定位）"
+    page.screenshot(path=str(artifacts / "field-moves-place.png"))
     field.assert_no_errors()

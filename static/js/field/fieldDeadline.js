@@ -4,6 +4,9 @@
 import { countdown } from "../common/countdown.js";
 import { el } from "../common/dom.js";
 
+/** The one way the field view writes an instant: "2026年12月7日 21:58" / "Dec 7, 2026, 9:58 PM". */
+export const DATE_TIME = { dateStyle: "medium", timeStyle: "short" };
+
 /** The badge of ``view`` (a CaseBook view), or null. */
 export function deadlineBadge(i18n, book, view, nowMs = Date.now()) {
   if (!book.clockStates.has(view.status)) {

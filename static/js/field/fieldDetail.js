@@ -9,6 +9,7 @@ import { FieldPhotos } from "./fieldPhotos.js";
 import { FieldTimeline } from "./fieldTimeline.js";
 import { queueCasePhoto, queueNote, queueTransition } from "./fieldWrites.js";
 import { deadlineBadge } from "./fieldDeadline.js";
+import { DATE_TIME } from "./fieldDeadline.js";
 
 // The navigation apps in the order offered, with their translation keys.
 const NAV_APPS = [
@@ -30,7 +31,8 @@ export class FieldDetail {
    * @param {string} options.timeZone
    * @param {function(object|null): void} options.onShow the case now shown (null when closed)
    */
-  constructor({ root, book, outbox, i18n, workflow, timeZone, onShow }) {
+  constructor({ root, book, outbox, i18n, workflow, timeZone, onShow, gridName = (code) => code }) {
+    this.gridName = gridName; // a grid cell's name from its code (the map's grid layer knows them)
     this.root = root;
     this.book = book;
     this.outbox = outbox;
@@ -158,11 +160,10 @@ export class FieldDetail {
 
   renderInfo(view) {
     const t = (key) => this.i18n.t(key);
-    const when = (text) => (text ? this.i18n.formatDateTime(text, this.timeZone, { dateStyle: "medium",
-      timeStyle: "short" }) : t("value.unset"));
+    const when = (text) => (text ? this.i18n.formatDateTime(text, this.timeZone, DATE_TIME) : t("value.unset"));
     const rows = [
       ["field.address", view.address || t("value.unset")],
-      ["field.grid", view.grid_code || t("value.unset")],
+      ["field.grid", (view.grid_code && this.gridName(view.grid_code)) || t("value.unset")],
       ["field.unit", view.responsible_unit || t("value.unset")],
       ["field.deadline", [when(view.deadline), deadlineBadge(this.i18n, this.book, view)?.textContent]
         .filter(Boolean).join(" · "), view.overdue ? "is-overdue" : ""],

@@ -255,7 +255,7 @@ async function start() {
     },
   });
   const detail = new FieldDetail({ root: document.getElementById("view-detail"), book, outbox, i18n, workflow,
-    timeZone, onShow: (view) => {
+    timeZone, gridName: (code) => map.gridName(code), onShow: (view) => {
       shownCase = view;
       list.render();
       if (view && focused !== view.id) {
@@ -270,7 +270,7 @@ async function start() {
     categories: categoryList, groups: categories.groups, i18n,
     onReported: openCase, onQueued: () => views.home(), onCancel: () => views.home() });
   const round = new FieldRound({ root: document.getElementById("view-round"), api, map, position,
-    grids: user.grid_codes || [], i18n, onOpen: openCase,
+    grids: user.grid_codes || [], gridName: (code) => map.gridName(code), i18n, onOpen: openCase,
     openCases: () => book.views().filter((view) => view.state_group === "open"
       && (!list.category || view.category === list.category)) });
   views = new FieldViews({
