@@ -185,3 +185,26 @@ def test_names_not_codes_one_date_format_and_the_place_as_an_address(demo_server
     assert text.inner_text() == f"{place['address']}（手机定位）"
     page.screenshot(path=str(artifacts / "field-moves-place.png"))
     field.assert_no_errors()
+
+
+@pytest.mark.parametrize("wechat", [True, False])
+def test_wechat_is_told_how_to_open_the_map_apps(demo_server, browser, worker_state, artifacts, wechat):
+    worker = Person(demo_server.url, WORKER)
+    [case] = cases_for(worker, "in_progress", 1, skip=3)
+    agent = PHONE["user_agent"] if wechat else PHONE["user_agent"].replace(" MicroMessenger/8.0.47", "")
+    context = browser.new_context(**{**PHONE, "user_agent": agent}, storage_state=worker_state)
+    try:
+        field = FieldPage(context, context.new_page(), demo_server.url)
+        page = field.page
+        field.open()
+        field.open_case(case["id"])
+        page.locator("#view-detail .fv-nav-summary").tap()
+        hint = page.locator("#view-detail [data-part=wechat-hint]")
+        assert hint.count() == (1 if wechat else 0)
+        if wechat:
+            assert "在浏览器中打开" in hint.inner_text() and hint.is_visible()
+            hint.scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts / "field-moves-wechat.png"))
+        assert page.locator("#view-detail .fv-nav-link").count() == 5
+    finally:
+        context.close()

@@ -10,6 +10,7 @@ import { FieldTimeline } from "./fieldTimeline.js";
 import { queueCasePhoto, queueNote, queueTransition } from "./fieldWrites.js";
 import { deadlineBadge } from "./fieldDeadline.js";
 import { DATE_TIME } from "./fieldDeadline.js";
+import { inWeChat } from "../common/inAppBrowser.js";
 
 // The navigation apps in the order offered, with their translation keys.
 const NAV_APPS = [
@@ -189,7 +190,10 @@ export class FieldDetail {
     ]));
     const nav = this.part("nav");
     nav.hidden = items.length === 0;
-    this.part("nav-list").replaceChildren(...items);
+    // In WeChat the app links are blocked: say how to open the page in the browser, above the links.
+    const hint = inWeChat() ? el("li", { className: "fv-nav-wechat", dataset: { part: "wechat-hint" },
+      text: this.i18n.t("field.wechat_nav") }) : null;
+    this.part("nav-list").replaceChildren(...(hint ? [hint] : []), ...items);
   }
 
   renderActions(view) {
