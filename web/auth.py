@@ -54,6 +54,7 @@ def public_user(user: dict | None) -> dict | None:
     role = ROLES.get(user["role"], {})
     return {k: user[k] for k in keys} | {
         "role_title": role.get("title"),
+        "home": role.get("home", "/"),  # where the role works: the page a login without ?next= opens
         "permissions": sorted(permissions_of(user["role"])),
     }
 

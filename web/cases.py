@@ -12,6 +12,7 @@ from layers.cases import CaseContext, add_note, create_case, rounds, transition,
 from layers.cases import get_case as live_case
 from layers.cases import query as case_query
 from layers.cases.categories import GROUPS, SCHEMES, check_category, save_category
+from layers.cases.places import place_of
 from layers.cases.views import detail, lonlat, props_of, summary
 from layers.catalogue.features import Limits
 from layers.errors import Detail, NotFound, PreconditionFailed
@@ -42,6 +43,10 @@ def _role() -> str | None:
     return g.user["role"] if g.get("user") else None
 
 
+def _user_name() -> str | None:
+    return g.user["name"] if g.get("user") else None
+
+
 def _detail(ctx: CaseContext, fid: int, at: int | None = None, status: int = 200, extra: dict | None = None):
     try:
         version = ctx.store.get(CASE_LAYER, fid, at)
@@ -52,7 +57,8 @@ def _detail(ctx: CaseContext, fid: int, at: int | None = None, status: int = 200
             details=[Detail("id", "not_found", f"no case {fid}" + (" at that time" if at else ""))],
         ) from None
     now = at if at is not None else ctx.store.now()
-    body = detail(ctx.store, version, ctx.categories(at), now, ctx.tz, role=_role(), at=at) | (extra or {})
+    body = detail(ctx.store, version, ctx.categories(at), now, ctx.tz, role=_role(), at=at,
+                  user_name=_user_name()) | (extra or {})
     return json_response(body, status, headers={"ETag": version.etag})
 
 
@@ -233,6 +239,16 @@ def duplicate_candidates():
         raise bad("lon", "lon and lat of the new report, WGS 84 degrees")
     offers = case_query.candidates(ctx, point[0], point[1], categories[code])
     return json_response({"radius_m": categories[code]["duplicate_radius_m"], "candidates": offers})
+
+
+@bp.get("/places")
+def place_of_point():
+    """The address and grid cell of a point, for a report form that shows where it is."""
+    ctx = context()
+    point = parse_point("lon", request.args.get("lon"), request.args.get("lat"))
+    if point is None:
+        raise bad("lon", "lon and lat of the point, WGS 84 degrees")
+    return json_response(place_of(ctx, *point))
 
 
 @bp.post("/rounds")

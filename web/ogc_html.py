@@ -38,8 +38,15 @@ L = {
     "schema": i18n.bilingual("ogc.html.schema"),
     "type": i18n.bilingual("ogc.html.type"),
     "rules": i18n.bilingual("ogc.html.rules"),
+    "product": i18n.bilingual("ogc.html.product"),
 }
 _SHOWN = ("type", "format", "title")
+LEAFLET = "/static/vendor/leaflet-1.9.4"
+MAP_LIMIT = 1000  # features drawn on a collection's small map (the items pages page through all of them)
+
+
+def _with_limit(href: str) -> str:
+    return f"{href}{'&' if '?' in href else '?'}limit={MAP_LIMIT}"
 
 
 def _a(href: str, text: str) -> str:
@@ -62,14 +69,26 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def page(title: str, base: str, crumbs: list[tuple[str, str]], body: str) -> str:
-    """A whole HTML 5 document; ``crumbs`` are (href, text) pairs leading to this page."""
+def page(title: str, base: str, crumbs: list[tuple[str, str]], body: str, map_src: str | None = None) -> str:
+    """A whole HTML 5 document in the product's look (its stylesheet, app bar and icon); ``crumbs`` are
+    (href, text) pairs leading to this page; ``map_src`` (a GeoJSON URL) adds a small map of those features,
+    drawn by a module of our own with the vendored Leaflet, no tiles (offline)."""
     trail = " › ".join([_a(base, L["home"])] + [_a(href, text) for href, text in crumbs])
+    head_map = body_map = ""
+    if map_src is not None:
+        head_map = (f'<link rel="stylesheet" href="{LEAFLET}/leaflet.css">'
+                    f'<script type="module" src="/static/js/ogc/ogcMap.js"></script>')  # fmt: skip
+        body_map = f'<div id="ogc-map" class="ogc-map" data-src="{escape(map_src)}"></div>'
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title></head><body><nav>{trail}</nav><main><h1>{escape(title)}</h1>"
-        f"{body}</main></body></html>"
+        f"<title>{escape(title)}</title>"
+        '<link rel="icon" href="/static/css/icon.svg" type="image/svg+xml">'
+        '<link rel="stylesheet" href="/static/css/app.css"><link rel="stylesheet" href="/static/css/ogc.css">'
+        f"{head_map}</head><body class=\"page ogc-page\">"
+        f'<header class="app-bar"><a class="app-title ogc-home" href="/">{escape(L["product"])}</a></header>'
+        f'<nav class="ogc-trail">{trail}</nav><main class="ogc-main"><h1>{escape(title)}</h1>'
+        f"{body_map}{body}</main></body></html>"
     )
 
 
@@ -117,7 +136,8 @@ def collection(doc: dict, base: str) -> str:
     ]
     body = _table([L["property"], L["value"]], rows)
     body += f"<p>{_a(_items_href(doc, 'text/html'), L['features'])}</p>" + _link_list(doc["links"])
-    return page(doc["title"], base, [(f"{base}/collections?f=html", L["collections"])], body)
+    return page(doc["title"], base, [(f"{base}/collections?f=html", L["collections"])], body,
+                map_src=_with_limit(_items_href(doc, "application/geo+json")))
 
 
 def schema(doc: dict, layer: dict, base: str) -> str:
@@ -170,7 +190,9 @@ def items(doc: dict, layer: dict, features: list[dict], base: str) -> str:
     body = summary + (f"<p>{paging}</p>" if paging else "") + _table(head, rows) + _link_list(doc["links"])
     crumbs = [(f"{base}/collections?f=html", L["collections"]), (f"{path}?f=html", text_of(layer.get("title")))]
     title = i18n.text("ogc.label.title_part", title=text_of(layer.get("title")), part=L["features"])
-    return page(title, base, crumbs, body)
+    geojson = next((link["href"] for link in doc["links"] if link["rel"] == "self"), None)
+    geojson = geojson and (geojson.replace("f=html", "f=json") if "f=html" in geojson else None)
+    return page(title, base, crumbs, body, map_src=geojson)
 
 
 def feature(doc: dict, layer: dict, base: str) -> str:
@@ -190,7 +212,8 @@ def feature(doc: dict, layer: dict, base: str) -> str:
         (f"{path}?f=html", text_of(layer.get("title"))),
         (f"{path}/items?f=html", L["features"]),
     ]
-    return page(f"{text_of(layer.get('title'))} #{doc['id']}", base, crumbs, body)
+    return page(f"{text_of(layer.get('title'))} #{doc['id']}", base, crumbs, body,
+                map_src=f"{path}/items/{doc['id']}?f=json")
 
 
 def openapi(doc: dict, base: str) -> str:

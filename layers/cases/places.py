@@ -78,3 +78,11 @@ class Places:
         return reverse_geocode_one(
             lon, lat, self.frame(store, ROADS), self.frame(store, BUILDINGS), self.frame(store, GRID)
         )
+
+
+def place_of(ctx, lon: float, lat: float) -> dict:
+    """``{"address", "grid_code", "grid_name"}`` of a point (``ctx``: a CaseContext): the nearest address the
+    roads and buildings give, and the grid cell covering it (None outside every cell)."""
+    cell = ctx.places.cell(ctx.store, lon, lat) or {}
+    return {"lon": lon, "lat": lat, "address": ctx.places.address(ctx.store, lon, lat) or None,
+            "grid_code": cell.get("code"), "grid_name": cell.get("name") or cell.get("code")}

@@ -130,7 +130,7 @@ def _rules(ctx: CaseContext, user: dict, fid: int, props: dict, to: str, body: d
             )
         return {"fixed_by": user["name"], "fixed_at": now_iso}
     if to == "closed" and props.get("status") == "fixed":
-        if props.get("fixed_by") == user["name"]:
+        if workflow.barred(workflow.transition("fixed", "closed"), props, user["name"]):
             raise Conflict(
                 key="errors.transition.same_person",
                 code="same_person",

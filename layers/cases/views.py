@@ -176,25 +176,39 @@ def photo_view(photo: dict, tz: ZoneInfo) -> dict:
     }  # fmt: skip
 
 
+def with_display_names(store: Store, entries: list[dict]) -> list[dict]:
+    """Each timeline entry with ``by_name``: the display name of the account named in ``by`` (the name
+    itself when no account has it, as for the demo's back-dated authors)."""
+    names: dict[str, str] = {}
+    for entry in entries:
+        by = entry.get("by")
+        if by and by not in names:
+            user = store.user(by)
+            names[by] = (user or {}).get("display_name") or by
+        entry["by_name"] = names.get(by, by) if by else by
+    return entries
+
+
 def detail(
     store: Store, version: FeatureVersion, categories: dict[str, dict], now_us: int, tz: ZoneInfo,
-    *, role: str | None = None, at: int | None = None,
+    *, role: str | None = None, at: int | None = None, user_name: str | None = None,
 ) -> dict:  # fmt: skip
     """Everything about one case: its summary, transitions and notes, photos side by side, duplicate links
-    both ways, and the transitions ``role`` may make next."""
+    both ways, and the transitions ``role`` may make next (as ``user_name``: never verifying one's own fix)."""
     out = summary(version, categories, now_us, tz)
     transitions, notes = events(store.history(CASE_LAYER, version.fid), tz)
     if at is not None:
         cutoff = format_instant(at, tz)
         transitions = [t for t in transitions if t["version"] <= version.version]
         notes = [n for n in notes if n["version"] <= version.version and n["at"] <= cutoff]
-    out["transitions"], out["notes"] = transitions, notes
+    out["transitions"], out["notes"] = with_display_names(store, transitions), with_display_names(store, notes)
     photos = [photo_view(p, tz) for p in store.case_photos(version.fid, at)]
     out["photos"] = {"before": [p for p in photos if p["kind"] == "before"],
                      "after": [p for p in photos if p["kind"] == "after"]}  # fmt: skip
     duplicates = store.query(CASE_LAYER, at=at, filters={"duplicate_of": version.fid}, limit=10_000).features
     out["duplicates"] = [v.fid for v in duplicates]
     out["allowed_transitions"] = [
-        {"to": t["to"], "label": t["label"]} for t in workflow.next_states(out["status"], role)
+        {"to": t["to"], "label": t["label"]}
+        for t in workflow.next_states(out["status"], role, props=props_of(version), user_name=user_name)
     ] if role is not None and at is None else []  # fmt: skip
     return out

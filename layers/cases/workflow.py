@@ -41,7 +41,22 @@ def transition(src: str, dst: str) -> dict | None:
     return next((t for t in TRANSITIONS if t["from"] == src and t["to"] == dst), None)
 
 
-def next_states(src: str, role: str | None = None) -> list[dict]:
-    """The transitions out of ``src``; with ``role``, only those its permissions allow."""
+def barred(step: dict, props: dict, user_name: str | None) -> bool:
+    """Whether ``user_name`` may not make ``step`` on a case with ``props`` because the step's ``not_by``
+    property names them (the fixer may not verify their own fix).
+
+    >>> step = transition("fixed", "closed")
+    >>> barred(step, {"fixed_by": "wangge1"}, "wangge1"), barred(step, {"fixed_by": "wangge1"}, "xuncha1")
+    (True, False)
+    """
+    key = step.get("not_by")
+    return bool(key) and user_name is not None and props.get(key) == user_name
+
+
+def next_states(src: str, role: str | None = None, *, props: dict | None = None,
+                user_name: str | None = None) -> list[dict]:
+    """The transitions out of ``src``; with ``role``, only those its permissions allow; with the case's
+    ``props`` and the ``user_name``, only those the same-person rules leave to that user."""
     granted = permissions_of(role) if role is not None else None
-    return [t for t in TRANSITIONS if t["from"] == src and (granted is None or t["permission"] in granted)]
+    return [t for t in TRANSITIONS if t["from"] == src and (granted is None or t["permission"] in granted)
+            and not (props is not None and barred(t, props, user_name))]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from shapely.geometry import Point, Polygon
 
+from layers.cases.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.demo import texts
 from layers.demo.frame import DAY_US, HEIGHT_M, HOUR_US, WIDTH_M, along, iso_cst
 from layers.demo.grid import Cell, cell_of
@@ -38,6 +39,11 @@ _HOTSPOTS = (
 )
 # hotspot, category, how many times the problem comes back in the year
 _RECURRING = (("village", "0102", 4), ("风情街", "0504", 3), ("market", "0102", 3), ("village", "0404", 3))
+# Of the cases whose deadline has passed while still on the clock, the share the office re-dispatched (改派)
+# lately with a fresh deadline; the rest stay overdue. Its own random stream (the seed), so nothing drawn
+# before changes.
+REDISPATCH_SHARE = 0.8
+REDISPATCH_SEED = 2026
 RECURRENCE_SHIFT_DAYS = 170  # how far later every other recurring chain is moved (see CasePlanner._spread)
 _SLOW, _MEDIUM = {"0101", "0401", "0404"}, {"0103", "0507", "0105", "0199"}
 
@@ -80,7 +86,32 @@ class CasePlanner:
         cases += self._duplicates(cases)
         for case in cases:
             self._finish(case)
+        self._redispatch(cases)
         return sorted(cases, key=lambda c: c.reported_us)
+
+    def _redispatch(self, cases: list[Case]) -> None:
+        """Most cases still on the clock past their deadline were re-dispatched lately with a new one, so
+        the deadlines of the demo lie around today (剩余 5 小时, a few 超期 2 天), as in a running office, and
+        not in a wall of long-overdue cases. The cases waiting on investment (absences) stay as they are."""
+        rng = np.random.default_rng(REDISPATCH_SEED)
+        hours_of = {c["code"]: float(c["deadline_hours"]) for c in BUILTIN_CATEGORIES}
+        for case in cases:
+            if "absence" in case.tags or not case.steps or case.steps[-1][1] not in ("dispatched", "in_progress"):
+                continue
+            hours = hours_of[case.category]
+            dispatched = max(t for t, status, _ in case.steps if status == "dispatched")
+            roll, share = rng.random(), float(rng.uniform(0.1, 0.75))
+            again, lag = rng.random() < 0.6, int(rng.uniform(0.3, 3) * HOUR_US)
+            if dispatched + hours * HOUR_US > self.now_us or roll >= REDISPATCH_SHARE:
+                continue
+            t = self.now_us - int(share * hours * HOUR_US)
+            t -= t % 1_000_000
+            if t <= case.steps[-1][0] + 600_000_000:
+                continue
+            last_status, last_author = case.steps[-1][1:]
+            case.steps.append((t, "dispatched", texts.DISPATCHER))
+            if last_status == "in_progress" and again and t + lag < self.now_us - 60_000_000:
+                case.steps.append((t + lag - (t + lag) % 1_000_000, "in_progress", last_author))
 
     # -- where and when -----------------------------------------------------------------------------
     def _on_road(self, road: Road, dist: float) -> Point:

@@ -148,7 +148,7 @@ def test_login_never_sends_anyone_to_another_site(demo_server, new_page, leader_
 def test_field_worker_sees_their_name_and_no_admin_link(demo_server, anonymous, artifacts):
     password, _, display_name = DEMO_ACCOUNTS["wangge1"]
     page = anonymous.page
-    login_through_page(page, demo_server.url, "wangge1", password)
+    login_through_page(page, demo_server.url, "wangge1", password, next_path="/")  # the map, not its home /field
     assert page.url == demo_server.url + "/"
     anonymous.wait_ready()
     button = page.locator("#user-menu-button")
@@ -218,7 +218,7 @@ def test_change_password_then_log_in_again(demo_server, anonymous):
     demo_server.send("/users", {"name": "gaimi", "role": "leader", "password": "old-pass-2026",
                                 "display_name": "改密测试"})
     page = anonymous.page
-    login_through_page(page, demo_server.url, "gaimi", "old-pass-2026")
+    login_through_page(page, demo_server.url, "gaimi", "old-pass-2026", next_path="/")  # the map's user menu
     anonymous.wait_ready()
     page.locator("#user-menu-button").click()
     page.locator("#user-menu-password").click()
@@ -248,8 +248,8 @@ def test_change_password_then_log_in_again(demo_server, anonymous):
     page.fill("#login-name", "gaimi")
     page.fill("#login-password", "new-pass-2026")
     page.click("#login-submit")
-    page.wait_for_url(demo_server.url + "/")
-    anonymous.wait_ready()
+    page.wait_for_url(demo_server.url + "/dashboard")  # no ?next= after a password change: the leader's home
+    page.wait_for_selector("#user-menu-button .user-name")
     assert page.locator("#user-menu-button .user-name").inner_text() == "改密测试"
     assert_only_refusals(anonymous, 401, 422)  # 422: the wrong current password
 

@@ -111,7 +111,11 @@ def test_worklist_lists_my_open_cases_nearest_first(demo_server, worker, field_p
     overdue = {cid for cid, c in open_cases.items() if c["overdue"]}
     recurring = {cid: c["recurrence"] for cid, c in open_cases.items() if c["recurrence"]}
     for row in rows:
-        assert ("已超期" in row["text"]) == (row["id"] in overdue)
+        # The deadline as a countdown on cases on the clock: 超期 n 天/小时 once overdue, else 剩余 …
+        assert (re.search(r"超期 \d+ (天|小时|分钟)", row["text"]) is not None) == (row["id"] in overdue)
+        on_clock = open_cases[row["id"]]["status"] in ("dispatched", "in_progress", "reopened")
+        counting = re.search(r"剩余 \d+ (天|小时|分钟)", row["text"]) is not None
+        assert counting == (on_clock and row["id"] not in overdue)
         assert (f"回潮 ×{recurring[row['id']]}" in row["text"]) if row["id"] in recurring else "回潮" not in row["text"]
     # The map shows the listed cases over the project's own base layers (no tile server).
     map_data = field.map_data()
@@ -189,7 +193,9 @@ def test_case_detail_navigation_links_and_photos_side_by_side(demo_server, worke
     detail = page.locator("#view-detail")
     assert case["description"] in detail.inner_text()
     assert case["address"] in detail.inner_text()
-    assert case["grid_code"] in detail.inner_text()
+    cells = {f["properties"]["code"]: f["properties"]["name"]
+             for f in worker.get("/layers/grid/features?limit=1000")["features"]}  # fmt: skip
+    assert cells[case["grid_code"]] in detail.inner_text()  # the cell by name, not its code
     assert detail.locator('[data-part="status"]').inner_text() == case["status_label"]["zh-CN"]
 
     # Navigation: real links; AMap gets GCJ-02 (a few hundred metres off), Baidu BD-09; geo: gets WGS 84.

@@ -14,6 +14,7 @@ from pyproj import Transformer
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
+from layers.cases.categories import BUILTIN as BUILTIN_CATEGORIES
 from layers.catalogue import load_catalogue
 from layers.catalogue.features import parse_new_features
 from layers.demo import NAME, seed_demo
@@ -227,8 +228,8 @@ def test_case_histories_are_back_dated_workflows(cases):
     steps_allowed = {
         "reported": {"filed", "rejected", "duplicate"},
         "filed": {"dispatched"},
-        "dispatched": {"in_progress"},
-        "in_progress": {"fixed"},
+        "dispatched": {"in_progress", "dispatched"},  # a stalled case re-dispatched (改派) lately
+        "in_progress": {"fixed", "dispatched"},
         "fixed": {"closed"},
     }
     for feature, steps in cases:
@@ -240,6 +241,17 @@ def test_case_histories_are_back_dated_workflows(cases):
         for (_, a), (_, b) in zip(steps, steps[1:]):
             assert b in steps_allowed[a], (a, b)
         assert feature["properties"]["description"] and feature["properties"]["address"].endswith("号附近")
+
+
+def test_the_deadlines_of_cases_on_the_clock_lie_around_today(cases):
+    """Most cases still on the clock have their deadline to come (a worklist of countdowns, not a wall of
+    超期); a few are overdue, as in a running office."""
+    on_clock = [f["properties"] for f, steps in cases if steps[-1][1] in ("dispatched", "in_progress")]
+    due_us = [datetime.fromisoformat(p["deadline"]).timestamp() * 1e6 for p in on_clock]
+    overdue = sum(1 for d in due_us if d < NOW_US)
+    assert on_clock and 0 < overdue < len(on_clock) / 3
+    longest_us = max(c["deadline_hours"] for c in BUILTIN_CATEGORIES) * 3_600_000_000
+    assert all(d <= NOW_US + longest_us for d in due_us)  # none further out than a category's own deadline
 
 
 def test_some_cases_are_still_open_and_some_are_overdue(cases):

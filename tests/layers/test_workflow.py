@@ -6,6 +6,7 @@ copy is updated on purpose, in the same commit."""
 from __future__ import annotations
 
 import json
+import re
 
 from layers.cases import workflow
 
@@ -68,3 +69,9 @@ def test_next_states_follow_the_table_and_the_role():
     assert {t["to"] for t in workflow.next_states("in_progress", "field_worker")} == {"fixed"}
     assert workflow.next_states("closed", "leader") == []
     assert workflow.transition("in_progress", "closed") is None
+
+
+def test_each_state_has_its_own_colour():
+    """The leaders' charts draw each state in its own colour (three open states once shared one red)."""
+    colours = [spec["color"] for spec in workflow.STATES.values()]
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours) and len(set(colours)) == len(colours)

@@ -108,7 +108,11 @@ def test_lifecycle_records_who_when_and_notes(world, clock):
         ("dispatched", "in_progress", "wang_w"), ("in_progress", "fixed", "wang_w"),
     ]  # fmt: skip
     assert fixed["transitions"][1]["note"] == "属实，立案" and fixed["transitions"][4]["note"] == "已清理"
-    # the fixer cannot verify their own work; someone else in the cell can
+    # the fixer cannot verify their own work; someone else in the cell can; neither is offered a move
+    # the server would refuse
+    offered = {n: [t["to"] for t in world[n].get(f"/api/cases/{fid}").get_json()["allowed_transitions"]]
+               for n in ("west", "inspector")}  # fmt: skip
+    assert "closed" not in offered["west"] and "closed" in offered["inspector"]
     r = move(world["west"], fid, "closed")
     assert r.status_code == 409 and error(r)["code"] == "same_person"
     closed = move(world["inspector"], fid, "closed", note="复查合格").get_json()
@@ -429,3 +433,22 @@ def test_public_reports_get_cell_unit_and_address_too(app, world, anonymous, sto
     case = world["planner"].get(f"/api/cases/{r.get_json()['id']}").get_json()
     assert case["grid_code"] == EAST and case["responsible_unit"] == "东片网格工作站"
     assert case["address"].startswith("风情街") and case["reporter"] == "公众"
+
+
+def test_the_timeline_names_people_by_display_name(world, app):
+    app.extensions["store"].update_user("wang_w", {"display_name": "王小西"})
+    fid = report(world["west"]).get_json()["id"]
+    assert move(world["planner"], fid, "filed", note="属实").status_code == 200
+    case = world["west"].get(f"/api/cases/{fid}").get_json()
+    assert [(t["by"], t["by_name"]) for t in case["transitions"]] == [("wang_w", "王小西"), ("planner1", "planner1")]
+
+
+def test_a_place_is_told_by_its_address_and_grid_cell(world):
+    place = world["west"].get("/api/places?lon=113.305&lat=23.1052").get_json()
+    assert place["address"].startswith("风情街") and place["address"].endswith("号附近")
+    assert (place["grid_code"], place["grid_name"]) == (WEST, "西片网格")
+    outside = world["west"].get("/api/places?lon=113.9&lat=23.9").get_json()
+    assert outside["grid_code"] is None and outside["grid_name"] is None
+    for query in ("", "?lon=113.3", "?lon=abc&lat=23.1", "?lon=200&lat=23.1"):
+        r = world["west"].get(f"/api/places{query}")
+        assert r.status_code in (400, 422) and error(r)["details"][0]["field"] in ("lon", "lat"), query

@@ -76,6 +76,7 @@ class _Page(HTMLParser):
         super().__init__()
         self.hrefs: list[str] = []
         self.tags: set[str] = set()
+        self.assets: list[str] = []  # the href of each <link>, the src of each <script>
         self.styled = False
 
     def handle_starttag(self, tag, attrs):
@@ -84,6 +85,8 @@ class _Page(HTMLParser):
         self.styled |= "style" in attrs or any(a.startswith("on") for a in attrs)
         if tag == "a":
             self.hrefs.append(attrs["href"])
+        if tag in ("link", "script"):
+            self.assets.append(attrs.get("href") or attrs.get("src") or "")
 
 
 def html_page(response) -> _Page:
@@ -93,7 +96,11 @@ def html_page(response) -> _Page:
     assert text.startswith("<!DOCTYPE html>")
     page = _Page()
     page.feed(text)
-    assert not page.styled and not ({"script", "style", "link", "img", "iframe"} & page.tags), page.tags
+    # The product's own stylesheet, icon and map module only: no inline script or style, nothing from outside.
+    assert not page.styled and not ({"style", "img", "iframe"} & page.tags), page.tags
+    assert page.assets and all(a.startswith("/static/") and ".." not in a for a in page.assets), page.assets
+    assert "/static/css/icon.svg" in page.assets and "/static/css/app.css" in page.assets
+    assert not re.search(r"<script[^>]*>[^<]", text), "inline script"
     page.text = text
     return page
 

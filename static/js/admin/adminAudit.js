@@ -19,8 +19,29 @@ const ACTIONS = {
   "data.import": "audit.data_import",
   "data.export": "audit.data_export",
   "layer.delete": "audit.layer_delete",
+  "case.correct": "audit.case_correct",
+};
+// The other detail fields the server writes (imports, exports, deleted layers, corrected cases) by name.
+const DETAIL_KEYS = {
+  file: "audit.key.file", rows: "audit.key.rows", created: "audit.key.created", refused: "audit.key.refused",
+  session: "audit.key.session", format: "audit.key.format", at: "audit.key.at", features: "audit.key.features",
+  kind: "audit.key.kind", reason: "audit.key.reason", changes: "audit.key.changes",
 };
 const TIME = { dateStyle: "short", timeStyle: "medium" };
+
+/** A detail value in words: no date is "now", a changes object is the fields it changed. */
+function plainValue(key, value, i18n) {
+  if (key === "at" && (value === null || value === undefined)) {
+    return i18n.t("audit.as_of_now");
+  }
+  if (value === null || value === undefined || value === "") {
+    return i18n.t("value.unset");
+  }
+  if (typeof value === "object") {
+    return i18n.join(Array.isArray(value) ? value.map(String) : Object.keys(value));
+  }
+  return String(value);
+}
 
 /** "role: planner; grid_codes: [...]" in words: field titles, role titles, cell numbers, yes/no. */
 function detailText(detail, i18n, roleTitle) {
@@ -52,6 +73,9 @@ function detailText(detail, i18n, roleTitle) {
     } else if (key === "token_id") {
       name = i18n.t("audit.token_id");
       text = String(value);
+    } else if (key in DETAIL_KEYS) {
+      name = i18n.t(DETAIL_KEYS[key]);
+      text = plainValue(key, value, i18n);
     } else {
       text = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
     }

@@ -27,6 +27,7 @@ class LoginPage {
     this.skip = document.getElementById("login-skip");
     const params = new URLSearchParams(globalThis.location.search);
     this.next = safeNext(params.get("next"));
+    this.nextAsked = params.has("next"); // else each role lands where it works (its "home" page)
     this.reason = REASONS[params.get("reason")] ?? null;
     this.lastError = null;
     this.signedInAs = null;
@@ -91,8 +92,9 @@ class LoginPage {
       return;
     }
     this.setBusy(true);
+    let answer;
     try {
-      await this.api.login(name, password);
+      answer = await this.api.login(name, password);
     } catch (error) {
       this.setBusy(false);
       this.lastError = error;
@@ -103,7 +105,8 @@ class LoginPage {
       }
       return;
     }
-    globalThis.location.replace(this.next);
+    const home = answer?.user?.home;
+    globalThis.location.replace(this.nextAsked || !home ? this.next : safeNext(home));
   }
 }
 

@@ -25,6 +25,7 @@ export class CaseBook {
     this.outbox = outbox;
     this.workflow = workflow;
     this.permissions = new Set(user.permissions || []);
+    this.userName = user.name ?? null;
     this.clockStates = new Set(workflow.clock_states || []);
     this.summaries = new Map(); // id -> summary (list properties)
     this.order = []; // ids in the server's order
@@ -173,8 +174,10 @@ export class CaseBook {
     if (detail && detail.status === view.status && Array.isArray(detail.allowed_transitions)) {
       return detail.allowed_transitions;
     }
+    // Offline, the workflow's table decides, with its same-person rule ("not_by": the fixer may not verify).
     return (this.workflow.transitions || [])
       .filter((step) => step.from === view.status && this.permissions.has(step.permission))
+      .filter((step) => !(step.not_by && this.userName !== null && view[step.not_by] === this.userName))
       .map((step) => ({ to: step.to, label: step.label }));
   }
 

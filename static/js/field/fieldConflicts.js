@@ -5,6 +5,7 @@
 
 import { el } from "../common/dom.js";
 import { describeWrite } from "./fieldWrites.js";
+import { DATE_TIME } from "./fieldDeadline.js";
 
 export class FieldConflicts {
   /**
@@ -96,8 +97,7 @@ export class FieldConflicts {
       server ? el("p", { className: "fv-conflict-server", text: server }) : null,
     ];
     if (current) {
-      const when = current.updated_at ? this.i18n.formatDateTime(current.updated_at, this.timeZone,
-        { dateStyle: "short", timeStyle: "short" }) : "";
+      const when = current.updated_at ? this.i18n.formatDateTime(current.updated_at, this.timeZone, DATE_TIME) : "";
       children.push(el("p", { className: "fv-conflict-current", dataset: { status: current.status } },
         [t("field.conflict_now", { status: this.i18n.pick(current.status_label, current.status),
           by: current.updated_by || "", at: when })]));

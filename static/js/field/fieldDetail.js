@@ -8,6 +8,9 @@ import { categoryIcon } from "./fieldIcons.js";
 import { FieldPhotos } from "./fieldPhotos.js";
 import { FieldTimeline } from "./fieldTimeline.js";
 import { queueCasePhoto, queueNote, queueTransition } from "./fieldWrites.js";
+import { deadlineBadge } from "./fieldDeadline.js";
+import { DATE_TIME } from "./fieldDeadline.js";
+import { inWeChat } from "../common/inAppBrowser.js";
 
 // The navigation apps in the order offered, with their translation keys.
 const NAV_APPS = [
@@ -29,7 +32,8 @@ export class FieldDetail {
    * @param {string} options.timeZone
    * @param {function(object|null): void} options.onShow the case now shown (null when closed)
    */
-  constructor({ root, book, outbox, i18n, workflow, timeZone, onShow }) {
+  constructor({ root, book, outbox, i18n, workflow, timeZone, onShow, gridName = (code) => code }) {
+    this.gridName = gridName; // a grid cell's name from its code (the map's grid layer knows them)
     this.root = root;
     this.book = book;
     this.outbox = outbox;
@@ -138,7 +142,7 @@ export class FieldDetail {
     const badges = [
       el("span", { className: `fv-status fv-status-${view.state_group || "open"}`, dataset: { part: "status" },
         text: this.i18n.pick(view.status_label, view.status) }),
-      view.overdue ? el("span", { className: "fv-badge fv-badge-overdue", text: t("field.overdue") }) : null,
+      deadlineBadge(this.i18n, this.book, view),
       view.recurrence > 0
         ? el("span", { className: "fv-badge fv-badge-recur", text: t("field.recurrence", { n: view.recurrence }) }) : null,
       view.pending ? el("span", { className: "fv-badge fv-badge-pending", text: t("field.pending") }) : null,
@@ -157,13 +161,13 @@ export class FieldDetail {
 
   renderInfo(view) {
     const t = (key) => this.i18n.t(key);
-    const when = (text) => (text ? this.i18n.formatDateTime(text, this.timeZone, { dateStyle: "medium",
-      timeStyle: "short" }) : t("value.unset"));
+    const when = (text) => (text ? this.i18n.formatDateTime(text, this.timeZone, DATE_TIME) : t("value.unset"));
     const rows = [
       ["field.address", view.address || t("value.unset")],
-      ["field.grid", view.grid_code || t("value.unset")],
+      ["field.grid", (view.grid_code && this.gridName(view.grid_code)) || t("value.unset")],
       ["field.unit", view.responsible_unit || t("value.unset")],
-      ["field.deadline", when(view.deadline), view.overdue ? "is-overdue" : ""],
+      ["field.deadline", [when(view.deadline), deadlineBadge(this.i18n, this.book, view)?.textContent]
+        .filter(Boolean).join(" · "), view.overdue ? "is-overdue" : ""],
       ["field.reported", `${when(view.reported_at)}${view.reporter ? ` · ${view.reporter}` : ""}`],
     ];
     if (view.assignee) {
@@ -186,7 +190,10 @@ export class FieldDetail {
     ]));
     const nav = this.part("nav");
     nav.hidden = items.length === 0;
-    this.part("nav-list").replaceChildren(...items);
+    // In WeChat the app links are blocked: say how to open the page in the browser, above the links.
+    const hint = inWeChat() ? el("li", { className: "fv-nav-wechat", dataset: { part: "wechat-hint" },
+      text: this.i18n.t("field.wechat_nav") }) : null;
+    this.part("nav-list").replaceChildren(...(hint ? [hint] : []), ...items);
   }
 
   renderActions(view) {

@@ -5,6 +5,7 @@
 import { el } from "../common/dom.js";
 import { categoryIcon } from "./fieldIcons.js";
 import { distanceM, formatDistance } from "./fieldGeo.js";
+import { deadlineBadge } from "./fieldDeadline.js";
 
 const GROUPS = ["open", "fixed", "all"];
 
@@ -117,7 +118,7 @@ export class FieldList {
   badges(view) {
     const t = (key, params) => this.i18n.t(key, params);
     return [
-      view.overdue ? el("span", { className: "fv-badge fv-badge-overdue", text: t("field.overdue") }) : null,
+      deadlineBadge(this.i18n, this.book, view),
       view.recurrence > 0
         ? el("span", { className: "fv-badge fv-badge-recur", text: t("field.recurrence", { n: view.recurrence }) })
         : null,

@@ -17,6 +17,7 @@ import { FieldReport } from "./fieldReport.js";
 import { FieldRound } from "./fieldRound.js";
 import { SyncStatus } from "./fieldSync.js";
 import { FieldViews } from "./fieldViews.js";
+import { describeWrite } from "./fieldWrites.js";
 import { I18n, safeStorage } from "../common/i18n.js";
 import { LanguageToggle } from "../common/languageToggle.js";
 import { outboxLogoutGuard } from "./logoutGuard.js";
@@ -103,6 +104,14 @@ function offerUpdates() {
     }
   });
   container.startMessages?.();
+}
+
+/** The label of the step ``from`` → ``to`` ("核查结案"; ``from`` may be unknown while the list loads, then
+ * the one step into ``to`` if there is only one), else the target state's ("已结案"). */
+function stepLabel(workflow, from, to) {
+  const into = (workflow.transitions || []).filter((t) => t.to === to);
+  const step = into.find((t) => t.from === from) || (into.length === 1 ? into[0] : null);
+  return step ? step.label : workflow.states[to]?.label;
 }
 
 function showNotice(notice, text) {
@@ -248,7 +257,7 @@ async function start() {
     },
   });
   const detail = new FieldDetail({ root: document.getElementById("view-detail"), book, outbox, i18n, workflow,
-    timeZone, onShow: (view) => {
+    timeZone, gridName: (code) => map.gridName(code), onShow: (view) => {
       shownCase = view;
       list.render();
       if (view && focused !== view.id) {
@@ -263,7 +272,7 @@ async function start() {
     categories: categoryList, groups: categories.groups, i18n,
     onReported: openCase, onQueued: () => views.home(), onCancel: () => views.home() });
   const round = new FieldRound({ root: document.getElementById("view-round"), api, map, position,
-    grids: user.grid_codes || [], i18n, onOpen: openCase,
+    grids: user.grid_codes || [], gridName: (code) => map.gridName(code), i18n, onOpen: openCase,
     openCases: () => book.views().filter((view) => view.state_group === "open"
       && (!list.category || view.category === list.category)) });
   views = new FieldViews({
@@ -281,13 +290,33 @@ async function start() {
         round.open();
       }, leave: () => map.showCases(true) },
     },
-    onChange: () => document.getElementById("field-panel").scrollTo?.(0, 0),
+    onChange: (name) => {
+      document.getElementById("field-panel").scrollTo?.(0, 0);
+      if (shownView !== null && name !== shownView) {
+        showNotice(refused, "");
+      }
+      shownView = name;
+    },
   });
 
   new SyncStatus({ badge: document.getElementById("sync-badge"), line: document.getElementById("field-line"),
     outbox, book, i18n, timeZone }).start();
   new FieldConflicts({ container: document.getElementById("field-conflicts"), outbox, book, i18n, workflow, timeZone,
     onOpen: openCase }).start();
+  // A write the workflow's rules refused stays in words until the user moves to another view.
+  const refused = document.getElementById("field-refused");
+  let shownView = null;
+  outbox.onRefused((item, error) => {
+    const reason = i18n.lang === "zh-CN" ? (error.message_zh || error.message) : (error.message || error.message_zh);
+    const what = item.kind === "transition"
+      ? i18n.t("field.refused_what", { status: i18n.pick(stepLabel(workflow, book.view(item.caseId)?.status,
+        item.json.to), item.json.to) })
+      : describeWrite(item, i18n, workflow);
+    showNotice(refused, i18n.t("field.refused", { id: item.caseId ?? "", what, reason: reason || "" }));
+    if (item.caseId) {
+      book.loadDetail(item.caseId).catch(() => {}); // the moves offered now
+    }
+  });
   new FieldLegend({ button: document.getElementById("legend-toggle"), panel: document.getElementById("field-legend"),
     categories: categoryList, groups: categories.groups, i18n }).start();
   list.start();

@@ -72,6 +72,7 @@ export class FieldMap {
     this.pin = null;
     this.pickHandler = null;
     this.baseLayers = [];
+    this.gridNames = new Map(); // grid cell code -> name, from the base layer "grid"
   }
 
   start() {
@@ -151,6 +152,7 @@ export class FieldMap {
         let page = await this.api.featurePage(definition.id, { limit });
         while (page) {
           layer.addFeatures(page.features || []);
+          this.noteGridNames(definition, page.features || []);
           page = await this.api.nextPage(page);
         }
       } catch (error) {
@@ -166,6 +168,24 @@ export class FieldMap {
     const total = counts.reduce((a, b) => a + b, 0);
     this.element.dataset.baseFeatures = String(total);
     return total;
+  }
+
+  /** Keep the names of the grid cells drawn (the detail and the round planner name cells, not codes). */
+  noteGridNames(definition, features) {
+    if (definition.id !== "grid") {
+      return;
+    }
+    for (const feature of features) {
+      const { code, name } = feature.properties || {};
+      if (code && name) {
+        this.gridNames.set(code, name);
+      }
+    }
+  }
+
+  /** The name of grid cell ``code``, or the code while the grid is unknown. */
+  gridName(code) {
+    return this.gridNames.get(code) || code;
   }
 
   /** Show or hide the case icons (a planned round shows its numbered stops instead). */

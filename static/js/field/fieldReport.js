@@ -10,6 +10,7 @@ import { queueLoosePhoto, queueReport } from "./fieldWrites.js";
 
 const round7 = (value) => Math.round(value * 1e7) / 1e7;
 const PLACE_KEYS = { gps: "field.place_gps", map: "field.place_map", photo: "field.place_photo" };
+const SOURCE_KEYS = { gps: "field.source_gps", map: "field.source_map", photo: "field.source_photo" };
 
 export class FieldReport {
   /**
@@ -134,6 +135,21 @@ export class FieldReport {
     this.part("duplicates").hidden = true;
     this.part("form").hidden = false;
     this.renderPlace();
+    this.lookUpAddress(this.place);
+  }
+
+  /** The place's address from the server (offline: the coordinates stay). */
+  async lookUpAddress(place) {
+    const [lon, lat] = place.lonLat;
+    try {
+      const found = await this.api.json(this.api.url(`/places?lon=${lon}&lat=${lat}`));
+      if (this.place === place && found.address) {
+        place.address = found.address;
+        this.renderPlace();
+      }
+    } catch {
+      // offline or refused: the coordinates tell the place
+    }
   }
 
   renderPlace() {
@@ -143,7 +159,11 @@ export class FieldReport {
       delete this.root.dataset.place;
     } else {
       const [lon, lat] = this.place.lonLat;
-      text.textContent = this.i18n.t(PLACE_KEYS[this.place.source], { lon: lon.toFixed(6), lat: lat.toFixed(6) });
+      text.textContent = this.place.address
+        ? this.i18n.t("field.place_at", { address: this.place.address,
+          source: this.i18n.t(SOURCE_KEYS[this.place.source]) })
+        : this.i18n.t(PLACE_KEYS[this.place.source], { lon: lon.toFixed(6), lat: lat.toFixed(6) });
+      text.title = `${lon.toFixed(6)}, ${lat.toFixed(6)}`;
       this.root.dataset.place = this.place.source;
     }
     const offer = this.photoPlace();

@@ -16,11 +16,13 @@ export class FieldRound {
    * @param {import("./fieldMap.js").FieldMap} options.map
    * @param {import("./fieldGeo.js").Position} options.position
    * @param {Array<string>} options.grids the user's grid cell codes
+   * @param {function(string): string} [options.gridName] a cell's name from its code
    * @param {function(): Array<object>} options.openCases the open cases now in the list
    * @param {import("../common/i18n.js").I18n} options.i18n
    * @param {function(number): void} options.onOpen
    */
-  constructor({ root, api, map, position, grids, openCases, i18n, onOpen }) {
+  constructor({ root, api, map, position, grids, openCases, i18n, onOpen, gridName = (code) => code }) {
+    this.gridName = gridName;
     this.root = root;
     this.api = api;
     this.map = map;
@@ -34,8 +36,7 @@ export class FieldRound {
   }
 
   start() {
-    const select = this.part("grid");
-    select.replaceChildren(...this.grids.map((code) => el("option", { text: code, attrs: { value: code } })));
+    this.nameCells();
     if (this.grids.length === 0) {
       this.part("source-grid").disabled = true;
       this.part("source-list").checked = true;
@@ -55,7 +56,19 @@ export class FieldRound {
     return this;
   }
 
+  /** The cells by name (the grid layer may have loaded since the last time). */
+  nameCells() {
+    const select = this.part("grid");
+    const chosen = select.value;
+    select.replaceChildren(...this.grids.map((code) => el("option", { text: this.gridName(code),
+      attrs: { value: code, title: code } })));
+    if (chosen) {
+      select.value = chosen;
+    }
+  }
+
   open() {
+    this.nameCells();
     const count = this.openCases().length;
     this.part("list-count").textContent = this.i18n.t("field.round_from_list", { count });
     this.part("start-note").textContent = this.i18n.t(this.position.lonLat() ? "field.round_from_here"

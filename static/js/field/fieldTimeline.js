@@ -3,6 +3,7 @@
 
 import { el } from "../common/dom.js";
 import { describeWrite } from "./fieldWrites.js";
+import { DATE_TIME } from "./fieldDeadline.js";
 
 export class FieldTimeline {
   /**
@@ -44,7 +45,7 @@ export class FieldTimeline {
       rows.push(el("li", { className: `fv-event fv-event-${entry.type}`, dataset: { version: entry.version } }, [
         el("span", { className: "fv-event-what", text: what }),
         el("span", { className: "fv-event-meta", text: `${this.i18n.formatDateTime(entry.at, this.timeZone,
-          { dateStyle: "short", timeStyle: "short" })} · ${entry.by || ""}` }),
+          DATE_TIME)} · ${entry.by_name || entry.by || ""}` }),
         entry.note ? el("span", { className: "fv-event-note", text: entry.note }) : null,
       ]));
     }

@@ -2,7 +2,8 @@
 // IndexedDB with its own Idempotency-Key and, for a change to a case, the ETag of the version the user
 // was looking at; then sent in order, at once and whenever the server can be reached. An item leaves the
 // outbox only when the server has answered it (2xx, or a replay of an earlier answer). A network failure
-// keeps it for later; 412 (the case changed meanwhile) and 409 (the step is no longer allowed) set it
+// keeps it for later; a 409 that is a rule of the workflow (same person, after photo) drops it with a plain
+// message; 412 (the case changed meanwhile) and 409 (the step is no longer allowed) set it
 // aside as a conflict for the user to discard or re-apply on the current version; other refusals set it
 // aside as failed. Items belong to the user who made them and are sent only in that user's session.
 //
@@ -12,13 +13,17 @@
 // "online" event only makes the outbox try again at once, and after a network failure the outbox tries
 // again by itself, soon (RETRY_AFTER_FAILURE_MS), then less often.
 
-import { ApiError } from "../common/api.js";
 import { ITEMS, openOutboxStore, RESULTS } from "./fieldOutboxStore.js";
+import { apiError, errorRecord, parseBody } from "./serverAnswers.js";
 
 const RETRY_MS = 30_000;
 // Delays before trying again after successive network failures (the last one repeats).
 const RETRY_AFTER_FAILURE_MS = [2_000, 4_000, 8_000, 15_000];
 const CONFLICT_STATUSES = new Set([409, 412]);
+// 409s that are the workflow's rules, not someone else's change: sending again can never succeed (the
+// fixer may not verify their own fix; "fixed" needs an after photo first). The write is dropped and its
+// refusal shown as a plain message instead of a conflict card.
+const RULE_CODES = new Set(["same_person", "after_photo_required"]);
 
 /** A fresh Idempotency-Key: a UUID, or 32 random hex digits where randomUUID is missing (old webviews). */
 export function newIdempotencyKey() {
@@ -41,31 +46,6 @@ export function newIdempotencyKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function parseBody(response) {
-  const text = await response.text();
-  if (!text) {
-    return null;
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-function apiError(status, body) {
-  const error = body && typeof body === "object" ? body.error : null;
-  return error && typeof error === "object"
-    ? new ApiError({ status, code: error.code, message: error.message, messageZh: error.message_zh,
-      details: Array.isArray(error.details) ? error.details : [] })
-    : new ApiError({ status, message: `HTTP ${status}`, messageZh: `服务器错误（HTTP ${status}）` });
-}
-
-/** Plain data of an error for storing with the item (ApiError instances do not survive IndexedDB). */
-function errorRecord(error) {
-  return { status: error.status, code: error.code, message: error.message, message_zh: error.messageZh };
-}
-
 export class Outbox {
   /**
    * @param {object} options
@@ -85,6 +65,7 @@ export class Outbox {
     this.items = []; // this user's items, oldest first (a copy of the store, kept current)
     this.listeners = new Set();
     this.sentListeners = new Set();
+    this.refusedListeners = new Set();
     this.flushing = null;
     this.again = false;
     this.authLost = false;
@@ -128,6 +109,12 @@ export class Outbox {
   onSent(listener) {
     this.sentListeners.add(listener);
     return () => this.sentListeners.delete(listener);
+  }
+
+  /** ``listener(item, error)`` after the server refused an item by a rule of the workflow (it is dropped). */
+  onRefused(listener) {
+    this.refusedListeners.add(listener);
+    return () => this.refusedListeners.delete(listener);
   }
 
   /**
@@ -352,6 +339,13 @@ export class Outbox {
       this.authLost = response.status === 401;
       await this.save(item);
       return "stop";
+    }
+    if (response.status === 409 && RULE_CODES.has(error.code)) {
+      await this.remove(item);
+      for (const listener of this.refusedListeners) {
+        listener(item, errorRecord(error));
+      }
+      return "aside";
     }
     item.state = CONFLICT_STATUSES.has(response.status) ? "conflict" : "failed";
     item.error = errorRecord(error);

@@ -9,11 +9,12 @@ const GROUP_COLORS = { open: "#d32f2f", fixed: "#f57c00", closed: "#66bb6a" };
 const grid = (extra = {}) => ({ left: 8, right: 16, top: 36, bottom: 8, containLabel: true, ...extra });
 const legend = { top: 0, type: "scroll" };
 
-/** Cases by state, coloured by state group. */
-export function statusOption(dash, groupOf, i18n) {
+/** Cases by state, each state in its own colour (workflow.json's ``color``; else its group's). */
+export function statusOption(dash, groupOf, i18n, colorOf = {}) {
   const data = Object.entries(dash.by_status || {}).map(([status, count]) => ({
     name: i18n.pick(dash.state_labels?.[status], status), value: count,
-    itemStyle: { color: GROUP_COLORS[groupOf[status]] || "#90a4ae", borderColor: "#fff", borderWidth: 1 },
+    itemStyle: { color: colorOf[status] || GROUP_COLORS[groupOf[status]] || "#90a4ae", borderColor: "#fff",
+      borderWidth: 1 },
   })).sort((a, b) => b.value - a.value);
   return {
     tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
@@ -32,7 +33,7 @@ export function categoryOption(dash, i18n) {
     legend,
     grid: grid(),
     xAxis: { type: "value", minInterval: 1 },
-    yAxis: { type: "category", data: names, axisLabel: { width: 110, overflow: "truncate" } },
+    yAxis: { type: "category", data: names, axisLabel: { width: 150, overflow: "break" } }, // never cut a name
     series: [
       { name: i18n.t("leaders.dash.series.open"), type: "bar", stack: "cases", data: rows.map((r) => r.open), color: "#d32f2f" },
       { name: i18n.t("leaders.dash.series.fixed"), type: "bar", stack: "cases", data: rows.map((r) => r.fixed), color: "#66bb6a" },
@@ -50,7 +51,7 @@ export function gridOption(dash, i18n) {
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     legend,
     grid: grid({ bottom: 4 }),
-    xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 6 ? 30 : 0, width: 90, overflow: "truncate" } },
+    xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 6 ? 30 : 0 } },
     yAxis: { type: "value", minInterval: 1 },
     series: [
       { name: i18n.t("leaders.dash.series.open"), type: "bar", data: rows.map((r) => r.open), color: "#d32f2f" },

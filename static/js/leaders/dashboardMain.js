@@ -70,6 +70,7 @@ async function start() {
   const [workflow, categories, cells, definitions] = await Promise.all([
     leaders.workflow(), leaders.categories(), leaders.gridCells(), api.layers()]);
   const groupOf = Object.fromEntries(Object.entries(workflow.states).map(([s, spec]) => [s, spec.group]));
+  const colorOf = Object.fromEntries(Object.entries(workflow.states).map(([s, spec]) => [s, spec.color]));
   const tables = dashboardTables(i18n, config.timezone);
   let dash = null;
   let trend = [];
@@ -84,7 +85,7 @@ async function start() {
 
   const charts = {
     status: new Chart({ element: document.getElementById("chart-status"), i18n,
-      option: () => (dash ? statusOption(dash, groupOf, i18n) : {}) }),
+      option: () => (dash ? statusOption(dash, groupOf, i18n, colorOf) : {}) }),
     category: new Chart({ element: document.getElementById("chart-category"), i18n,
       option: () => (dash ? categoryOption(dash, i18n) : {}) }),
     grid: new Chart({ element: document.getElementById("chart-grid"), i18n,

@@ -58,18 +58,19 @@ export function dashboardTables(i18n, timeZone) {
         { key: "address", label: () => i18n.t("leaders.col.address"), value: (r) => r.address },
         { key: "deadline", label: () => i18n.t("leaders.col.deadline"), value: (r) => r.deadline,
           format: (v) => (v ? i18n.formatDateTime(v, timeZone) : "—") },
-        num("days", "leaders.col.overdue_days", i18n, { format: oneDecimal(i18n) })],
+        num("days", "leaders.col.overdue_days", i18n)],
     }) },
   };
 }
 
-/** Overdue cases (GET /api/cases?overdue=true at the dashboard's instant) as table rows with days overdue. */
+/** Overdue cases (GET /api/cases?overdue=true at the dashboard's instant) as table rows with whole days overdue
+ * (rounded down: a case 1.9 days late is 1 day overdue, as 超期 1 天 counts). */
 export function overdueRows(features, atIso) {
   const at = new Date(atIso).getTime();
   return features.map((f) => {
     const p = f.properties || {};
     const deadline = p.deadline ? new Date(p.deadline).getTime() : null;
-    return { ...p, id: f.id, days: deadline === null ? null : Math.round((at - deadline) / 8640000) / 10 };
+    return { ...p, id: f.id, days: deadline === null ? null : Math.floor((at - deadline) / 86_400_000) };
   });
 }
 
