@@ -62,7 +62,9 @@ export function deskItems(figures, names, i18n) {
       return row.n === null ? `${names.get(row.code) || row.code} ${value}`
         : `${names.get(row.code) || row.code} ${value} (n=${row.n})`;
     });
-    const source = figure.source ? ` [${figure.source}]` : "";
+    // a standard's number reads the same in both languages; a source with words of its own comes in both
+    const cited = typeof figure.source === "string" ? figure.source : figure.source && i18n.pick(figure.source);
+    const source = cited ? ` [${cited}]` : "";
     return el("li", { dataset: { figure: figure.code } }, [el("span", {
       text: `${i18n.pick(figure.title)}${source}: ${i18n.join(cells)}` })]);
   });
