@@ -193,46 +193,51 @@ def _error(detail: str) -> str:
     return f"{i18n.bilingual('console.error.label')}: {detail}"
 
 
+def _help(key: str) -> str:
+    """A command-line help text in both languages (Chinese first)."""
+    return " / ".join(i18n.pair(key))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="server.py", description=" ".join(i18n.pair("console.parser.description")))
-    parser.add_argument("--data", default="data", help="data directory (default ./data)")
-    parser.add_argument("--store", help="store URL (default: the STORE_URL setting, else sqlite:///DIR/chuangwei.sqlite3)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")
-    parser.add_argument("--no-demo", action="store_true", help="start empty instead of seeding the demo community")
-    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    parser.add_argument("--data", default="data", help=_help("console.help.data"))
+    parser.add_argument("--store", help=_help("console.help.store"))
+    parser.add_argument("--host", default="127.0.0.1", help=_help("console.help.host"))
+    parser.add_argument("--port", type=int, default=5000, help=_help("console.help.port"))
+    parser.add_argument("--no-demo", action="store_true", help=_help("console.help.no_demo"))
+    parser.add_argument("--threads", type=int, default=8, help=_help("console.help.threads"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    create = commands.add_parser("create-user", help="create a user and print a new API token as the last line")
+    create = commands.add_parser("create-user", help=_help("console.help.create_user"))
     create.add_argument("name")
     create.add_argument("--role", required=True, choices=["admin", "planner", "leader", "field_worker"])
     create.add_argument("--display-name")
-    create.add_argument("--grid", nargs="*", default=[], metavar="CODE", help="15-digit grid cell codes")
-    create.add_argument("--password-stdin", action="store_true", help="read a login password from standard input")
+    create.add_argument("--grid", nargs="*", default=[], metavar="CODE", help=_help("console.help.grid"))
+    create.add_argument("--password-stdin", action="store_true", help=_help("console.help.password_stdin"))
     create.add_argument("--data", default=argparse.SUPPRESS)
     create.add_argument("--store", default=argparse.SUPPRESS)
-    imp = commands.add_parser("import", help="preview a file for a layer (counts per problem); --commit stores it")
+    imp = commands.add_parser("import", help=_help("console.help.import"))
     imp.add_argument("file")
-    imp.add_argument("--layer", required=True, help="the layer to import into, e.g. bins")
-    imp.add_argument("--crs", help="the file's coordinate system: EPSG:xxxx, gcj02 or bd09")
-    imp.add_argument("--sheet", help="XLSX sheet")
-    imp.add_argument("--source-layer", help="GeoPackage/KML/shapefile layer in the file")
-    imp.add_argument("--options", default="{}", help="more options as JSON (mapping, defaults, values, …)")
-    imp.add_argument("--refused", metavar="CSV", help="write the refused rows with their reasons to CSV")
-    imp.add_argument("--commit", action="store_true", help="store the valid rows (all or nothing)")
+    imp.add_argument("--layer", required=True, help=_help("console.help.layer"))
+    imp.add_argument("--crs", help=_help("console.help.crs"))
+    imp.add_argument("--sheet", help=_help("console.help.sheet"))
+    imp.add_argument("--source-layer", help=_help("console.help.source_layer"))
+    imp.add_argument("--options", default="{}", help=_help("console.help.options"))
+    imp.add_argument("--refused", metavar="CSV", help=_help("console.help.refused"))
+    imp.add_argument("--commit", action="store_true", help=_help("console.help.commit"))
     imp.add_argument("--data", default=argparse.SUPPRESS)
     imp.add_argument("--store", default=argparse.SUPPRESS)
     for name, text in (
-        ("backup", "copy the database to FILE while the server runs"),
-        ("restore", "replace the database with FILE (stop the server first)"),
+        ("backup", _help("console.help.backup")),
+        ("restore", _help("console.help.restore")),
     ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("file")
         sub.add_argument("--data", default=argparse.SUPPRESS)
         sub.add_argument("--store", default=argparse.SUPPRESS)
-    verify = commands.add_parser("verify", help="recompute the history's hash chains and print the head hash")
+    verify = commands.add_parser("verify", help=_help("console.help.verify"))
     verify.add_argument("--data", default=argparse.SUPPRESS)
     verify.add_argument("--store", default=argparse.SUPPRESS)
-    migrate = commands.add_parser("migrate-schema", help="create or upgrade the store's schema, then exit")
+    migrate = commands.add_parser("migrate-schema", help=_help("console.help.migrate_schema"))
     migrate.add_argument("--data", default=argparse.SUPPRESS)
     migrate.add_argument("--store", default=argparse.SUPPRESS)
     move = commands.add_parser("migrate", help=" / ".join(i18n.pair("console.migrate.help")))
@@ -240,13 +245,13 @@ def _parser() -> argparse.ArgumentParser:
                       help=" / ".join(i18n.pair("console.migrate.from_help")))
     move.add_argument("--to", dest="target", required=True, metavar="URL",
                       help=" / ".join(i18n.pair("console.migrate.to_help")))  # fmt: skip
-    city = commands.add_parser("demo-city", help="write a generated city (fictional) into an empty store, then exit")
-    city.add_argument("--scale", type=float, default=1.0, help="1.0: 25,600 cells, 1 M buildings, 1 M cases a year")
+    city = commands.add_parser("demo-city", help=_help("console.help.demo_city"))
+    city.add_argument("--scale", type=float, default=1.0, help=_help("console.help.scale"))
     city.add_argument("--seed", type=int, default=2026)
     city.add_argument("--data", default=argparse.SUPPRESS)
     city.add_argument("--store", default=argparse.SUPPRESS)
-    views = commands.add_parser("qgis-views", help="make one view per layer for QGIS (PostGIS stores), then exit")
-    views.add_argument("--grant", metavar="ROLE", help="an existing role that may then read the views")
+    views = commands.add_parser("qgis-views", help=_help("console.help.qgis_views"))
+    views.add_argument("--grant", metavar="ROLE", help=_help("console.help.grant"))
     views.add_argument("--data", default=argparse.SUPPRESS)
     views.add_argument("--store", default=argparse.SUPPRESS)
     return parser
