@@ -39,10 +39,13 @@ async function start() {
   const names = new Map(grid.map((cell) => [cell.code, cell.name]));
   const map = new ScoreMap({ element: document.getElementById("score-map"), api, i18n, config, definitions });
   const select = document.getElementById("round-select");
+  const titles = new Map(catalogue.checklists.map((c) => [c.code, c.title]));
   const fillSelect = () => select.replaceChildren(...list.rounds.map((round) => {
     const option = document.createElement("option");
     option.value = String(round.id);
-    option.textContent = `#${round.id} ${round.area} ${round.checklist} (${round.status})`;
+    option.textContent = i18n.t("scores.round_option", { id: round.id, area: names.get(round.area) || round.area,
+      checklist: i18n.pick(titles.get(round.checklist), round.checklist),
+      status: i18n.t(round.status === "open" ? "scores.round_open" : "scores.round_closed") });
     return option;
   }));
   fillSelect();
