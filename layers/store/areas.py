@@ -3,10 +3,35 @@ community) and of cells that carry a name of their own, keyed by their grid-code
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 AREA_LEVELS = ("district", "street", "community", "cell")
+
+
+def area_record(row: tuple | None) -> dict | None:
+    """An area record from a row of the backends' area columns (code, level, parent, name, the geometry as
+    GeoJSON text, minx, miny, maxx, maxy, updated_at, author), or None for no row."""
+    if row is None:
+        return None
+    code, level, parent, name, geojson, minx, miny, maxx, maxy, updated_at, author = row
+    return {
+        "code": code, "level": level, "parent": parent, "name": name,
+        "geometry": None if geojson is None else json.loads(geojson),
+        "bbox": None if minx is None else [minx, miny, maxx, maxy],
+        "updated_at": updated_at, "author": author,
+    }  # fmt: skip
+
+
+def area_row(area: dict, now: int, author: str) -> tuple:
+    """The row of an area record written at ``now`` by ``author``, in the order :func:`area_record` reads."""
+    bbox = area.get("bbox") or [None] * 4
+    geometry = area.get("geometry")
+    return (
+        area["code"], area["level"], area.get("parent"), area["name"],
+        None if geometry is None else json.dumps(geometry, ensure_ascii=False), *bbox, now, author,
+    )  # fmt: skip
 
 
 class AreaStore(ABC):

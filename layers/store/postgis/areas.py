@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
+from layers.store.areas import area_record, area_row
+
 _COLS = "code, level, parent, name, geojson, minx, miny, maxx, maxy, updated_at, author"
-
-
-def _area(row: tuple | None) -> dict | None:
-    if row is None:
-        return None
-    code, level, parent, name, geojson, minx, miny, maxx, maxy, updated_at, author = row
-    return {
-        "code": code, "level": level, "parent": parent, "name": name,
-        "geometry": None if geojson is None else json.loads(geojson),
-        "bbox": None if minx is None else [minx, miny, maxx, maxy],
-        "updated_at": updated_at, "author": author,
-    }  # fmt: skip
-
-
-def _row(area: dict, now: int, author: str) -> tuple:
-    bbox = area.get("bbox") or [None] * 4
-    geometry = area.get("geometry")
-    return (
-        area["code"], area["level"], area.get("parent"), area["name"],
-        None if geometry is None else json.dumps(geometry, ensure_ascii=False), *bbox, now, author,
-    )  # fmt: skip
 
 
 class AreasMixin:
@@ -41,7 +21,7 @@ class AreasMixin:
                 " name = excluded.name, geojson = excluded.geojson, minx = excluded.minx, miny = excluded.miny,"
                 " maxx = excluded.maxx, maxy = excluded.maxy, updated_at = excluded.updated_at,"
                 " author = excluded.author",
-                [_row(a, now, author) for a in areas],
+                [area_row(a, now, author) for a in areas],
             )
         return len(areas)
 
@@ -54,11 +34,11 @@ class AreasMixin:
             query += " AND parent = %s"
             params.append(parent)
         with self._db.read() as conn:
-            return [_area(r) for r in conn.execute(query + " ORDER BY code", params).fetchall()]
+            return [area_record(r) for r in conn.execute(query + " ORDER BY code", params).fetchall()]
 
     def area(self, code: str) -> dict | None:
         with self._db.read() as conn:
-            return _area(conn.execute(f"SELECT {_COLS} FROM area WHERE code = %s", (code,)).fetchone())
+            return area_record(conn.execute(f"SELECT {_COLS} FROM area WHERE code = %s", (code,)).fetchone())
 
     def delete_area(self, code: str) -> bool:
         with self._db.write() as conn:

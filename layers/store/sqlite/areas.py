@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+
+from layers.store.areas import area_record, area_row
 
 AREA_SCHEMA = """
 CREATE TABLE IF NOT EXISTS area (
@@ -22,27 +23,6 @@ CREATE INDEX IF NOT EXISTS area_level ON area(level, code);
 _COLS = "code, level, parent, name, geometry, minx, miny, maxx, maxy, updated_at, author"
 
 
-def _area(row: tuple | None) -> dict | None:
-    if row is None:
-        return None
-    code, level, parent, name, geometry, minx, miny, maxx, maxy, updated_at, author = row
-    return {
-        "code": code, "level": level, "parent": parent, "name": name,
-        "geometry": None if geometry is None else json.loads(geometry),
-        "bbox": None if minx is None else [minx, miny, maxx, maxy],
-        "updated_at": updated_at, "author": author,
-    }  # fmt: skip
-
-
-def _row(area: dict, now: int, author: str) -> tuple:
-    bbox = area.get("bbox") or [None] * 4
-    geometry = area.get("geometry")
-    return (
-        area["code"], area["level"], area.get("parent"), area["name"],
-        None if geometry is None else json.dumps(geometry, ensure_ascii=False), *bbox, now, author,
-    )  # fmt: skip
-
-
 class SQLiteAreas:
     """Mixed into :class:`~layers.store.sqlite.SQLiteStore` (``_conn``, ``_write`` and ``now``)."""
 
@@ -55,7 +35,7 @@ class SQLiteAreas:
                 " name = excluded.name, geometry = excluded.geometry, minx = excluded.minx, miny = excluded.miny,"
                 " maxx = excluded.maxx, maxy = excluded.maxy, updated_at = excluded.updated_at,"
                 " author = excluded.author",
-                [_row(a, now, author) for a in areas],
+                [area_row(a, now, author) for a in areas],
             )
         return len(areas)
 
@@ -67,10 +47,10 @@ class SQLiteAreas:
         if parent is not None:
             sql += " AND parent = ?"
             params.append(parent)
-        return [_area(r) for r in self._conn().execute(sql + " ORDER BY code", params).fetchall()]
+        return [area_record(r) for r in self._conn().execute(sql + " ORDER BY code", params).fetchall()]
 
     def area(self, code: str) -> dict | None:
-        return _area(self._conn().execute(f"SELECT {_COLS} FROM area WHERE code = ?", (code,)).fetchone())
+        return area_record(self._conn().execute(f"SELECT {_COLS} FROM area WHERE code = ?", (code,)).fetchone())
 
     def delete_area(self, code: str) -> bool:
         with self._write() as conn:
